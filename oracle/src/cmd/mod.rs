@@ -1,0 +1,55 @@
+//! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`.
+
+mod data;
+mod features;
+
+use clap::{Parser, Subcommand};
+
+/// VeriRegime: verifiable BTC/USDT trading signals, proven with EZKL and served on chain.
+#[derive(Debug, Parser)]
+#[command(name = "veriregime", version, about)]
+pub struct Cli {
+    /// Log as JSON lines (stderr) instead of human-readable text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Market data: verify archives, write synthetic fixtures.
+    #[command(subcommand)]
+    Data(data::DataCmd),
+    /// Write indicators, model inputs and labels of every decision minute to a CSV file.
+    Features(features::FeaturesArgs),
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Data(c) => c.run(),
+            Command::Features(a) => a.run(),
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+pub fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+/// `--from` / `--to` days as a half-open millisecond range `[from 00:00, to + 1 day)`.
+pub(crate) fn day_range(from: &str, to: &str) -> anyhow::Result<(i64, i64)> {
+    let a = crate::data::parse_day(from)?;
+    let b = crate::data::parse_day(to)? + 86_400_000;
+    anyhow::ensure!(b > a, "--to {to} is before --from {from}");
+    Ok((a, b))
+}

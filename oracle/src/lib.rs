@@ -1,0 +1,10 @@
+//! VeriRegime: verifiable BTC/USDT trading signals.
+//!
+//! One-way dependencies: `data` (archives, candles) <- `features` (indicators, windows, labels)
+//! <- `model` (student: training, ONNX, tract inference, card) <- `prover` (EZKL) <- `chain` (alloy)
+//! <- `cmd` (the `veriregime` subcommands).
+
+pub mod data;
+pub mod features;
+pub mod model;
+pub mod cmd;

@@ -1,0 +1,1 @@
+//! Student model (filled in).
