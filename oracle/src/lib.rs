@@ -7,4 +7,6 @@
 pub mod data;
 pub mod features;
 pub mod model;
+pub mod prover;
+pub mod chain;
 pub mod cmd;
