@@ -1,0 +1,274 @@
+//! ONNX export (hand-built `ModelProto`, EZKL-friendly) and tract inference.
+//!
+//! Graph (opset 13, IR version 8), for hidden layer `l`:
+//! `h = Gemm(x, fc{l}.weight, fc{l}.bias, transB=1)`, then
+//! `y = Add(Mul(Mul(h, h), act{l}.a), Mul(h, act{l}.b))`; the last layer is a Gemm to `output`.
+//! Input `input` `[1, 420]` f32, output `output` `[1, 3]` logits. Only Gemm, Mul and Add.
+
+use super::metrics::argmax3;
+use super::student::{Student, StudentConfig, N_CLASSES};
+use prost::Message;
+use std::collections::HashMap;
+use std::path::Path;
+use tract_onnx::pb;
+use tract_onnx::prelude::*;
+
+pub const ONNX_OPSET: i64 = 13;
+pub const ONNX_IR_VERSION: i64 = 8;
+pub const INPUT_NAME: &str = "input";
+pub const OUTPUT_NAME: &str = "output";
+
+fn value_info(name: &str, dims: &[i64]) -> pb::ValueInfoProto {
+    use pb::tensor_shape_proto::{dimension::Value, Dimension};
+    pb::ValueInfoProto {
+        name: name.to_string(),
+        r#type: Some(pb::TypeProto {
+            denotation: String::new(),
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: pb::tensor_proto::DataType::Float as i32,
+                shape: Some(pb::TensorShapeProto {
+                    dim: dims
+                        .iter()
+                        .map(|&d| Dimension { denotation: String::new(), value: Some(Value::DimValue(d)) })
+                        .collect(),
+                }),
+            })),
+        }),
+        doc_string: String::new(),
+    }
+}
+
+fn initializer(name: &str, dims: &[usize], data: &[f32]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.to_string(),
+        dims: dims.iter().map(|&d| d as i64).collect(),
+        data_type: pb::tensor_proto::DataType::Float as i32,
+        raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+fn node(op: &str, name: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
+    pb::NodeProto {
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.to_string()],
+        name: name.to_string(),
+        op_type: op.to_string(),
+        attribute: attrs,
+        ..Default::default()
+    }
+}
+
+fn attr_int(name: &str, v: i64) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.to_string(),
+        r#type: pb::attribute_proto::AttributeType::Int as i32,
+        i: v,
+        ..Default::default()
+    }
+}
+
+fn attr_float(name: &str, v: f32) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.to_string(),
+        r#type: pb::attribute_proto::AttributeType::Float as i32,
+        f: v,
+        ..Default::default()
+    }
+}
+
+/// The ONNX model of a student (batch dimension fixed at 1).
+pub fn to_onnx_proto(student: &Student) -> anyhow::Result<pb::ModelProto> {
+    let cfg = &student.config;
+    let n_layers = cfg.hidden.len() + 1;
+    let initializers: Vec<pb::TensorProto> =
+        student.params()?.iter().map(|(name, dims, data)| initializer(name, dims, data)).collect();
+    let mut nodes = Vec::new();
+    let mut x = INPUT_NAME.to_string();
+    for l in 1..=n_layers {
+        let fc = format!("fc{l}");
+        let out = if l == n_layers { OUTPUT_NAME.to_string() } else { format!("{fc}.out") };
+        nodes.push(node(
+            "Gemm",
+            &fc,
+            &[&x, &format!("{fc}.weight"), &format!("{fc}.bias")],
+            &out,
+            vec![attr_float("alpha", 1.0), attr_float("beta", 1.0), attr_int("transA", 0), attr_int("transB", 1)],
+        ));
+        x = out;
+        if l < n_layers {
+            let act = format!("act{l}");
+            let (sq, sqa, xb, y) =
+                (format!("{act}.sq"), format!("{act}.sq_a"), format!("{act}.x_b"), format!("{act}.out"));
+            nodes.push(node("Mul", &format!("{act}/sq"), &[&x, &x], &sq, vec![]));
+            nodes.push(node("Mul", &format!("{act}/sq_a"), &[&sq, &format!("{act}.a")], &sqa, vec![]));
+            nodes.push(node("Mul", &format!("{act}/x_b"), &[&x, &format!("{act}.b")], &xb, vec![]));
+            nodes.push(node("Add", &format!("{act}/add"), &[&sqa, &xb], &y, vec![]));
+            x = y;
+        }
+    }
+    let graph = pb::GraphProto {
+        node: nodes,
+        name: "veriregime_student".into(),
+        initializer: initializers,
+        input: vec![value_info(INPUT_NAME, &[1, cfg.input as i64])],
+        output: vec![value_info(OUTPUT_NAME, &[1, N_CLASSES as i64])],
+        doc_string: format!(
+            "VeriRegime student MLP {} -> {:?} -> 3, activation a*x^2+b*x; logits of SELL, HOLD, BUY",
+            cfg.input, cfg.hidden
+        ),
+        ..Default::default()
+    };
+    Ok(pb::ModelProto {
+        ir_version: ONNX_IR_VERSION,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: ONNX_OPSET }],
+        producer_name: "veriregime".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        graph: Some(graph),
+        metadata_props: vec![pb::StringStringEntryProto {
+            key: "hidden".into(),
+            value: serde_json::to_string(&cfg.hidden)?,
+        }],
+        ..Default::default()
+    })
+}
+
+/// Writes the student as ONNX to `path`; returns the file's bytes' sha256 (hex).
+pub fn export_onnx(student: &Student, path: impl AsRef<Path>) -> anyhow::Result<String> {
+    let bytes = to_onnx_proto(student)?.encode_to_vec();
+    let path = path.as_ref();
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)?;
+        }
+    }
+    std::fs::write(path, &bytes)?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// sha256 (lowercase hex) of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// sha256 (lowercase hex) of a file.
+pub fn sha256_file(path: impl AsRef<Path>) -> anyhow::Result<String> {
+    Ok(sha256_hex(&std::fs::read(path)?))
+}
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// An ONNX student loaded with tract, runnable on any batch size (the batch dimension of the
+/// file, 1 for EZKL, is replaced by a symbol at load time).
+pub struct OnnxModel {
+    plan: Plan,
+    input_len: usize,
+    /// `sha256` of the file.
+    pub sha256: String,
+}
+
+impl std::fmt::Debug for OnnxModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnnxModel").field("input_len", &self.input_len).field("sha256", &self.sha256).finish()
+    }
+}
+
+impl OnnxModel {
+    pub fn load(path: impl AsRef<Path>) -> anyhow::Result<OnnxModel> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        Self::from_bytes(&bytes)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> anyhow::Result<OnnxModel> {
+        let proto = pb::ModelProto::decode(bytes)?;
+        let graph = proto.graph.as_ref().ok_or_else(|| anyhow::anyhow!("ONNX model has no graph"))?;
+        let input = graph.input.iter().find(|i| i.name == INPUT_NAME).unwrap_or(&graph.input[0]);
+        let input_len = match input.r#type.as_ref().and_then(|t| t.value.as_ref()) {
+            Some(pb::type_proto::Value::TensorType(t)) => match t.shape.as_ref().and_then(|s| s.dim.last()) {
+                Some(pb::tensor_shape_proto::Dimension {
+                    value: Some(pb::tensor_shape_proto::dimension::Value::DimValue(d)),
+                    ..
+                }) => *d as usize,
+                _ => anyhow::bail!("input has no fixed feature dimension"),
+            },
+            _ => anyhow::bail!("input is not a tensor"),
+        };
+        let mut model = tract_onnx::onnx().model_for_proto_model(&proto)?;
+        let batch = model.symbols.sym("N");
+        model.set_input_fact(0, f32::fact(&[batch.to_dim(), input_len.to_dim()]).into())?;
+        model.set_output_fact(0, InferenceFact::default())?;
+        let plan = model.into_optimized()?.into_runnable()?;
+        Ok(OnnxModel { plan, input_len, sha256: sha256_hex(bytes) })
+    }
+
+    pub fn input_len(&self) -> usize {
+        self.input_len
+    }
+
+    /// Logits of `n` windows given flat (`n * input_len` values), run in batches of 4096.
+    pub fn logits(&self, x: &[f32]) -> anyhow::Result<Vec<[f32; 3]>> {
+        let d = self.input_len;
+        anyhow::ensure!(!x.is_empty() && x.len() % d == 0, "input length {} is not a positive multiple of {d}", x.len());
+        let mut out = Vec::with_capacity(x.len() / d);
+        for chunk in x.chunks(4096 * d) {
+            let b = chunk.len() / d;
+            let t = Tensor::from_shape(&[b, d], chunk)?;
+            let res = self.plan.run(tvec!(t.into()))?;
+            let arr = res[0].to_plain_array_view::<f32>()?;
+            anyhow::ensure!(arr.shape() == [b, N_CLASSES], "unexpected output shape {:?}", arr.shape());
+            for r in 0..b {
+                out.push([arr[[r, 0]], arr[[r, 1]], arr[[r, 2]]]);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Predicted classes (argmax) of `n` flat windows.
+    pub fn predict(&self, x: &[f32]) -> anyhow::Result<Vec<u8>> {
+        Ok(self.logits(x)?.iter().map(argmax3).collect())
+    }
+}
+
+/// Max absolute difference between the candle and tract logits of the given flat windows.
+pub fn parity(student: &Student, onnx: &OnnxModel, x: &[f32]) -> anyhow::Result<f64> {
+    let a = student.logits(x)?;
+    let b = onnx.logits(x)?;
+    anyhow::ensure!(a.len() == b.len(), "logit counts differ");
+    Ok(a.iter()
+        .zip(&b)
+        .flat_map(|(p, q)| p.iter().zip(q).map(|(u, v)| (u - v).abs() as f64))
+        .fold(0.0, f64::max))
+}
+
+/// Reads the parameters back from an exported ONNX file into a candle [`Student`] (the hidden
+/// sizes come from the initializer shapes).
+pub fn student_from_onnx(path: impl AsRef<Path>, act_init: (f32, f32)) -> anyhow::Result<Student> {
+    let proto = pb::ModelProto::decode(std::fs::read(path)?.as_slice())?;
+    let graph = proto.graph.ok_or_else(|| anyhow::anyhow!("ONNX model has no graph"))?;
+    let mut params = HashMap::new();
+    let mut dims = HashMap::new();
+    for t in &graph.initializer {
+        let v: Vec<f32> = if !t.raw_data.is_empty() {
+            t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        } else {
+            t.float_data.clone()
+        };
+        params.insert(t.name.clone(), v);
+        dims.insert(t.name.clone(), t.dims.clone());
+    }
+    let mut hidden = Vec::new();
+    let mut input = 0;
+    let mut l = 1;
+    while let Some(d) = dims.get(&format!("fc{l}.weight")) {
+        if l == 1 {
+            input = d[1] as usize;
+        }
+        hidden.push(d[0] as usize);
+        l += 1;
+    }
+    anyhow::ensure!(hidden.pop() == Some(N_CLASSES), "last layer does not have 3 outputs");
+    let cfg = StudentConfig { input, hidden, act_a_init: act_init.0, act_b_init: act_init.1 };
+    Student::from_params(cfg, &params)
+}

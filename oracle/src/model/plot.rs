@@ -1,0 +1,202 @@
+//! PNG plots (plotters, bitmap backend): training curves and the confusion matrix.
+//!
+//! Text needs a system sans-serif font (found through fontconfig, e.g. DejaVu). If none is found
+//! the plots are drawn without any text instead of failing.
+
+use super::metrics::Metrics;
+use super::train::TrainHistory;
+use plotters::prelude::*;
+use plotters::style::{FontFamily, FontStyle};
+use std::path::Path;
+
+/// Whether text can be rendered (a sans-serif font is available; `VERIREGIME_PLOT_NO_TEXT` set
+/// forces text off).
+pub fn fonts_available() -> bool {
+    std::env::var_os("VERIREGIME_PLOT_NO_TEXT").is_none()
+        && FontDesc::new(FontFamily::SansSerif, 12.0, FontStyle::Normal).box_size("0").is_ok()
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("plotting: {e:?}")
+}
+
+/// Training curves: train/val loss (left), val accuracy and macro-F1 (right); a dashed line
+/// marks the kept (best) epoch.
+pub fn plot_history(hist: &TrainHistory, title: &str, path: impl AsRef<Path>) -> anyhow::Result<()> {
+    anyhow::ensure!(!hist.epochs.is_empty(), "empty history");
+    let text = fonts_available();
+    let root = BitMapBackend::new(path.as_ref(), (1200, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let root = if text {
+        root.titled(title, ("sans-serif", 22)).map_err(err)?
+    } else {
+        root
+    };
+    let (left, right) = root.split_horizontally(600);
+    let n = hist.epochs.len() as f64;
+    let x_max = n.max(2.0) + 0.5;
+    let best = hist.best_epoch as f64;
+
+    // Loss panel.
+    let losses: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.train_loss, e.val_loss]).filter(|v| v.is_finite()).collect();
+    let (lo, hi) = losses.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let pad = ((hi - lo) * 0.1).max(1e-3);
+    let (y0, y1) = (lo - pad, hi + pad);
+    {
+        let mut b = ChartBuilder::on(&left);
+        b.margin(15);
+        if text {
+            b.caption("loss", ("sans-serif", 18)).x_label_area_size(35).y_label_area_size(55);
+        }
+        let mut chart = b.build_cartesian_2d(0.5..x_max, y0..y1).map_err(err)?;
+        let mut mesh = chart.configure_mesh();
+        let xfmt = |v: &f64| format!("{v:.0}");
+        if text {
+            mesh.x_desc("epoch").x_label_formatter(&xfmt);
+        } else {
+            mesh.disable_x_axis().disable_y_axis();
+        }
+        mesh.draw().map_err(err)?;
+        let tr = hist.epochs.iter().map(|e| (e.epoch as f64, e.train_loss));
+        let va = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_loss));
+        let s = chart.draw_series(LineSeries::new(tr, BLUE.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label("train").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+        }
+        let s = chart.draw_series(LineSeries::new(va, RED.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label("val").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
+        }
+        chart
+            .draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1)))
+            .map_err(err)?;
+        if text {
+            chart
+                .configure_series_labels()
+                .border_style(BLACK)
+                .background_style(WHITE.mix(0.8))
+                .draw()
+                .map_err(err)?;
+        }
+    }
+    // Validation metrics panel.
+    {
+        let vals: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.val_accuracy, e.val_macro_f1]).collect();
+        let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let (y0, y1) = ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0));
+        let mut b = ChartBuilder::on(&right);
+        b.margin(15);
+        if text {
+            b.caption("validation", ("sans-serif", 18)).x_label_area_size(35).y_label_area_size(55);
+        }
+        let mut chart = b.build_cartesian_2d(0.5..x_max, y0..y1).map_err(err)?;
+        let mut mesh = chart.configure_mesh();
+        let xfmt = |v: &f64| format!("{v:.0}");
+        if text {
+            mesh.x_desc("epoch").x_label_formatter(&xfmt);
+        } else {
+            mesh.disable_x_axis().disable_y_axis();
+        }
+        mesh.draw().map_err(err)?;
+        let acc = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_accuracy));
+        let f1 = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_macro_f1));
+        let s = chart.draw_series(LineSeries::new(acc, GREEN.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label("accuracy").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(2)));
+        }
+        let s = chart.draw_series(LineSeries::new(f1, MAGENTA.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label("macro-F1").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
+        }
+        chart
+            .draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1)))
+            .map_err(err)?;
+        if text {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .border_style(BLACK)
+                .background_style(WHITE.mix(0.8))
+                .draw()
+                .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// Confusion matrix heat map (rows = true class, columns = predicted; colour = row share),
+/// with counts and row percentages written in the cells when fonts are available.
+pub fn plot_confusion(metrics: &Metrics, title: &str, path: impl AsRef<Path>) -> anyhow::Result<()> {
+    let text = fonts_available();
+    let names = crate::features::CLASS_NAMES;
+    let root = BitMapBackend::new(path.as_ref(), (640, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let root = if text {
+        root.titled(&format!("{title} (acc {:.3}, macro-F1 {:.3})", metrics.accuracy, metrics.macro_f1), ("sans-serif", 20))
+            .map_err(err)?
+    } else {
+        root
+    };
+    let mut b = ChartBuilder::on(&root);
+    b.margin(20);
+    if text {
+        b.x_label_area_size(45).y_label_area_size(70);
+    }
+    // Segmented axes: cell k spans [k, k+1), labels sit at the centres. The true class `t` is
+    // drawn on row `2 - t` so SELL is the top row.
+    let mut chart = b.build_cartesian_2d((0i32..2).into_segmented(), (0i32..2).into_segmented()).map_err(err)?;
+    let name_of = |v: &SegmentValue<i32>, flip: bool| match v {
+        SegmentValue::CenterOf(k) if (0..3).contains(k) => {
+            names[if flip { 2 - *k as usize } else { *k as usize }].to_string()
+        }
+        _ => String::new(),
+    };
+    let xfmt = |v: &SegmentValue<i32>| name_of(v, false);
+    let yfmt = |v: &SegmentValue<i32>| name_of(v, true);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh();
+    if text {
+        mesh.x_labels(3)
+            .y_labels(3)
+            .x_label_formatter(&xfmt)
+            .y_label_formatter(&yfmt)
+            .x_label_style(("sans-serif", 16))
+            .y_label_style(("sans-serif", 16))
+            .x_desc("predicted")
+            .y_desc("true");
+    } else {
+        mesh.disable_x_axis().disable_y_axis();
+    }
+    mesh.draw().map_err(err)?;
+    let c = &metrics.confusion;
+    for t in 0..3usize {
+        let row: u64 = c[t].iter().sum();
+        for p in 0..3usize {
+            let share = if row > 0 { c[t][p] as f64 / row as f64 } else { 0.0 };
+            // White -> dark blue.
+            let colour = RGBColor(
+                (255.0 * (1.0 - 0.85 * share)) as u8,
+                (255.0 * (1.0 - 0.7 * share)) as u8,
+                (255.0 * (1.0 - 0.35 * share)) as u8,
+            );
+            let (x, y) = (p as i32, 2 - t as i32);
+            let cell = [(SegmentValue::Exact(x), SegmentValue::Exact(y + 1)), (SegmentValue::Exact(x + 1), SegmentValue::Exact(y))];
+            chart.draw_series([Rectangle::new(cell.clone(), colour.filled())]).map_err(err)?;
+            chart.draw_series([Rectangle::new(cell, BLACK.mix(0.3).stroke_width(1))]).map_err(err)?;
+            if text {
+                let fg = if share > 0.55 { WHITE } else { BLACK };
+                let style = ("sans-serif", 20).into_font().color(&fg).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+                let label = format!("{} ({:.1}%)", c[t][p], 100.0 * share);
+                chart
+                    .draw_series([Text::new(label, (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)), style)])
+                    .map_err(err)?;
+            }
+        }
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
