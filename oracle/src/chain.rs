@@ -140,3 +140,88 @@ pub fn describe_revert(err: &alloy::contract::Error) -> String {
     }
     err.to_string()
 }
+
+/// Addresses of a deployed stack: the generated verifier, the oracle and the demo vault with its
+/// test-double tokens and venue.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Deployment {
+    pub chain_id: u64,
+    pub verifier: Address,
+    pub oracle: Address,
+    pub stable: Address,
+    pub risk: Address,
+    pub venue: Address,
+    pub vault: Address,
+    pub model_id: B256,
+}
+
+impl Deployment {
+    /// Writes the deployments file (temporary name, then rename).
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(self)? + "\n")?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    }
+
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read deployments file {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a deployments file", path.display()))
+    }
+}
+
+/// Settings of a fresh deployment.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub model_id: B256,
+    pub n_inputs: u64,
+    pub output_scale: u8,
+    /// Oldest signal (seconds after its decision minute) the vault still acts on.
+    pub vault_max_age: u64,
+    /// Risk-asset price in stable units (the venue's fixed price), 18 decimals.
+    pub price_wad: U256,
+    /// Stable tokens the vault starts with, 18 decimals.
+    pub vault_stable: U256,
+}
+
+/// Deploys the verifier, the oracle (allowing `client.from` to submit) and the demo vault, from
+/// Foundry's build output under `root/out`.
+pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> anyhow::Result<Deployment> {
+    use alloy::sol_types::SolValue;
+    let verifier = client.deploy("Halo2Verifier", &creation_code(root, "Halo2Verifier.sol", "Halo2Verifier")?, &[]).await?;
+    let oracle = client
+        .deploy(
+            "SignalOracle",
+            &creation_code(root, "SignalOracle.sol", "SignalOracle")?,
+            &(client.from, verifier, cfg.model_id, U256::from(cfg.n_inputs), U256::from(cfg.output_scale)).abi_encode_params(),
+        )
+        .await?;
+    let token = creation_code(root, "DemoToken.sol", "DemoToken")?;
+    let stable = client.deploy("DemoToken (stable)", &token, &("Demo USD".to_string(), "dUSD".to_string()).abi_encode_params()).await?;
+    let risk = client.deploy("DemoToken (risk)", &token, &("Demo BTC".to_string(), "dBTC".to_string()).abi_encode_params()).await?;
+    let venue = client
+        .deploy("FixedPriceVenue", &creation_code(root, "FixedPriceVenue.sol", "FixedPriceVenue")?, &(stable, risk, cfg.price_wad).abi_encode_params())
+        .await?;
+    let vault = client
+        .deploy(
+            "DemoVault",
+            &creation_code(root, "DemoVault.sol", "DemoVault")?,
+            &(oracle, venue, stable, risk, U256::from(cfg.vault_max_age)).abi_encode_params(),
+        )
+        .await?;
+    let o = ISignalOracle::new(oracle, &client.provider);
+    o.setSubmitter(client.from, true).send().await?.get_receipt().await?;
+    // Liquidity for the venue on both sides, and the vault's starting capital.
+    let wad = U256::from(10u64).pow(U256::from(18u64));
+    for (t, to, amount) in [
+        (stable, venue, cfg.vault_stable * U256::from(10u64)),
+        (risk, venue, cfg.vault_stable * U256::from(10u64) * wad / cfg.price_wad),
+        (stable, vault, cfg.vault_stable),
+    ] {
+        IDemoToken::new(t, &client.provider).mint(to, amount).send().await?.get_receipt().await?;
+    }
+    let chain_id = client.provider.get_chain_id().await?;
+    Ok(Deployment { chain_id, verifier, oracle, stable, risk, venue, vault, model_id: cfg.model_id })
+}

@@ -9,4 +9,5 @@ pub mod features;
 pub mod model;
 pub mod prover;
 pub mod chain;
+pub mod round;
 pub mod cmd;

@@ -1,7 +1,12 @@
 //! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`.
 
+mod circuit;
 mod data;
+mod demo;
+mod eval;
 mod features;
+mod oracle;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +28,19 @@ pub enum Command {
     Data(data::DataCmd),
     /// Write indicators, model inputs and labels of every decision minute to a CSV file.
     Features(features::FeaturesArgs),
+    /// Train models on archive data.
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Evaluate a model folder on an archive range (accuracy, macro-F1, per class, confusion).
+    Eval(eval::EvalArgs),
+    /// EZKL circuits: build one from a model folder, regenerate its proving key.
+    #[command(subcommand)]
+    Circuit(circuit::CircuitCmd),
+    /// The demo: anvil, deployment, several proven rounds, the vault acting on them.
+    Demo(demo::DemoArgs),
+    /// The oracle node: proven rounds submitted on chain.
+    #[command(subcommand)]
+    Oracle(oracle::OracleCmd),
 }
 
 impl Cli {
@@ -30,6 +48,11 @@ impl Cli {
         match self.command {
             Command::Data(c) => c.run(),
             Command::Features(a) => a.run(),
+            Command::Train(c) => c.run(),
+            Command::Eval(a) => a.run(),
+            Command::Circuit(c) => c.run(),
+            Command::Demo(a) => a.run(),
+            Command::Oracle(c) => c.run(),
         }
     }
 }

@@ -1,0 +1,177 @@
+use crate::data::{synth_candles, Archive, Series, SynthConfig};
+use crate::features::{Dataset, Sample, INPUT_LEN};
+use crate::model::ModelCard;
+use crate::prover::{project_root, Ezkl};
+use crate::round::Signaler;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Subcommand)]
+pub enum CircuitCmd {
+    /// Compile a model folder into an EZKL circuit: settings, calibration on real windows, compiled
+    /// circuit, SRS, keys, the Solidity verifier and a Foundry proof fixture.
+    ///
+    /// Example: veriregime circuit build --model models/student --out circuits/student --data ../shared/data/binance-vision
+    Build(BuildArgs),
+    /// Regenerate the proving key (never committed) from the committed circuit; checks that the
+    /// verifying key it implies is the committed one. Does nothing when the key is present.
+    Keys(KeysArgs),
+}
+
+impl CircuitCmd {
+    pub fn run(self) -> anyhow::Result<()> {
+        let rt = tokio::runtime::Runtime::new()?;
+        match self {
+            CircuitCmd::Build(a) => rt.block_on(a.run()),
+            CircuitCmd::Keys(a) => rt.block_on(a.run()),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    #[arg(long, default_value = "circuits/student")]
+    pub out: PathBuf,
+    /// Archive root for calibration windows; without it, the synthetic fixture is used.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// Calibration days (YYYY-MM-DD), by default the model card's test period end.
+    #[arg(long, default_value = "2024-03-01")]
+    pub from: String,
+    #[arg(long, default_value = "2024-03-31")]
+    pub to: String,
+    /// Number of calibration windows, spread evenly over the range.
+    #[arg(long, default_value_t = 32)]
+    pub calibration_windows: usize,
+    /// A public SRS file (production); without it an insecure development SRS is generated.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+    /// Where the generated verifier goes.
+    #[arg(long, default_value = "contracts/generated/Halo2Verifier.sol")]
+    pub sol_out: PathBuf,
+    /// Where the Foundry proof fixture goes.
+    #[arg(long, default_value = "test/fixtures/proof.json")]
+    pub fixture: PathBuf,
+    /// Extra flags for the driver's build step (e.g. "--num-inner-cols 4").
+    #[arg(long, allow_hyphen_values = true)]
+    pub driver_args: Option<String>,
+}
+
+/// Windows of `[from, to]` from an archive, or of the synthetic fixture when no archive is given.
+pub(crate) fn windows_for(data: Option<&Path>, symbol: &str, from: &str, to: &str) -> anyhow::Result<(Dataset, Vec<Sample>)> {
+    let (series, a, b) = match data {
+        Some(root) => {
+            let (a, b) = super::day_range(from, to)?;
+            (super::features::load_with_margins(&Archive::new(root, symbol), a, b)?, a, b)
+        }
+        None => (Series::from_candles(synth_candles(&SynthConfig::default()), "synthetic fixture")?, i64::MIN, i64::MAX),
+    };
+    let ds = Dataset::from_series(&series);
+    let samples = ds.samples(a, b, false);
+    anyhow::ensure!(!samples.is_empty(), "no decision minute in the calibration range");
+    Ok((ds, samples))
+}
+
+impl BuildArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let (card, _) = ModelCard::load(&self.model)?;
+        let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
+        let step = (samples.len() / self.calibration_windows.max(1)).max(1);
+        let picked: Vec<Sample> = samples.iter().step_by(step).take(self.calibration_windows).copied().collect();
+        let x = ds.windows(&picked, &card.normalization);
+        std::fs::create_dir_all(&self.out)?;
+        let cal = self.out.join("calibration.json");
+        // EZKL splits a long input into samples of the model's input size.
+        std::fs::write(&cal, serde_json::json!({ "input_data": [x] }).to_string())?;
+        if let Some(dir) = self.sol_out.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut args = vec![
+            "--onnx".to_string(),
+            self.model.join(crate::model::ONNX_FILE).display().to_string(),
+            "--calibration".into(),
+            cal.display().to_string(),
+            "--out".into(),
+            self.out.display().to_string(),
+            "--sol-out".into(),
+            self.sol_out.display().to_string(),
+        ];
+        if let Some(srs) = &self.srs {
+            args.extend(["--srs".into(), srs.display().to_string()]);
+        }
+        if let Some(extra) = &self.driver_args {
+            args.extend(extra.split_whitespace().map(String::from));
+        }
+        let ezkl = Ezkl::new(&project_root());
+        let built = ezkl.run("build", &args, Duration::from_secs(3600)).await?;
+        eprintln!("circuit: {}", built);
+
+        // A real proof of a real window, for the Foundry tests.
+        let signaler = Signaler::load(&self.model, &self.out, ezkl)?;
+        let s = picked.last().expect("at least one window");
+        let mut input = vec![0.0f32; INPUT_LEN];
+        card.normalization.apply(ds.raw_window(s), &mut input);
+        let logits = signaler.model.logits(&input)?[0];
+        let inf = crate::round::Inference { decision_minute: s.open_time, input, logits, signal: crate::round::decide(logits) };
+        let work = tempfile::tempdir()?;
+        let proven = signaler.prove(&inf, work.path()).await?;
+        let fixed: Vec<String> = proven.outputs.iter().map(|o| format!("{}", (o * f64::powi(2.0, signaler.manifest.output_scale as i32)).round() as i128)).collect();
+        let fixture = serde_json::json!({
+            "model_id": signaler.model_id.to_string(),
+            "n_inputs": INPUT_LEN,
+            "output_scale": signaler.manifest.output_scale,
+            "decision_minute": inf.decision_minute / 1000,
+            "proof": proven.proof.to_string(),
+            "instances": proven.instances.iter().map(|w| format!("{w:#066x}")).collect::<Vec<_>>(),
+            "signal": proven.signal,
+            "logits_fixed": fixed,
+            "logits": proven.outputs,
+            "source": if self.data.is_some() { "real Binance candles" } else { "synthetic fixture" },
+        });
+        if let Some(dir) = self.fixture.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&self.fixture, serde_json::to_string_pretty(&fixture)? + "\n").with_context(|| format!("writing {}", self.fixture.display()))?;
+        println!("{}", serde_json::json!({ "circuit": built, "fixture": self.fixture, "fixture_prove_s": proven.prove_s }));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[arg(long, default_value = "circuits/student")]
+    pub dir: PathBuf,
+    /// The SRS file the circuit was built with, when it is not the committed development SRS.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+}
+
+impl KeysArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(self.dir.join("manifest.json"))?)?;
+        let srs = match &self.srs {
+            Some(p) => p.clone(),
+            None => self.dir.join(manifest["srs"]["file"].as_str().unwrap_or_default()),
+        };
+        if self.dir.join("pk.key").is_file() && srs.is_file() {
+            eprintln!("{}: proving key and SRS present", self.dir.display());
+            return Ok(());
+        }
+        if manifest["srs"]["kind"] == "insecure-dev" {
+            eprintln!("WARNING: {} uses an INSECURE development SRS: fine for tests and the demo, never for production", self.dir.display());
+        }
+        let mut args = vec!["--dir".to_string(), self.dir.display().to_string()];
+        if let Some(srs) = &self.srs {
+            args.extend(["--srs".into(), srs.display().to_string()]);
+        }
+        let v = Ezkl::new(&project_root()).run("keys", &args, Duration::from_secs(1800)).await?;
+        eprintln!("{}: proving key regenerated ({} bytes, {:.1} s), verifying key matches the committed one", self.dir.display(), v["pk_bytes"], v["setup_s"].as_f64().unwrap_or(0.0));
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+use crate::chain::{deploy_stack, Client, IDemoToken, IDemoVault, StackConfig};
+use crate::data::{fmt_minute, synth_candles, Archive, Candle, Series, SynthConfig};
+use crate::features::{CLASS_NAMES, LOOKBACK};
+use crate::prover::{project_root, Ezkl};
+use crate::round::{secs, submit, Signaler};
+use alloy::node_bindings::Anvil;
+use alloy::primitives::U256;
+use alloy::providers::Provider;
+use anyhow::Context;
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Start anvil, deploy the verifier, oracle and demo vault, run proven rounds, and show the vault
+/// acting on them. Rounds replay past decision minutes: each block is stamped one minute after
+/// its candle closed, as a live node would submit it.
+///
+/// Example: veriregime demo --data ../shared/data/binance-vision --rounds 3
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Archive root with real candles; without it the embedded synthetic fixture is used.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Minutes between decision minutes.
+    #[arg(long, default_value_t = 60)]
+    pub every: usize,
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    #[arg(long, default_value = "circuits/student")]
+    pub circuit: PathBuf,
+    /// Where the deployment's addresses are written.
+    #[arg(long, default_value = "target/demo/deployments.json")]
+    pub deployments: PathBuf,
+    /// End with one JSON line: {"rounds": [{"signal", "tx", "gas", "prove_s", "verified"}, ...], ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct RoundOut {
+    decision_minute: String,
+    signal: &'static str,
+    logits: [f32; 3],
+    proof_outputs: [f64; 3],
+    tx: String,
+    gas: u64,
+    calldata_bytes: usize,
+    round_id: u64,
+    infer_s: f64,
+    prove_s: f64,
+    submit_s: f64,
+    verified: bool,
+    vault_action: String,
+    vault_stable: f64,
+    vault_risk: f64,
+}
+
+impl DemoArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        tokio::runtime::Runtime::new()?.block_on(self.run_async())
+    }
+
+    /// The candles the rounds read, and where they come from.
+    fn candles(&self) -> anyhow::Result<(Vec<Candle>, String)> {
+        match &self.data {
+            None => {
+                let c = synth_candles(&SynthConfig::default());
+                Ok((c, "embedded synthetic fixture (seeded random walk, NOT market data)".into()))
+            }
+            Some(root) => {
+                let archive = Archive::new(root, &self.symbol);
+                let (_, last) = archive.available_days()?.with_context(|| format!("no {} archives under {}", self.symbol, root.display()))?;
+                let end = crate::data::parse_day(&last.to_string())? + 86_400_000;
+                let s = archive.load(end - 2 * 86_400_000, end)?;
+                Ok((s.candles, format!("real Binance {} candles from {} (last day {last})", self.symbol, root.display())))
+            }
+        }
+    }
+
+    async fn run_async(self) -> anyhow::Result<()> {
+        let root = project_root();
+        let (candles, source) = self.candles()?;
+        let series = Series::from_candles(candles, &source)?;
+        // Decision minutes: the last `rounds` minutes spaced by `every`, each with LOOKBACK
+        // contiguous candles before it, in the last contiguous segment.
+        let seg = series.segments().pop().context("no candles")?;
+        let need = LOOKBACK + (self.rounds.max(1) - 1) * self.every;
+        anyhow::ensure!(seg.len() >= need, "the last contiguous run has {} candles, {} rounds every {} min need {need}", seg.len(), self.rounds, self.every);
+        let ends: Vec<usize> = (0..self.rounds).rev().map(|k| seg.end - 1 - k * self.every).collect();
+        let c = &series.candles;
+
+        let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&root))?;
+        eprintln!("data: {source}");
+        eprintln!("model: {} ({} parameters), circuit logrows {}", self.model.display(), signaler.card.param_count, signaler.manifest.logrows);
+
+        // Chain time starts just after the first decision candle closed.
+        let first_s = c[ends[0]].open_time / 1000;
+        let anvil_bin = root.join("scripts/node_modules/.bin/anvil");
+        let anvil = Anvil::at(if anvil_bin.is_file() { anvil_bin } else { PathBuf::from("anvil") })
+            .args(["--timestamp".to_string(), (first_s - 3600).to_string()])
+            .try_spawn()
+            .context("cannot start anvil (run `make bootstrap`)")?;
+        let key = hex::encode(anvil.first_key().to_bytes());
+        let client = Client::connect(anvil.endpoint_url().as_str(), &key).await?;
+        let wad = U256::from(10u64).pow(U256::from(18u64));
+        let cfg = StackConfig {
+            model_id: signaler.model_id,
+            n_inputs: crate::features::INPUT_LEN as u64,
+            output_scale: signaler.manifest.output_scale as u8,
+            vault_max_age: 300,
+            price_wad: U256::from(c[ends[0]].close.round() as u64) * wad,
+            vault_stable: U256::from(100_000u64) * wad,
+        };
+        let t = Instant::now();
+        let dep = deploy_stack(&client, &root, &cfg).await?;
+        dep.save(&self.deployments)?;
+        eprintln!("deployed in {:.1} s: oracle {} vault {} (addresses in {})", secs(t), dep.oracle, dep.vault, self.deployments.display());
+
+        let vault = IDemoVault::new(dep.vault, &client.provider);
+        let balances = || async {
+            let s = IDemoToken::new(dep.stable, &client.provider).balanceOf(dep.vault).call().await?;
+            let r = IDemoToken::new(dep.risk, &client.provider).balanceOf(dep.vault).call().await?;
+            anyhow::Ok((to_f64(s), to_f64(r)))
+        };
+        let work = root.join("target/demo/rounds");
+        let mut out = Vec::new();
+        for (k, &end) in ends.iter().enumerate() {
+            let minute = c[end].open_time;
+            let t = Instant::now();
+            let inf = signaler.infer(&c[..=end])?;
+            let infer_s = secs(t);
+            let t = Instant::now();
+            let proven = signaler.prove(&inf, &work.join(format!("round{k}"))).await?;
+            let prove_s = secs(t);
+            // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
+            set_chain_time(&client, minute / 1000 + 62).await?;
+            let t = Instant::now();
+            let sub = submit(&client, dep.oracle, minute, &proven).await?;
+            let submit_s = secs(t);
+            let late = k + 1 == ends.len() && ends.len() >= 3;
+            let action = if late {
+                // The last round's keeper comes ten minutes late: the vault refuses a stale signal.
+                set_chain_time(&client, minute / 1000 + 60 + 600).await?;
+                match vault.rebalance().call().await {
+                    Ok(a) => format!("{a:?} (unexpected: stale signal accepted)"),
+                    Err(e) => match e.as_decoded_interface_error::<IDemoVault::IDemoVaultErrors>() {
+                        Some(IDemoVault::IDemoVaultErrors::DemoVaultStaleSignal(x)) => {
+                            format!("refused 10 min late: DemoVaultStaleSignal(age {} s > maxAge {} s)", x.age, x.maxAge)
+                        }
+                        Some(other) => format!("refused: {other:?}"),
+                        None => format!("refused: {e}"),
+                    },
+                }
+            } else {
+                let a = vault.rebalance().call().await.map_err(|e| anyhow::anyhow!("rebalance preflight: {e}"))?;
+                vault.rebalance().send().await?.get_receipt().await?;
+                format!("{a:?}")
+            };
+            let (s, r) = balances().await?;
+            let round = RoundOut {
+                decision_minute: fmt_minute(minute),
+                signal: CLASS_NAMES[inf.signal as usize],
+                logits: inf.logits,
+                proof_outputs: proven.outputs,
+                tx: sub.tx.to_string(),
+                gas: sub.gas,
+                calldata_bytes: sub.calldata_bytes,
+                round_id: sub.round_id,
+                infer_s,
+                prove_s,
+                submit_s,
+                verified: true,
+                vault_action: action,
+                vault_stable: s,
+                vault_risk: r,
+            };
+            eprintln!(
+                "round {}: {} UTC -> {} (proof {:.1} s, gas {}, tx {}); vault: {} -> {:.2} dUSD + {:.4} dBTC",
+                round.round_id, round.decision_minute, round.signal, prove_s, sub.gas, short(&round.tx), round.vault_action, s, r
+            );
+            out.push(round);
+        }
+        drop(anvil);
+
+        let gas: Vec<u64> = out.iter().map(|r| r.gas).collect();
+        eprintln!("\n{:<18} {:<6} {:>9} {:>10} {:>8}  vault", "decision (UTC)", "signal", "prove s", "gas", "verified");
+        for r in &out {
+            eprintln!("{:<18} {:<6} {:>9.2} {:>10} {:>8}  {}", r.decision_minute, r.signal, r.prove_s, r.gas, r.verified, r.vault_action);
+        }
+        eprintln!("{} verified rounds on anvil; data: {source}", out.len());
+        if self.json {
+            println!("{}", serde_json::json!({ "data": source, "rounds": out, "deployment": dep, "gas": gas }));
+        }
+        Ok(())
+    }
+}
+
+/// Moves the chain's clock: mines an empty block stamped `ts`, so calls and the next
+/// transactions see that time.
+async fn set_chain_time(client: &Client, ts: i64) -> anyhow::Result<()> {
+    let _: serde_json::Value = client.provider.raw_request("evm_setNextBlockTimestamp".into(), (ts,)).await.context("evm_setNextBlockTimestamp")?;
+    let _: serde_json::Value = client.provider.raw_request("evm_mine".into(), ()).await.context("evm_mine")?;
+    Ok(())
+}
+
+fn to_f64(x: U256) -> f64 {
+    let s: f64 = x.to_string().parse().unwrap_or(f64::NAN);
+    s / 1e18
+}
+
+fn short(s: &str) -> String {
+    if s.len() > 12 {
+        format!("{}…", &s[..10])
+    } else {
+        s.into()
+    }
+}
+

@@ -1,0 +1,53 @@
+use crate::data::Archive;
+use crate::features::{Dataset, INPUT_LEN};
+use crate::model::{Metrics, ModelCard};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Evaluate a model folder on any archive root and day range.
+///
+/// Example: veriregime eval --model models/student --data ../shared/data/binance-vision --from 2024-03-01 --to 2024-03-31 --json
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Model folder (network.onnx + card.json).
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub to: String,
+    /// Print one JSON line (n, accuracy, macro_f1, per_class, confusion).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EvalArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let (card, onnx) = ModelCard::load(&self.model)?;
+        let (from, to) = super::day_range(&self.from, &self.to)?;
+        let series = super::features::load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
+        let ds = Dataset::from_series(&series);
+        let samples = ds.samples(from, to, true);
+        anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", self.from, self.to);
+        let mut y_true = Vec::with_capacity(samples.len());
+        let mut y_pred = Vec::with_capacity(samples.len());
+        for chunk in samples.chunks(4096) {
+            let x = ds.windows(chunk, &card.normalization);
+            debug_assert_eq!(x.len(), chunk.len() * INPUT_LEN);
+            y_pred.extend(onnx.predict(&x)?);
+            y_true.extend(chunk.iter().map(|s| s.label.expect("labelled")));
+        }
+        let m = Metrics::compute(&y_true, &y_pred);
+        if self.json {
+            println!("{}", serde_json::to_string(&m)?);
+        } else {
+            println!("{} windows: accuracy {:.4}, macro-F1 {:.4}", m.n, m.accuracy, m.macro_f1);
+            println!("confusion (rows true SELL/HOLD/BUY, columns predicted): {:?}", m.confusion);
+        }
+        Ok(())
+    }
+}

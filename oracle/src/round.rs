@@ -1,0 +1,234 @@
+//! One oracle round, shared by `oracle round`, the demo and the tests: candles -> window ->
+//! tract -> EZKL proof -> check -> submission.
+
+use crate::chain::{Client, ISignalOracle};
+use crate::data::Candle;
+use crate::features::{window_from_candles, FEATURE_SPEC, INPUT_LEN};
+use crate::model::{ModelCard, OnnxModel};
+use crate::prover::Ezkl;
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::Provider;
+use anyhow::{bail, Context};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long one proof may take before the prover is killed.
+pub const PROVE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The class the oracle contract publishes for three logits (SELL, HOLD, BUY): the argmax, where
+/// HOLD wins any tie it is part of and a SELL/BUY tie goes to SELL (contracts/libraries/SignalLib.sol).
+pub fn decide<T: PartialOrd + Copy>(l: [T; 3]) -> u8 {
+    let mut best = 1u8;
+    let mut v = l[1];
+    if l[0] > v {
+        best = 0;
+        v = l[0];
+    }
+    if l[2] > v {
+        best = 2;
+    }
+    best
+}
+
+/// The circuit's manifest (written by `circuit build`), the parts the client needs.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CircuitManifest {
+    pub ezkl_version: String,
+    pub logrows: u32,
+    pub num_rows: Option<u64>,
+    pub input_scale: u32,
+    pub output_scale: u32,
+    pub input_visibility: String,
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+impl CircuitManifest {
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        let p = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {} (run `veriregime circuit build`)", p.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a circuit manifest", p.display()))
+    }
+}
+
+/// The model and its circuit, loaded and checked against each other.
+pub struct Signaler {
+    pub card: ModelCard,
+    pub model: OnnxModel,
+    pub circuit_dir: PathBuf,
+    pub manifest: CircuitManifest,
+    pub ezkl: Ezkl,
+    /// sha256 of the ONNX file: the oracle's model id.
+    pub model_id: B256,
+}
+
+/// The float model's answer for one decision minute.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inference {
+    /// Open time (epoch ms) of the decision minute.
+    pub decision_minute: i64,
+    /// Normalised, flattened window (420 values) fed to the model and the circuit.
+    #[serde(skip)]
+    pub input: Vec<f32>,
+    pub logits: [f32; 3],
+    pub signal: u8,
+}
+
+/// A proof of one inference, checked against the float model.
+#[derive(Debug, Clone)]
+pub struct Proven {
+    pub proof: Bytes,
+    pub instances: Vec<U256>,
+    /// The circuit's outputs, rescaled to floats.
+    pub outputs: [f64; 3],
+    pub signal: u8,
+    pub witness_s: f64,
+    pub prove_s: f64,
+    pub verify_s: f64,
+}
+
+impl Signaler {
+    /// Loads `model_dir` (network.onnx + card.json) and the circuit in `circuit_dir`; fails when the
+    /// card's feature spec is not this build's or the circuit was built from another ONNX file.
+    pub fn load(model_dir: &Path, circuit_dir: &Path, ezkl: Ezkl) -> anyhow::Result<Self> {
+        let (card, model) = ModelCard::load(model_dir)?;
+        if card.feature_spec != FEATURE_SPEC {
+            bail!("{}: the model was trained on features {:?}, this build computes {:?}", model_dir.display(), card.feature_spec, FEATURE_SPEC);
+        }
+        let manifest = CircuitManifest::read(circuit_dir)?;
+        let onnx_sha = crate::model::sha256_file(model_dir.join(crate::model::ONNX_FILE))?;
+        let circuit_sha = manifest.sha256.get("network.onnx").cloned().unwrap_or_default();
+        if onnx_sha != circuit_sha {
+            bail!(
+                "the circuit in {} was built from another model (ONNX sha256 {circuit_sha}, {} has {onnx_sha}): run `veriregime circuit build`",
+                circuit_dir.display(),
+                model_dir.display()
+            );
+        }
+        let model_id: B256 = format!("0x{onnx_sha}").parse().context("sha256 is 32 bytes")?;
+        Ok(Signaler { card, model, circuit_dir: circuit_dir.to_path_buf(), manifest, ezkl, model_id })
+    }
+
+    /// Runs the float model on the decision minute that is the last of `candles` (the canonical
+    /// window: the last 300 candles, which must be valid and contiguous).
+    pub fn infer(&self, candles: &[Candle]) -> anyhow::Result<Inference> {
+        let last = candles.last().context("no candles")?;
+        let raw = window_from_candles(candles)
+            .with_context(|| format!("window of decision minute {}", crate::data::fmt_minute(last.open_time)))?;
+        let mut input = vec![0.0f32; INPUT_LEN];
+        self.card.normalization.apply(&raw, &mut input);
+        let logits = self.model.logits(&input)?[0];
+        Ok(Inference { decision_minute: last.open_time, signal: decide(logits), input, logits })
+    }
+
+    /// Proves an inference with EZKL in `workdir` and checks that the proof's outputs give the
+    /// same signal as the float model; a mismatch is an error and nothing is to be submitted.
+    pub async fn prove(&self, inf: &Inference, workdir: &Path) -> anyhow::Result<Proven> {
+        std::fs::create_dir_all(workdir).with_context(|| format!("cannot create {}", workdir.display()))?;
+        let input = workdir.join("input.json");
+        std::fs::write(&input, serde_json::json!({ "input_data": [inf.input] }).to_string())?;
+        let args = vec![
+            "--dir".into(),
+            self.circuit_dir.display().to_string(),
+            "--input".into(),
+            input.display().to_string(),
+            "--out-dir".into(),
+            workdir.display().to_string(),
+        ];
+        let v = self.ezkl.run("prove", &args, PROVE_TIMEOUT).await?;
+        let proof: Bytes = v["proof"].as_str().context("prove: no proof")?.parse().context("prove: proof is not hex")?;
+        let instances = v["instances"]
+            .as_array()
+            .context("prove: no instances")?
+            .iter()
+            .map(|x| crate::chain::parse_word(x.as_str().unwrap_or_default()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let outs: Vec<f64> = v["outputs"].as_array().context("prove: no outputs")?.iter().filter_map(|x| x.as_f64()).collect();
+        anyhow::ensure!(outs.len() == 3, "prove: expected 3 outputs, got {}", outs.len());
+        let fixed: Vec<i128> = v["outputs_fixed"]
+            .as_array()
+            .context("prove: no fixed outputs")?
+            .iter()
+            .map(|x| x.as_str().unwrap_or_default().parse::<i128>())
+            .collect::<Result<_, _>>()
+            .context("prove: fixed outputs are not integers")?;
+        let outputs = [outs[0], outs[1], outs[2]];
+        // The contract decides on the fixed-point values, so the check does too.
+        let signal = decide([fixed[0], fixed[1], fixed[2]]);
+        anyhow::ensure!(
+            instances.len() == INPUT_LEN + 3,
+            "prove: {} instances, expected {} inputs + 3 outputs (is the input public?)",
+            instances.len(),
+            INPUT_LEN
+        );
+        if signal != inf.signal {
+            bail!(
+                "the proof's output {:?} gives signal {} but the model gives {} (logits {:?}); not submitting",
+                outputs,
+                crate::features::CLASS_NAMES[signal as usize],
+                crate::features::CLASS_NAMES[inf.signal as usize],
+                inf.logits
+            );
+        }
+        let t = &v["timings"];
+        Ok(Proven {
+            proof,
+            instances,
+            outputs,
+            signal,
+            witness_s: t["witness"].as_f64().unwrap_or(0.0),
+            prove_s: t["prove"].as_f64().unwrap_or(0.0),
+            verify_s: t["verify"].as_f64().unwrap_or(0.0),
+        })
+    }
+}
+
+/// A confirmed submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    pub tx: B256,
+    pub gas: u64,
+    pub block: u64,
+    pub round_id: u64,
+    pub calldata_bytes: usize,
+}
+
+/// Submits a proven signal to the oracle: a preflight `eth_call` first (a revert is decoded into
+/// the contract's error and nothing is sent), then the transaction, then its receipt.
+pub async fn submit(client: &Client, oracle: Address, decision_minute_ms: i64, proven: &Proven) -> anyhow::Result<Submitted> {
+    let c = ISignalOracle::new(oracle, &client.provider);
+    let minute = u64::try_from(decision_minute_ms / 1000).context("negative decision minute")?;
+    let call = c.submit(minute, proven.proof.clone(), proven.instances.clone()).from(client.from);
+    let round_id = call.call().await.map_err(|e| anyhow::anyhow!("preflight of submit reverted: {}", crate::chain::describe_revert(&e)))?;
+    let calldata_bytes = call.calldata().len();
+    let pending = call.send().await.map_err(|e| anyhow::anyhow!("submit: {}", crate::chain::describe_revert(&e)))?;
+    let receipt = pending.get_receipt().await.context("waiting for the submit receipt")?;
+    anyhow::ensure!(receipt.status(), "submit reverted on chain (tx {})", receipt.transaction_hash);
+    let _ = client.provider.get_block_number().await;
+    Ok(Submitted {
+        tx: receipt.transaction_hash,
+        gas: receipt.gas_used,
+        block: receipt.block_number.unwrap_or_default(),
+        round_id: round_id.try_into().unwrap_or(u64::MAX),
+        calldata_bytes,
+    })
+}
+
+/// Seconds since `t`, for stage timings.
+pub fn secs(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decide;
+
+    #[test]
+    fn tie_rule_matches_the_contract() {
+        assert_eq!(decide([1, 1, 1]), 1);
+        assert_eq!(decide([2, 1, 2]), 0);
+        assert_eq!(decide([0, 1, 1]), 1);
+        assert_eq!(decide([0, -1, 3]), 2);
+        assert_eq!(decide([5.0, 1.0, 3.0]), 0);
+    }
+}
