@@ -6,7 +6,7 @@ import {Test} from "forge-std/Test.sol";
 import {SignalOracle} from "../../contracts/SignalOracle.sol";
 import {IHalo2Verifier} from "../../contracts/interfaces/IHalo2Verifier.sol";
 import {FieldDecode} from "../../contracts/libraries/FieldDecode.sol";
-import {MockHalo2Verifier} from "./mocks/MockHalo2Verifier.sol";
+import {Halo2Verifier} from "../../contracts/generated/Halo2Verifier.sol";
 import {ProofFixture, ProofFixtureLib} from "./ProofFixture.sol";
 
 /// @notice Shared set-up: the model's verifier, a proof fixture, and an oracle for that model with one
@@ -31,28 +31,10 @@ abstract contract OracleTestBase is Test {
         vm.warp(fx.decisionMinute + 60);
     }
 
-    /// @dev STAND-IN until `contracts/generated/Halo2Verifier.sol` and `test/fixtures/proof.json` exist: a mock
-    /// verifier and a synthetic BUY fixture in the documented format. With the real artefacts, delete
-    /// `mocks/MockHalo2Verifier.sol`, import `{Halo2Verifier} from "../../contracts/generated/Halo2Verifier.sol"`
-    /// and make this body `return (IHalo2Verifier(address(new Halo2Verifier())), ProofFixtureLib.load(vm, FIXTURE_PATH));`
-    function _verifierAndFixture() internal virtual returns (IHalo2Verifier, ProofFixture memory fixture) {
-        MockHalo2Verifier mock = new MockHalo2Verifier();
-        fixture.modelId = sha256("mock model");
-        fixture.nInputs = 420;
-        fixture.outputScale = 7;
-        fixture.decisionMinute = 1_711_929_600; // 2024-04-01T00:00:00Z
-        fixture.signal = 2;
-        fixture.logits = [int256(-300), int256(120), int256(845)];
-        fixture.instances = new uint256[](fixture.nInputs + 3);
-        for (uint256 i = 0; i < fixture.nInputs; ++i) {
-            // Inputs of both signs, as normalised features are.
-            fixture.instances[i] = _encode(int256(uint256(keccak256(abi.encode(i))) % 512) - 256);
-        }
-        for (uint256 i = 0; i < 3; ++i) {
-            fixture.instances[fixture.nInputs + i] = _encode(fixture.logits[i]);
-        }
-        fixture.proof = mock.proofFor(fixture.instances);
-        return (mock, fixture);
+    /// @dev The real EZKL-generated verifier and a real proof of the shipped student on a real window
+    /// (`veriregime circuit build` writes both).
+    function _verifierAndFixture() internal virtual returns (IHalo2Verifier, ProofFixture memory) {
+        return (IHalo2Verifier(address(new Halo2Verifier())), ProofFixtureLib.load(vm, FIXTURE_PATH));
     }
 
     /// @dev Reference field encoding of a signed value (independent of {FieldDecode}).
