@@ -1,0 +1,46 @@
+# VeriRegime: `make demo` runs the demo, `make test` runs every test. Both set up what they need
+# (pinned npm toolchain, Python virtualenv with ezkl, release build, proving key) and are fast the
+# second time.
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+
+STAMPS := target/stamps
+NPM_BIN := $(CURDIR)/scripts/node_modules/.bin
+BIN := target/release/veriregime
+CIRCUIT := circuits/student
+export PATH := $(NPM_BIN):$(PATH)
+export VERIREGIME_ROOT := $(CURDIR)
+export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
+
+.PHONY: demo test bootstrap build contracts keys clean-keys
+
+demo: build keys
+	$(BIN) demo $(DEMO_ARGS)
+
+test: build keys
+	cargo test --release --locked
+	forge test
+
+bootstrap: $(STAMPS)/npm $(STAMPS)/venv
+
+# Foundry binaries, solcjs, OpenZeppelin and forge-std, exactly as locked.
+$(STAMPS)/npm: scripts/package.json scripts/package-lock.json
+	cd scripts && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+# ezkl, pinned, in the project's own virtualenv.
+$(STAMPS)/venv: scripts/requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+build: bootstrap
+	cargo build --release --locked
+	forge build
+
+# The proving key is large and never committed: regenerate it from the committed circuit.
+keys: build
+	$(BIN) circuit keys --dir $(CIRCUIT)
+
+clean-keys:
+	rm -f $(CIRCUIT)/pk.key

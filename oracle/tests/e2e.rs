@@ -1,0 +1,146 @@
+//! End to end, with every part real: the shipped student, a real EZKL proof, the generated
+//! verifier and the oracle on anvil, real transactions sent with alloy, and the `veriregime`
+//! binary's `oracle round` and `demo` commands.
+//!
+//! Needs what `make test` sets up first: the npm toolchain (anvil), `forge build` output, the
+//! virtualenv with ezkl and the student's proving key (`make keys`).
+
+use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::primitives::U256;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use veriregime::chain::{deploy_stack, input_hash, Client, Deployment, ISignalOracle, StackConfig};
+use veriregime::data::{synth_candles, write_daily_archive, SynthConfig};
+use veriregime::features::INPUT_LEN;
+use veriregime::prover::{project_root, Ezkl};
+use veriregime::round::{submit, Signaler};
+
+fn root() -> PathBuf {
+    project_root()
+}
+
+fn require_setup(root: &Path) {
+    for (p, what) in [
+        ("scripts/node_modules/.bin/anvil", "the npm toolchain"),
+        ("out/Halo2Verifier.sol/Halo2Verifier.json", "forge build output"),
+        (".venv/bin/python", "the ezkl virtualenv"),
+        ("circuits/student/pk.key", "the student's proving key"),
+    ] {
+        assert!(root.join(p).exists(), "{} is missing ({what}): run `make test`, which sets it up", p);
+    }
+}
+
+async fn chain(root: &Path, signaler: &Signaler) -> (AnvilInstance, Client, Deployment) {
+    let anvil = Anvil::at(root.join("scripts/node_modules/.bin/anvil")).try_spawn().expect("anvil starts");
+    let key = hex::encode(anvil.first_key().to_bytes());
+    let client = Client::connect(anvil.endpoint_url().as_str(), &key).await.unwrap();
+    let wad = U256::from(10u64).pow(U256::from(18u64));
+    let cfg = StackConfig {
+        model_id: signaler.model_id,
+        n_inputs: INPUT_LEN as u64,
+        output_scale: signaler.manifest.output_scale as u8,
+        vault_max_age: 300,
+        price_wad: U256::from(42_000u64) * wad,
+        vault_stable: U256::from(1_000u64) * wad,
+    };
+    let dep = deploy_stack(&client, root, &cfg).await.unwrap();
+    (anvil, client, dep)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proven_round_lands_and_tampering_is_refused() {
+    let root = root();
+    require_setup(&root);
+    let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
+    let candles = synth_candles(&SynthConfig { minutes: 600, seed: 7, ..Default::default() });
+    let inf = signaler.infer(&candles).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let proven = signaler.prove(&inf, work.path()).await.unwrap();
+    assert_eq!(proven.signal, inf.signal, "the circuit agrees with tract");
+    for (p, f) in proven.outputs.iter().zip(inf.logits) {
+        // Fixed point at scale 2^13 through four layers: close, not equal.
+        assert!((p - f as f64).abs() < 0.01 * (f as f64).abs().max(1.0), "proof output {p} vs tract {f}");
+    }
+
+    let (_anvil, client, dep) = chain(&root, &signaler).await;
+    let oracle = ISignalOracle::new(dep.oracle, &client.provider);
+
+    // Tampered proof bytes and a tampered input are refused before anything is sent.
+    let mut bad = proven.clone();
+    let mut bytes = bad.proof.to_vec();
+    bytes[100] ^= 1;
+    bad.proof = bytes.into();
+    let e = submit(&client, dep.oracle, inf.decision_minute, &bad).await.unwrap_err().to_string();
+    assert!(e.contains("SignalOracleProofRejected"), "{e}");
+    let mut bad = proven.clone();
+    bad.instances[5] += U256::from(1u64);
+    let e = submit(&client, dep.oracle, inf.decision_minute, &bad).await.unwrap_err().to_string();
+    assert!(e.contains("SignalOracleProofRejected"), "{e}");
+
+    // The real one lands.
+    let sub = submit(&client, dep.oracle, inf.decision_minute, &proven).await.unwrap();
+    assert_eq!(sub.round_id, 1);
+    assert!(sub.gas > 300_000 && sub.gas < 3_000_000, "gas {}", sub.gas);
+    let latest = oracle.latestSignal().call().await.unwrap();
+    assert_eq!(latest.signal as u8, inf.signal);
+    assert_eq!(latest.decisionMinute, (inf.decision_minute / 1000) as u64);
+    let round = oracle.getRound(U256::from(1u64)).call().await.unwrap();
+    assert_eq!(round.inputHash, input_hash(&proven.instances[..INPUT_LEN]));
+    assert_eq!(round.submitter, client.from);
+
+    // A replay of the same round is refused.
+    let e = submit(&client, dep.oracle, inf.decision_minute, &proven).await.unwrap_err().to_string();
+    assert!(e.contains("SignalOracleRoundNotAfterLatest"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
+    let root = root();
+    require_setup(&root);
+    let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
+    let (anvil, _client, dep) = chain(&root, &signaler).await;
+    let data = tempfile::tempdir().unwrap();
+    write_daily_archive(data.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 11, ..Default::default() })).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .current_dir(&root)
+        .env("VERIREGIME_PRIVATE_KEY", hex::encode(anvil.keys()[0].to_bytes()))
+        .args(["oracle", "round", "--json", "--data"])
+        .arg(data.path())
+        .args(["--rpc", anvil.endpoint_url().as_str(), "--oracle", &dep.oracle.to_string()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "oracle round failed: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let key = hex::encode(anvil.keys()[0].to_bytes());
+    assert!(!stdout.contains(&key) && !stderr.contains(&key), "the key must never be printed");
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["round_id"], 1);
+    assert_eq!(v["decision_minute"], "2024-01-01 23:59");
+    assert!(["SELL", "HOLD", "BUY"].contains(&v["signal"].as_str().unwrap()));
+}
+
+#[test]
+fn demo_shows_three_verified_rounds() {
+    let root = root();
+    require_setup(&root);
+    let dep = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .current_dir(&root)
+        .args(["demo", "--json", "--deployments"])
+        .arg(dep.path().join("d.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let rounds = v["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3);
+    for r in rounds {
+        assert_eq!(r["verified"], true);
+        assert!(r["gas"].as_u64().unwrap() > 0);
+        assert!(r["tx"].as_str().unwrap().starts_with("0x"));
+    }
+    assert!(rounds[2]["vault_action"].as_str().unwrap().contains("DemoVaultStaleSignal"));
+    assert!(Deployment::load(&dep.path().join("d.json")).is_ok());
+}
