@@ -1,0 +1,173 @@
+//! The data commands on any archive root: the project's synthetic archives (daily and monthly
+//! layouts), corrupted files, and the real archive in ../shared/data when it is there.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use veriregime::data::{synth_candles, write_daily_archive, SynthConfig};
+use veriregime::features::LOOKBACK;
+use veriregime::prover::project_root;
+
+fn bin(args: &[&str], root: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_veriregime")).current_dir(project_root()).args(args).arg("--data").arg(root).output().unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn synth_root(days: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let candles = synth_candles(&SynthConfig { minutes: days * 1440, ..Default::default() });
+    write_daily_archive(dir.path(), "BTCUSDT", &candles).unwrap();
+    dir
+}
+
+#[test]
+fn features_writes_one_row_per_decision_minute() {
+    let root = synth_root(3);
+    let out = root.path().join("f.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .args(["features", "--from", "2024-01-02", "--to", "2024-01-02", "--out"])
+        .arg(&out)
+        .arg("--data")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "open_time,close,ema5,ema10,ema20,rsi14,macd,vol_ma5,vol_ma10,ema5_gap,ema10_gap,ema20_gap,rsi14_c,macd_pct,vol_ratio_5_10,vol_level_10_60,fwd_return_pct,label"
+    );
+    let rows: Vec<&str> = lines.collect();
+    // 2024-01-02 has a full day before it as warm-up and a day after for labels.
+    assert_eq!(rows.len(), 1440);
+    assert!(rows[0].starts_with("1704153600000,"));
+    for r in &rows {
+        let cols: Vec<&str> = r.split(',').collect();
+        assert_eq!(cols.len(), 18);
+        assert!(["0", "1", "2"].contains(&cols[17]), "{r}");
+        let ret: f64 = cols[16].parse().unwrap();
+        let label = if ret > 0.2 { "2" } else if ret < -0.2 { "0" } else { "1" };
+        assert_eq!(cols[17], label);
+    }
+    // The first day has no warm-up before it: the first decision minute needs LOOKBACK candles.
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .args(["features", "--from", "2024-01-01", "--to", "2024-01-01", "--out"])
+        .arg(&out)
+        .arg("--data")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count() - 1, 1440 - (LOOKBACK - 1));
+}
+
+#[test]
+fn eval_prints_one_json_line_for_any_archive_root() {
+    let root = synth_root(2);
+    let o = bin(&["eval", "--model", "models/student", "--from", "2024-01-01", "--to", "2024-01-01", "--json"], root.path());
+    let out = ok(&o);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let n = v["n"].as_u64().unwrap();
+    assert_eq!(n as usize, 1440 - (LOOKBACK - 1));
+    assert!(v["accuracy"].as_f64().unwrap() >= 0.0 && v["macro_f1"].as_f64().unwrap() <= 1.0);
+    for c in ["SELL", "HOLD", "BUY"] {
+        assert!(v["per_class"][c]["f1"].is_number(), "{v}");
+    }
+    let total: u64 = v["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap()).map(|x| x.as_u64().unwrap()).sum();
+    assert_eq!(total, n);
+}
+
+/// Writes one monthly archive file (the monthly layout) from synthetic candles.
+fn write_monthly(root: &Path, candles: &[veriregime::data::Candle]) -> PathBuf {
+    let dir = root.join("spot/monthly/klines/BTCUSDT/1m");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("BTCUSDT-1m-2024-01.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    zip.start_file("BTCUSDT-1m-2024-01.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    for c in candles {
+        // Microsecond timestamps, as Binance's archives from 2025 on use.
+        writeln!(zip, "{},{},{},{},{},{},{},1,10,1,1,0", c.open_time * 1000, c.open, c.high, c.low, c.close, c.volume, c.close_time * 1000 + 999).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+#[test]
+fn verify_reads_monthly_files_and_reports_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut candles = synth_candles(&SynthConfig { minutes: 2 * 1440, ..Default::default() });
+    // A 80-minute outage on day 2, 12:40..13:59, as Binance had on 2023-03-24.
+    let start = 1440 + 12 * 60 + 40;
+    candles.drain(start..start + 80);
+    write_monthly(dir.path(), &candles);
+    let o = bin(&["data", "verify", "--json"], dir.path());
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 2 * 1440 - 80);
+    assert_eq!(v["days"], 31);
+    let gaps = v["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0]["missing_minutes"], 80);
+    assert_eq!(gaps[0]["from"], 1704153600000i64 + (12 * 60 + 40) * 60_000);
+}
+
+#[test]
+fn a_corrupt_row_is_an_error_naming_file_and_line() {
+    let root = synth_root(1);
+    let file = root.path().join("spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01-01.zip");
+    let mut text = String::new();
+    {
+        use std::io::Read;
+        let mut z = zip::ZipArchive::new(std::fs::File::open(&file).unwrap()).unwrap();
+        z.by_index(0).unwrap().read_to_string(&mut text).unwrap();
+    }
+    let mut rows: Vec<String> = text.lines().map(String::from).collect();
+    rows[99] = rows[99].replacen(',', ",-", 1); // negative open price on line 100
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    zip.start_file("BTCUSDT-1m-2024-01-01.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.write_all((rows.join("\n") + "\n").as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let o = bin(&["data", "verify"], root.path());
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("BTCUSDT-1m-2024-01-01.zip, line 100") && err.contains("open price"), "{err}");
+}
+
+/// The real archive, when ../shared/data is beside the project.
+fn shared() -> Option<PathBuf> {
+    let p = project_root().join("../shared/data/binance-vision");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: {} is absent (real Binance data lives there)", p.display());
+        None
+    }
+}
+
+#[test]
+fn real_archive_has_the_known_outage_and_full_days() {
+    let Some(root) = shared() else { return };
+    let o = bin(&["data", "verify", "--json", "--from", "2023-01-01", "--to", "2023-01-31"], &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 44_640);
+    assert!(v["gaps"].as_array().unwrap().is_empty());
+    let o = bin(&["data", "verify", "--json", "--from", "2023-03-24", "--to", "2023-03-24"], &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert_eq!(v["rows"], 1360);
+    assert_eq!(v["gaps"][0]["missing_minutes"], 80);
+    assert_eq!(v["gaps"][0]["from"], 1679661600000i64); // 2023-03-24 12:40 UTC
+}
+
+#[test]
+fn real_archive_eval_of_the_shipped_student() {
+    let Some(root) = shared() else { return };
+    let o = bin(&["eval", "--from", "2024-03-25", "--to", "2024-03-30", "--json"], &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert!(v["n"].as_u64().unwrap() > 6 * 1400);
+    // Better than always answering the majority class on macro-F1 (which would score <= 1/3 * ~0.6).
+    assert!(v["macro_f1"].as_f64().unwrap() > 0.25, "{v}");
+}
