@@ -135,7 +135,10 @@ impl DemoArgs {
             let inf = signaler.infer(&c[..=end])?;
             let infer_s = secs(t);
             let t = Instant::now();
-            let proven = signaler.prove(&inf, &work.join(format!("round{k}"))).await?;
+            let pb = crate::round::spinner(format!("round {}/{}: proving {} UTC with EZKL", k + 1, ends.len(), fmt_minute(minute)));
+            let proven = signaler.prove(&inf, &work.join(format!("round{k}"))).await;
+            pb.finish_and_clear();
+            let proven = proven?;
             let prove_s = secs(t);
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;

@@ -67,7 +67,10 @@ impl RoundArgs {
         let infer_s = secs(t);
         let work = tempfile::tempdir()?;
         let t = Instant::now();
-        let proven = signaler.prove(&inf, work.path()).await?;
+        let pb = crate::round::spinner(format!("proving {} UTC with EZKL", fmt_minute(inf.decision_minute)));
+        let proven = signaler.prove(&inf, work.path()).await;
+        pb.finish_and_clear();
+        let proven = proven?;
         let prove_s = secs(t);
         let client = Client::connect(&self.rpc, &key).await?;
         let t = Instant::now();
