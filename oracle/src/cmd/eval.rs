@@ -1,4 +1,3 @@
-use crate::data::Archive;
 use crate::features::{Dataset, INPUT_LEN};
 use crate::model::{Metrics, ModelCard};
 use clap::Args;
@@ -12,14 +11,8 @@ pub struct EvalArgs {
     /// Model folder (network.onnx + card.json).
     #[arg(long, default_value = "models/student")]
     pub model: PathBuf,
-    #[arg(long)]
-    pub data: PathBuf,
-    #[arg(long, default_value = "BTCUSDT")]
-    pub symbol: String,
-    #[arg(long)]
-    pub from: String,
-    #[arg(long)]
-    pub to: String,
+    #[command(flatten)]
+    pub range: super::RangeArgs,
     /// Print one JSON line (n, accuracy, macro_f1, per_class, confusion).
     #[arg(long)]
     pub json: bool,
@@ -28,11 +21,10 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let (card, onnx) = ModelCard::load(&self.model)?;
-        let (from, to) = super::day_range(&self.from, &self.to)?;
-        let series = super::features::load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
+        let ((from, to), series) = self.range.load()?;
         let ds = Dataset::from_series(&series);
         let samples = ds.samples(from, to, true);
-        anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", self.from, self.to);
+        anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", self.range.from, self.range.to);
         let mut y_true = Vec::with_capacity(samples.len());
         let mut y_pred = Vec::with_capacity(samples.len());
         for chunk in samples.chunks(4096) {

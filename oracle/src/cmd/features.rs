@@ -7,17 +7,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct FeaturesArgs {
-    /// Archive root in Binance Vision's layout.
-    #[arg(long)]
-    pub data: PathBuf,
-    #[arg(long, default_value = "BTCUSDT")]
-    pub symbol: String,
-    /// First decision day (YYYY-MM-DD); the day before is read as warm-up when present.
-    #[arg(long)]
-    pub from: String,
-    /// Last decision day (YYYY-MM-DD); the next day is read for the last labels when present.
-    #[arg(long)]
-    pub to: String,
+    #[command(flatten)]
+    pub range: super::RangeArgs,
     /// Output CSV file (written to a temporary name, then renamed).
     #[arg(long)]
     pub out: PathBuf,
@@ -25,11 +16,10 @@ pub struct FeaturesArgs {
 
 impl FeaturesArgs {
     pub fn run(self) -> anyhow::Result<()> {
-        let (from, to) = super::day_range(&self.from, &self.to)?;
-        let series = load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
+        let ((from, to), series) = self.range.load()?;
         let ds = Dataset::from_series(&series);
         let samples = ds.samples(from, to, false);
-        anyhow::ensure!(!samples.is_empty(), "no decision minute in {}..{} (each needs {LOOKBACK} contiguous candles)", self.from, self.to);
+        anyhow::ensure!(!samples.is_empty(), "no decision minute in {}..{} (each needs {LOOKBACK} contiguous candles)", self.range.from, self.range.to);
         let tmp = self.out.with_extension("csv.tmp");
         let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
         let names = crate::features::INPUT_NAMES.join(",");

@@ -69,6 +69,32 @@ pub fn init_tracing(json: bool) {
     }
 }
 
+/// An archive root, a symbol and a range of decision days; the day before is read as warm-up and
+/// the day after for the last labels, where the archive has them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RangeArgs {
+    /// Archive root in Binance Vision's layout (ROOT/spot/daily/klines/SYMBOL/1m/...).
+    #[arg(long)]
+    pub data: std::path::PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First decision day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last decision day (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: String,
+}
+
+impl RangeArgs {
+    /// The decision range in epoch ms, and the candles it needs (with margins).
+    pub fn load(&self) -> anyhow::Result<((i64, i64), crate::data::Series)> {
+        let (from, to) = day_range(&self.from, &self.to)?;
+        let archive = crate::data::Archive::new(&self.data, &self.symbol);
+        Ok(((from, to), features::load_with_margins(&archive, from, to)?))
+    }
+}
+
 /// `--from` / `--to` days as a half-open millisecond range `[from 00:00, to + 1 day)`.
 pub(crate) fn day_range(from: &str, to: &str) -> anyhow::Result<(i64, i64)> {
     let a = crate::data::parse_day(from)?;
