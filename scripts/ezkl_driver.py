@@ -14,6 +14,8 @@ Subcommands
          committed) and checks the verifying key it implies equals the committed one.
   prove  --dir DIR --input INPUT.json --out-dir D
          witness, proof, local verification, EVM calldata split into proof bytes and instances.
+  witness --dir DIR --inputs INPUTS.json --out-dir D
+         witness outputs of many inputs (no proof), for measuring fidelity.
   verify --dir DIR --proof PROOF.json
 """
 
@@ -323,6 +325,29 @@ def cmd_prove(a):
     }))
 
 
+def cmd_witness(a):
+    """Witness outputs (no proof) of many inputs: {"input_data": [[420 floats], ...]} -> fixed and
+    rescaled outputs per input, for measuring the circuit's fidelity to the float model."""
+    p = paths(a.dir)
+    settings = json.load(open(p["settings"]))
+    out_scale = settings["model_output_scales"][0]
+    rows = json.load(open(a.inputs))["input_data"]
+    tmp_in = os.path.join(a.out_dir, "w_input.json")
+    tmp_w = os.path.join(a.out_dir, "w_witness.json")
+    os.makedirs(a.out_dir, exist_ok=True)
+    outs = []
+    t = time.perf_counter()
+    for i, row in enumerate(rows):
+        with open(tmp_in, "w") as f:
+            json.dump({"input_data": [row]}, f)
+        w, _ = run(f"gen_witness[{i}]", ezkl.gen_witness, tmp_in, p["compiled"], tmp_w)
+        felts = w["outputs"][0]
+        fixed = [to_signed(int(ezkl.felt_to_big_endian(x), 16)) for x in felts]
+        outs.append([str(v) for v in fixed])
+    print(json.dumps({"outputs_fixed": outs, "output_scale": out_scale, "n": len(outs),
+                      "seconds": time.perf_counter() - t}))
+
+
 def cmd_verify(a):
     p = paths(a.dir)
     manifest = json.load(open(p["manifest"]))
@@ -354,13 +379,17 @@ def main():
     pr.add_argument("--input", required=True)
     pr.add_argument("--out-dir", required=True)
     pr.add_argument("--srs")
+    w = sub.add_parser("witness")
+    w.add_argument("--dir", required=True)
+    w.add_argument("--inputs", required=True)
+    w.add_argument("--out-dir", required=True)
     v = sub.add_parser("verify")
     v.add_argument("--dir", required=True)
     v.add_argument("--proof", required=True)
     v.add_argument("--srs")
     a = ap.parse_args()
     try:
-        {"build": cmd_build, "keys": cmd_keys, "prove": cmd_prove, "verify": cmd_verify}[a.cmd](a)
+        {"build": cmd_build, "keys": cmd_keys, "prove": cmd_prove, "witness": cmd_witness, "verify": cmd_verify}[a.cmd](a)
     except StepError as e:
         print(f"ezkl_driver {a.cmd}: {e}", file=sys.stderr)
         sys.exit(1)

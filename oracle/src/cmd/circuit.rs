@@ -18,6 +18,11 @@ pub enum CircuitCmd {
     /// Regenerate the proving key (never committed) from the committed circuit; checks that the
     /// verifying key it implies is the committed one. Does nothing when the key is present.
     Keys(KeysArgs),
+    /// Fidelity: the circuit's signal (witness outputs) against the float model's (tract) on many
+    /// windows; prints the agreement and every disagreement.
+    ///
+    /// Example: veriregime circuit fidelity --data ../shared/data/binance-vision --from 2024-01-20 --to 2024-03-31 --n 1000
+    Fidelity(FidelityArgs),
 }
 
 impl CircuitCmd {
@@ -26,6 +31,7 @@ impl CircuitCmd {
         match self {
             CircuitCmd::Build(a) => rt.block_on(a.run()),
             CircuitCmd::Keys(a) => rt.block_on(a.run()),
+            CircuitCmd::Fidelity(a) => rt.block_on(a.run()),
         }
     }
 }
@@ -172,6 +178,81 @@ impl KeysArgs {
         }
         let v = Ezkl::new(&project_root()).run("keys", &args, Duration::from_secs(1800)).await?;
         eprintln!("{}: proving key regenerated ({} bytes, {:.1} s), verifying key matches the committed one", self.dir.display(), v["pk_bytes"], v["setup_s"].as_f64().unwrap_or(0.0));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FidelityArgs {
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    #[arg(long, default_value = "circuits/student")]
+    pub circuit: PathBuf,
+    /// Archive root; without it, the synthetic fixture.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    #[arg(long, default_value = "2024-01-20")]
+    pub from: String,
+    #[arg(long, default_value = "2024-03-31")]
+    pub to: String,
+    /// Number of windows, spread evenly over the range.
+    #[arg(long, default_value_t = 1000)]
+    pub n: usize,
+}
+
+impl FidelityArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let root = project_root();
+        let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&root))?;
+        let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
+        let step = (samples.len() / self.n.max(1)).max(1);
+        let picked: Vec<Sample> = samples.iter().step_by(step).take(self.n).copied().collect();
+        let x = ds.windows(&picked, &signaler.card.normalization);
+        let tract = signaler.model.logits(&x)?;
+        let work = tempfile::tempdir()?;
+        let inputs = work.path().join("inputs.json");
+        let rows: Vec<&[f32]> = x.chunks(INPUT_LEN).collect();
+        std::fs::write(&inputs, serde_json::json!({ "input_data": rows }).to_string())?;
+        let pb = crate::round::spinner(format!("witnessing {} windows with EZKL", picked.len()));
+        let v = signaler
+            .ezkl
+            .run(
+                "witness",
+                &["--dir".into(), self.circuit.display().to_string(), "--inputs".into(), inputs.display().to_string(), "--out-dir".into(), work.path().display().to_string()],
+                Duration::from_secs(7200),
+            )
+            .await;
+        pb.finish_and_clear();
+        let v = v?;
+        let scale = f64::powi(2.0, v["output_scale"].as_i64().unwrap_or(0) as i32);
+        let outs = v["outputs_fixed"].as_array().context("witness: no outputs")?;
+        anyhow::ensure!(outs.len() == picked.len(), "witness returned {} outputs for {} windows", outs.len(), picked.len());
+        let (mut agree, mut max_err, mut disagreements) = (0usize, 0f64, Vec::new());
+        for ((s, t), o) in picked.iter().zip(&tract).zip(outs) {
+            let fixed: Vec<i128> = o.as_array().context("witness row")?.iter().map(|x| x.as_str().unwrap_or("0").parse().unwrap_or(0)).collect();
+            let circuit = crate::round::decide([fixed[0], fixed[1], fixed[2]]);
+            let float = crate::round::decide(*t);
+            for k in 0..3 {
+                max_err = max_err.max((fixed[k] as f64 / scale - t[k] as f64).abs());
+            }
+            if circuit == float {
+                agree += 1;
+            } else {
+                disagreements.push(serde_json::json!({
+                    "decision_minute": crate::data::fmt_minute(s.open_time), "tract": t,
+                    "circuit": fixed.iter().map(|f| *f as f64 / scale).collect::<Vec<_>>(),
+                }));
+            }
+        }
+        println!(
+            "{}",
+            serde_json::json!({
+                "n": picked.len(), "agree": agree, "agreement": agree as f64 / picked.len() as f64,
+                "max_abs_logit_error": max_err, "witness_s": v["seconds"], "disagreements": disagreements,
+            })
+        );
         Ok(())
     }
 }
