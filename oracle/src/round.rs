@@ -214,6 +214,25 @@ pub async fn submit(client: &Client, oracle: Address, decision_minute_ms: i64, p
     })
 }
 
+/// BN254's scalar field modulus: instances are its elements, negatives are r - x.
+pub const FIELD_MODULUS: U256 = alloy::primitives::uint!(21888242871839275222246405745257275088548364400416034343698204186575808495617_U256);
+
+/// The public input instances EZKL makes of a normalised window: each value times 2^scale,
+/// rounded to the nearest integer, as a field element.
+pub fn quantize_inputs(x: &[f32], scale: u32) -> Vec<U256> {
+    let m = f64::powi(2.0, scale as i32);
+    x.iter()
+        .map(|&v| {
+            let q = (v as f64 * m).round() as i128;
+            if q >= 0 {
+                U256::from(q as u128)
+            } else {
+                FIELD_MODULUS - U256::from(q.unsigned_abs())
+            }
+        })
+        .collect()
+}
+
 /// A spinner on stderr for long steps (hidden when stderr is not a terminal).
 pub fn spinner(msg: String) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new_spinner();

@@ -13,7 +13,7 @@ use veriregime::chain::{deploy_stack, input_hash, Client, Deployment, ISignalOra
 use veriregime::data::{synth_candles, write_daily_archive, SynthConfig};
 use veriregime::features::INPUT_LEN;
 use veriregime::prover::{project_root, Ezkl};
-use veriregime::round::{submit, Signaler};
+use veriregime::round::{quantize_inputs, submit, Signaler};
 
 fn root() -> PathBuf {
     project_root()
@@ -57,6 +57,8 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
     let work = tempfile::tempdir().unwrap();
     let proven = signaler.prove(&inf, work.path()).await.unwrap();
     assert_eq!(proven.signal, inf.signal, "the circuit agrees with tract");
+    // An auditor can rebuild the public inputs from the window alone.
+    assert_eq!(quantize_inputs(&inf.input, signaler.manifest.input_scale), proven.instances[..INPUT_LEN].to_vec());
     for (p, f) in proven.outputs.iter().zip(inf.logits) {
         // Fixed point at scale 2^13 through four layers: close, not equal.
         assert!((p - f as f64).abs() < 0.01 * (f as f64).abs().max(1.0), "proof output {p} vs tract {f}");
@@ -118,6 +120,26 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     assert_eq!(v["round_id"], 1);
     assert_eq!(v["decision_minute"], "2024-01-01 23:59");
     assert!(["SELL", "HOLD", "BUY"].contains(&v["signal"].as_str().unwrap()));
+
+    // Anyone can audit the round from the public candles; other candles do not match.
+    let audit = |root: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .current_dir(project_root())
+            .args(["audit", "--round", "1", "--rpc", anvil.endpoint_url().as_str(), "--oracle", &dep.oracle.to_string(), "--data"])
+            .arg(root)
+            .output()
+            .unwrap()
+    };
+    let o = audit(data.path());
+    assert!(o.status.success(), "audit failed: {}", String::from_utf8_lossy(&o.stderr));
+    let a: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(a["inputs_match"], true);
+    assert_eq!(a["signal_onchain"], v["signal"]);
+    let other = tempfile::tempdir().unwrap();
+    write_daily_archive(other.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 12, ..Default::default() })).unwrap();
+    let o = audit(other.path());
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("NOT the window of the public candles"));
 }
 
 #[test]

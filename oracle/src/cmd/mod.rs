@@ -1,5 +1,6 @@
 //! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`.
 
+mod audit;
 mod circuit;
 mod data;
 mod demo;
@@ -41,6 +42,8 @@ pub enum Command {
     /// The oracle node: proven rounds submitted on chain.
     #[command(subcommand)]
     Oracle(oracle::OracleCmd),
+    /// Audit a published round against public candles (no key needed).
+    Audit(audit::AuditArgs),
 }
 
 impl Cli {
@@ -53,6 +56,7 @@ impl Cli {
             Command::Circuit(c) => c.run(),
             Command::Demo(a) => a.run(),
             Command::Oracle(c) => c.run(),
+            Command::Audit(a) => a.run(),
         }
     }
 }
