@@ -7,7 +7,6 @@ use crate::features::{window_from_candles, FEATURE_SPEC, INPUT_LEN};
 use crate::model::{ModelCard, OnnxModel};
 use crate::prover::Ezkl;
 use alloy::primitives::{Address, Bytes, B256, U256};
-use alloy::providers::Provider;
 use anyhow::{bail, Context};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -16,20 +15,7 @@ use std::time::{Duration, Instant};
 /// How long one proof may take before the prover is killed.
 pub const PROVE_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The class the oracle contract publishes for three logits (SELL, HOLD, BUY): the argmax, where
-/// HOLD wins any tie it is part of and a SELL/BUY tie goes to SELL (contracts/libraries/SignalLib.sol).
-pub fn decide<T: PartialOrd + Copy>(l: [T; 3]) -> u8 {
-    let mut best = 1u8;
-    let mut v = l[1];
-    if l[0] > v {
-        best = 0;
-        v = l[0];
-    }
-    if l[2] > v {
-        best = 2;
-    }
-    best
-}
+pub use crate::model::decide;
 
 /// The circuit's manifest (written by `circuit build`), the parts the client needs.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -204,7 +190,6 @@ pub async fn submit(client: &Client, oracle: Address, decision_minute_ms: i64, p
     let pending = call.send().await.map_err(|e| anyhow::anyhow!("submit: {}", crate::chain::describe_revert(&e)))?;
     let receipt = pending.get_receipt().await.context("waiting for the submit receipt")?;
     anyhow::ensure!(receipt.status(), "submit reverted on chain (tx {})", receipt.transaction_hash);
-    let _ = client.provider.get_block_number().await;
     Ok(Submitted {
         tx: receipt.transaction_hash,
         gas: receipt.gas_used,

@@ -108,11 +108,20 @@ impl Metrics {
 
 /// Index of the largest logit (first on ties).
 pub fn argmax3(l: &[f32; 3]) -> u8 {
-    let mut best = 0;
-    for k in 1..3 {
-        if l[k] > l[best] {
-            best = k;
-        }
+    decide(*l)
+}
+
+/// The class of three logits (SELL, HOLD, BUY): the argmax, where HOLD wins any tie it is part of
+/// and a SELL/BUY tie goes to SELL. The oracle contract decides the same way
+/// (contracts/libraries/SignalLib.sol), so evaluation, the daemon and the chain agree.
+pub fn decide<T: PartialOrd + Copy>(l: [T; 3]) -> u8 {
+    let (mut best, mut v) = (1u8, l[1]);
+    if l[0] > v {
+        best = 0;
+        v = l[0];
     }
-    best as u8
+    if l[2] > v {
+        best = 2;
+    }
+    best
 }

@@ -21,7 +21,7 @@
 //! A window is 420 f32 (60 minutes x 7 features, time-major: `minute * 7 + feature`, minute 0 the
 //! oldest), already normalised by [`crate::features::Normalizer`]. Several windows are passed
 //! flat (`n * 420`). Outputs are logits of SELL (0), HOLD (1), BUY (2); the class is the argmax
-//! (first index on ties).
+//! (HOLD wins a tie it is part of, then the lower class: `decide`, as the contract).
 //!
 //! # Architecture and activation
 //! `Linear(fc1) -> PolyAct(act1) -> Linear(fc2) -> PolyAct(act2) -> ... -> Linear(fcL)`, with
@@ -53,7 +53,7 @@ pub mod student;
 pub mod train;
 
 pub use card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainingInfo, CARD_FILE, ONNX_FILE};
-pub use metrics::{argmax3, ClassMetrics, Metrics, PerClass};
+pub use metrics::{argmax3, decide, ClassMetrics, Metrics, PerClass};
 pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, to_onnx_proto, OnnxModel};
 pub use plot::{fonts_available, plot_confusion, plot_history};
 pub use student::{PolyAct, Student, StudentConfig, N_CLASSES};
