@@ -37,91 +37,61 @@ pub fn plot_history(hist: &TrainHistory, title: &str, path: impl AsRef<Path>) ->
     let x_max = n.max(2.0) + 0.5;
     let best = hist.best_epoch as f64;
 
-    // Loss panel.
+    let epochs = |f: fn(&super::train::EpochStats) -> f64| hist.epochs.iter().map(|e| (e.epoch as f64, f(e))).collect::<Vec<_>>();
     let losses: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.train_loss, e.val_loss]).filter(|v| v.is_finite()).collect();
-    let (lo, hi) = losses.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = min_max(&losses);
     let pad = ((hi - lo) * 0.1).max(1e-3);
-    let (y0, y1) = (lo - pad, hi + pad);
-    {
-        let mut b = ChartBuilder::on(&left);
-        b.margin(15);
-        if text {
-            b.caption("loss", ("sans-serif", 18)).x_label_area_size(35).y_label_area_size(55);
-        }
-        let mut chart = b.build_cartesian_2d(0.5..x_max, y0..y1).map_err(err)?;
-        let mut mesh = chart.configure_mesh();
-        let xfmt = |v: &f64| format!("{v:.0}");
-        if text {
-            mesh.x_desc("epoch").x_label_formatter(&xfmt);
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw().map_err(err)?;
-        let tr = hist.epochs.iter().map(|e| (e.epoch as f64, e.train_loss));
-        let va = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_loss));
-        let s = chart.draw_series(LineSeries::new(tr, BLUE.stroke_width(2))).map_err(err)?;
-        if text {
-            s.label("train").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-        }
-        let s = chart.draw_series(LineSeries::new(va, RED.stroke_width(2))).map_err(err)?;
-        if text {
-            s.label("val").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-        }
-        chart
-            .draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1)))
-            .map_err(err)?;
-        if text {
-            chart
-                .configure_series_labels()
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.8))
-                .draw()
-                .map_err(err)?;
-        }
-    }
-    // Validation metrics panel.
-    {
-        let vals: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.val_accuracy, e.val_macro_f1]).collect();
-        let (lo, hi) = vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-        let (y0, y1) = ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0));
-        let mut b = ChartBuilder::on(&right);
-        b.margin(15);
-        if text {
-            b.caption("validation", ("sans-serif", 18)).x_label_area_size(35).y_label_area_size(55);
-        }
-        let mut chart = b.build_cartesian_2d(0.5..x_max, y0..y1).map_err(err)?;
-        let mut mesh = chart.configure_mesh();
-        let xfmt = |v: &f64| format!("{v:.0}");
-        if text {
-            mesh.x_desc("epoch").x_label_formatter(&xfmt);
-        } else {
-            mesh.disable_x_axis().disable_y_axis();
-        }
-        mesh.draw().map_err(err)?;
-        let acc = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_accuracy));
-        let f1 = hist.epochs.iter().map(|e| (e.epoch as f64, e.val_macro_f1));
-        let s = chart.draw_series(LineSeries::new(acc, GREEN.stroke_width(2))).map_err(err)?;
-        if text {
-            s.label("accuracy").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(2)));
-        }
-        let s = chart.draw_series(LineSeries::new(f1, MAGENTA.stroke_width(2))).map_err(err)?;
-        if text {
-            s.label("macro-F1").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA.stroke_width(2)));
-        }
-        chart
-            .draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1)))
-            .map_err(err)?;
-        if text {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.8))
-                .draw()
-                .map_err(err)?;
-        }
-    }
+    let loss = [("train", BLUE, epochs(|e| e.train_loss)), ("val", RED, epochs(|e| e.val_loss))];
+    panel(&left, "loss", (0.5, x_max), (lo - pad, hi + pad), &loss, best, SeriesLabelPosition::UpperRight, text)?;
+    let vals: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.val_accuracy, e.val_macro_f1]).collect();
+    let (lo, hi) = min_max(&vals);
+    let metrics = [("accuracy", GREEN, epochs(|e| e.val_accuracy)), ("macro-F1", MAGENTA, epochs(|e| e.val_macro_f1))];
+    panel(&right, "validation", (0.5, x_max), ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0)), &metrics, best, SeriesLabelPosition::LowerRight, text)?;
     root.present().map_err(err)?;
+    Ok(())
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)))
+}
+
+/// One chart of epoch curves with a legend and a dashed line at the kept epoch.
+#[allow(clippy::too_many_arguments)]
+fn panel(
+    area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    caption: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    series: &[(&str, RGBColor, Vec<(f64, f64)>)],
+    best: f64,
+    legend: SeriesLabelPosition,
+    text: bool,
+) -> anyhow::Result<()> {
+    let mut b = ChartBuilder::on(area);
+    b.margin(15);
+    if text {
+        b.caption(caption, ("sans-serif", 18)).x_label_area_size(35).y_label_area_size(55);
+    }
+    let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
+    let mut mesh = chart.configure_mesh();
+    let xfmt = |v: &f64| format!("{v:.0}");
+    if text {
+        mesh.x_desc("epoch").x_label_formatter(&xfmt);
+    } else {
+        mesh.disable_x_axis().disable_y_axis();
+    }
+    mesh.draw().map_err(err)?;
+    for (label, color, points) in series {
+        let color = *color;
+        let s = chart.draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label(*label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+    }
+    chart.draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1))).map_err(err)?;
+    if text {
+        chart.configure_series_labels().position(legend).border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(err)?;
+    }
     Ok(())
 }
 
