@@ -111,12 +111,15 @@ contract SignalOracle is ISignalOracle, Ownable {
         return _rounds[roundId];
     }
 
-    /// @dev Whole minute, not in the future, strictly after the latest round (no replays, no reordering).
+    /// @dev Whole minute, its candle closed, strictly after the latest round (no replays, no reordering).
     function _checkDecisionMinute(uint64 decisionMinute) private view {
         if (decisionMinute % 60 != 0) revert SignalOracleUnalignedMinute(decisionMinute);
-        // Only guards against far-future minutes (which would block all later rounds); seconds of drift are fine.
+        // The decision candle must have closed (its minute ended): a signal on a still-open candle would rest on
+        // data that can change, and a far-future minute would block all later rounds.
         // forge-lint: disable-next-line(block-timestamp)
-        if (decisionMinute > block.timestamp) revert SignalOracleMinuteInFuture(decisionMinute, block.timestamp);
+        if (uint256(decisionMinute) + 60 > block.timestamp) {
+            revert SignalOracleMinuteInFuture(decisionMinute, block.timestamp);
+        }
         uint256 latest = latestRoundId;
         if (latest != 0) {
             uint64 latestMinute = _rounds[latest].decisionMinute;

@@ -217,7 +217,7 @@ contract SignalOracleTest is OracleTestBase {
     function test_submit_acceptsLaterRound() public {
         _submitFixture();
         uint64 later = fx.decisionMinute + 60;
-        vm.warp(later);
+        vm.warp(later + 60);
         assertEq(_submit(later, fx.proof, fx.instances), 2);
         assertEq(oracle.latestRound().decisionMinute, later);
         assertEq(oracle.getRound(1).decisionMinute, fx.decisionMinute);
@@ -235,6 +235,17 @@ contract SignalOracleTest is OracleTestBase {
             abi.encodeWithSelector(ISignalOracle.SignalOracleMinuteInFuture.selector, future, block.timestamp)
         );
         _submit(future, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsWhileTheCandleIsOpen() public {
+        // One second before the decision candle closes.
+        vm.warp(fx.decisionMinute + 59);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleMinuteInFuture.selector, fx.decisionMinute, block.timestamp)
+        );
+        _submitFixture();
+        vm.warp(fx.decisionMinute + 60);
+        assertEq(_submitFixture(), 1);
     }
 
     // ------------------------------------------------------------------ reads

@@ -69,7 +69,7 @@ interface ISignalOracle {
     /// @notice `decisionMinute` is not a whole minute (a multiple of 60 seconds).
     error SignalOracleUnalignedMinute(uint64 decisionMinute);
 
-    /// @notice `decisionMinute` is later than the current block.
+    /// @notice The candle of `decisionMinute` has not closed yet (`decisionMinute + 60 > block.timestamp`).
     error SignalOracleMinuteInFuture(uint64 decisionMinute, uint256 blockTimestamp);
 
     /// @notice Rounds must strictly increase by `decisionMinute` (this also rejects replays).
@@ -104,7 +104,7 @@ interface ISignalOracle {
 
     /// @notice Verifies a proof of the model on `instances` and publishes its signal as a new round.
     /// @param decisionMinute Open time (unix seconds, a multiple of 60) of the candle the decision is for;
-    /// must be later than the latest round's and not in the future.
+    /// must be later than the latest round's, and its candle must have closed (`decisionMinute + 60 <= block.timestamp`).
     /// @param proof The EZKL proof bytes.
     /// @param instances `nInputs()` inputs followed by the `NUM_OUTPUTS` output logits.
     /// @return roundId The id of the new round (ids start at 1).
