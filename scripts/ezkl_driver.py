@@ -7,8 +7,9 @@ message naming the step.
 
 Subcommands
   build  --onnx M.onnx --calibration CAL.json --out DIR [--srs FILE] [--logrows N]
-         [--input-visibility public|hashed|private] [--sol-out FILE.sol] [--target resources|accuracy]
-         settings, calibration, compile, SRS, setup, Solidity verifier, manifest.
+         [--input-visibility polycommit|public|hashed] [--sol-out FILE.sol] [--target resources|accuracy]
+         settings, calibration, compile, SRS, setup, Solidity verifier, manifest (with the input binding:
+         which instances and which proof bytes the oracle hashes into a round's inputBinding).
   keys   --dir DIR [--srs FILE]
          unpacks the committed development SRS if needed, regenerates the proving key (never
          committed) and checks the verifying key it implies equals the committed one.
@@ -17,6 +18,9 @@ Subcommands
   witness --dir DIR --inputs INPUTS.json --out-dir D
          witness outputs of many inputs (no proof), for measuring fidelity.
   verify --dir DIR --proof PROOF.json
+  commit --dir DIR --inputs INPUTS.json
+         the KZG commitment of each input window (polycommit circuits): what a proof of that window
+         carries in its first 64 bytes, recomputed independently of any proof (for audits).
 """
 
 import argparse
@@ -182,6 +186,24 @@ def resolve_srs(d, logrows, given):
     return dev, "insecure-dev", logrows
 
 
+# A polycommit proof starts with the KZG commitment to the input column: one G1 point, x || y, 32 bytes each.
+COMMITMENT_BYTES = 64
+
+
+def binding_spec(visibility, n_inputs):
+    """What the oracle hashes into a round's inputBinding: the first n_inputs instances, then
+    proof[offset:offset+length]."""
+    if visibility == "polycommit":
+        if n_inputs != 0:
+            raise StepError(f"build: a polycommit circuit should have no public input instances, it has {n_inputs}")
+        return {"n_inputs": 0, "commitment_offset": 0, "commitment_length": COMMITMENT_BYTES}
+    if visibility == "hashed":
+        return {"n_inputs": n_inputs, "commitment_offset": 0, "commitment_length": 0}
+    if visibility == "public":
+        return {"n_inputs": n_inputs, "commitment_offset": 0, "commitment_length": 0}
+    raise StepError(f"build: input visibility {visibility} does not bind the input to the proof")
+
+
 def cmd_build(a):
     os.makedirs(a.out, exist_ok=True)
     p = paths(a.out)
@@ -231,6 +253,7 @@ def cmd_build(a):
         "param_scale": settings["run_args"]["param_scale"],
         "output_scale": settings["model_output_scales"][0],
         "input_visibility": a.input_visibility,
+        "binding": binding_spec(a.input_visibility, input_len(p["settings"])),
         "srs": {"kind": srs_kind, "logrows": srs_logrows(srs), "sha256": sha256(srs), "file": os.path.basename(srs)},
         "sha256": {
             "network.onnx": sha256(p["onnx"]),
@@ -276,6 +299,18 @@ def cmd_keys(a):
     print(json.dumps({"pk": p["pk"], "pk_bytes": os.path.getsize(p["pk"]), "setup_s": dt, "vk_matches": True}))
 
 
+def input_len(settings_path):
+    """Number of public input instances: every instance but the last (output) tensor's."""
+    s = json.load(open(settings_path))
+    n = 0
+    for shape in s["model_instance_shapes"][:-1]:
+        k = 1
+        for d in shape:
+            k *= d
+        n += k
+    return n
+
+
 def split_calldata(cd):
     """EVM calldata of verifyProof(bytes, uint256[]) -> (proof bytes, instances as ints)."""
     body = bytes(cd[4:])
@@ -304,7 +339,8 @@ def cmd_prove(a):
     proof_path = os.path.join(a.out_dir, "proof.json")
     calldata = os.path.join(a.out_dir, "calldata.bin")
     timings = {}
-    _, timings["witness"] = run("gen_witness", ezkl.gen_witness, a.input, p["compiled"], witness)
+    # A polycommit circuit needs the vk and SRS to commit to the input while generating the witness.
+    _, timings["witness"] = run("gen_witness", ezkl.gen_witness, a.input, p["compiled"], witness, p["vk"], srs)
     _, timings["prove"] = run("prove", ezkl.prove, witness, p["compiled"], p["pk"], proof_path, srs)
     _, timings["verify"] = run("verify", ezkl.verify, proof_path, p["settings"], p["vk"], srs, False)
     cd, _ = run("encode_evm_calldata", ezkl.encode_evm_calldata, proof_path, calldata, None)
@@ -312,7 +348,11 @@ def cmd_prove(a):
     out_scale = settings["model_output_scales"][0]
     n_out = 3
     fixed = [to_signed(v) for v in inst[-n_out:]]
+    b = manifest["binding"]
+    commitment = proof[b["commitment_offset"]:b["commitment_offset"] + b["commitment_length"]]
     print(json.dumps({
+        "binding": b,
+        "commitment": "0x" + commitment.hex(),
         "proof": "0x" + proof.hex(),
         "instances": ["0x%064x" % v for v in inst],
         "outputs_fixed": [str(v) for v in fixed],
@@ -348,6 +388,29 @@ def cmd_witness(a):
                       "seconds": time.perf_counter() - t}))
 
 
+def commitment_of(felts, p, srs):
+    c = ezkl.kzg_commit(felts, p["vk"], p["settings"], srs)[0]
+    be = lambda h: bytes.fromhex(h)[::-1]  # PyG1Affine coordinates are little-endian hex
+    return be(c.x) + be(c.y)
+
+
+def cmd_commit(a):
+    """{"input_data": [[floats], ...]} -> the KZG commitment (x || y, big-endian) of each window, as a
+    polycommit proof of it carries; the input is quantized exactly as gen_witness does."""
+    p = paths(a.dir)
+    manifest = json.load(open(p["manifest"]))
+    if manifest["input_visibility"] != "polycommit":
+        raise StepError(f"commit: the circuit in {a.dir} has {manifest['input_visibility']} inputs, not polycommit")
+    srs = a.srs or os.path.join(a.dir, manifest["srs"]["file"])
+    scale = json.load(open(p["settings"]))["model_input_scales"][0]
+    rows = json.load(open(a.inputs))["input_data"]
+    out = []
+    for row in rows:
+        felts = [ezkl.float_to_felt(x, scale, ezkl.PyInputType.F32) for x in row]
+        out.append("0x" + commitment_of(felts, p, srs).hex())
+    print(json.dumps({"commitments": out, "input_scale": scale}))
+
+
 def cmd_verify(a):
     p = paths(a.dir)
     manifest = json.load(open(p["manifest"]))
@@ -368,7 +431,7 @@ def main():
     b.add_argument("--max-logrows", type=int)
     b.add_argument("--num-inner-cols", type=int)
     b.add_argument("--scales", help="comma-separated input scales calibration may choose from")
-    b.add_argument("--input-visibility", default="public", choices=["public", "hashed", "private"])
+    b.add_argument("--input-visibility", default="polycommit", choices=["polycommit", "public", "hashed"])
     b.add_argument("--target", default="resources", choices=["resources", "accuracy"])
     b.add_argument("--sol-out")
     k = sub.add_parser("keys")
@@ -387,9 +450,13 @@ def main():
     v.add_argument("--dir", required=True)
     v.add_argument("--proof", required=True)
     v.add_argument("--srs")
+    c = sub.add_parser("commit")
+    c.add_argument("--dir", required=True)
+    c.add_argument("--inputs", required=True)
+    c.add_argument("--srs")
     a = ap.parse_args()
     try:
-        {"build": cmd_build, "keys": cmd_keys, "prove": cmd_prove, "witness": cmd_witness, "verify": cmd_verify}[a.cmd](a)
+        {"build": cmd_build, "keys": cmd_keys, "prove": cmd_prove, "witness": cmd_witness, "verify": cmd_verify, "commit": cmd_commit}[a.cmd](a)
     except StepError as e:
         print(f"ezkl_driver {a.cmd}: {e}", file=sys.stderr)
         sys.exit(1)

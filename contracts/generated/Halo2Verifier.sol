@@ -6,61 +6,61 @@ contract Halo2Verifier {
     uint256 internal constant    DELTA = 4131629893567559867359510883348571134090853742863529169391034518566172092834;
     uint256 internal constant        R = 21888242871839275222246405745257275088548364400416034343698204186575808495617; 
 
-    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x04e4;
-    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x05a4;
+    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x0524;
+    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x05e4;
 
-    uint256 internal constant                VK_MPTR = 0x0620;
-    uint256 internal constant         VK_DIGEST_MPTR = 0x0620;
-    uint256 internal constant     NUM_INSTANCES_MPTR = 0x0640;
-    uint256 internal constant                 K_MPTR = 0x0660;
-    uint256 internal constant             N_INV_MPTR = 0x0680;
-    uint256 internal constant             OMEGA_MPTR = 0x06a0;
-    uint256 internal constant         OMEGA_INV_MPTR = 0x06c0;
-    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x06e0;
-    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0700;
-    uint256 internal constant        ACC_OFFSET_MPTR = 0x0720;
-    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x0740;
-    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x0760;
-    uint256 internal constant              G1_X_MPTR = 0x0780;
-    uint256 internal constant              G1_Y_MPTR = 0x07a0;
-    uint256 internal constant            G2_X_1_MPTR = 0x07c0;
-    uint256 internal constant            G2_X_2_MPTR = 0x07e0;
-    uint256 internal constant            G2_Y_1_MPTR = 0x0800;
-    uint256 internal constant            G2_Y_2_MPTR = 0x0820;
-    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x0840;
-    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x0860;
-    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x0880;
-    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x08a0;
+    uint256 internal constant                VK_MPTR = 0x0660;
+    uint256 internal constant         VK_DIGEST_MPTR = 0x0660;
+    uint256 internal constant     NUM_INSTANCES_MPTR = 0x0680;
+    uint256 internal constant                 K_MPTR = 0x06a0;
+    uint256 internal constant             N_INV_MPTR = 0x06c0;
+    uint256 internal constant             OMEGA_MPTR = 0x06e0;
+    uint256 internal constant         OMEGA_INV_MPTR = 0x0700;
+    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x0720;
+    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0740;
+    uint256 internal constant        ACC_OFFSET_MPTR = 0x0760;
+    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x0780;
+    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x07a0;
+    uint256 internal constant              G1_X_MPTR = 0x07c0;
+    uint256 internal constant              G1_Y_MPTR = 0x07e0;
+    uint256 internal constant            G2_X_1_MPTR = 0x0800;
+    uint256 internal constant            G2_X_2_MPTR = 0x0820;
+    uint256 internal constant            G2_Y_1_MPTR = 0x0840;
+    uint256 internal constant            G2_Y_2_MPTR = 0x0860;
+    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x0880;
+    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x08a0;
+    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x08c0;
+    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x08e0;
 
-    uint256 internal constant CHALLENGE_MPTR = 0x0dc0;
+    uint256 internal constant CHALLENGE_MPTR = 0x0e40;
 
-    uint256 internal constant THETA_MPTR = 0x0dc0;
-    uint256 internal constant  BETA_MPTR = 0x0de0;
-    uint256 internal constant GAMMA_MPTR = 0x0e00;
-    uint256 internal constant     Y_MPTR = 0x0e20;
-    uint256 internal constant     X_MPTR = 0x0e40;
-    uint256 internal constant  ZETA_MPTR = 0x0e60;
-    uint256 internal constant    NU_MPTR = 0x0e80;
-    uint256 internal constant    MU_MPTR = 0x0ea0;
+    uint256 internal constant THETA_MPTR = 0x0e40;
+    uint256 internal constant  BETA_MPTR = 0x0e60;
+    uint256 internal constant GAMMA_MPTR = 0x0e80;
+    uint256 internal constant     Y_MPTR = 0x0ea0;
+    uint256 internal constant     X_MPTR = 0x0ec0;
+    uint256 internal constant  ZETA_MPTR = 0x0ee0;
+    uint256 internal constant    NU_MPTR = 0x0f00;
+    uint256 internal constant    MU_MPTR = 0x0f20;
 
-    uint256 internal constant       ACC_LHS_X_MPTR = 0x0ec0;
-    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0ee0;
-    uint256 internal constant       ACC_RHS_X_MPTR = 0x0f00;
-    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0f20;
-    uint256 internal constant             X_N_MPTR = 0x0f40;
-    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0f60;
-    uint256 internal constant          L_LAST_MPTR = 0x0f80;
-    uint256 internal constant         L_BLIND_MPTR = 0x0fa0;
-    uint256 internal constant             L_0_MPTR = 0x0fc0;
-    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x0fe0;
-    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x1000;
-    uint256 internal constant      QUOTIENT_X_MPTR = 0x1020;
-    uint256 internal constant      QUOTIENT_Y_MPTR = 0x1040;
-    uint256 internal constant          R_EVAL_MPTR = 0x1060;
-    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x1080;
-    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x10a0;
-    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x10c0;
-    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x10e0;
+    uint256 internal constant       ACC_LHS_X_MPTR = 0x0f40;
+    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0f60;
+    uint256 internal constant       ACC_RHS_X_MPTR = 0x0f80;
+    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0fa0;
+    uint256 internal constant             X_N_MPTR = 0x0fc0;
+    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0fe0;
+    uint256 internal constant          L_LAST_MPTR = 0x1000;
+    uint256 internal constant         L_BLIND_MPTR = 0x1020;
+    uint256 internal constant             L_0_MPTR = 0x1040;
+    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x1060;
+    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x1080;
+    uint256 internal constant      QUOTIENT_X_MPTR = 0x10a0;
+    uint256 internal constant      QUOTIENT_Y_MPTR = 0x10c0;
+    uint256 internal constant          R_EVAL_MPTR = 0x10e0;
+    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x1100;
+    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x1120;
+    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x1140;
+    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x1160;
 
     function verifyProof(
         bytes calldata proof,
@@ -212,11 +212,11 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0620, 0x2aa7600bc06d39e44538826688cf5c1a63188af98d81aea4d2ede2278e2c9c51) // vk_digest
-                mstore(0x0640, 0x00000000000000000000000000000000000000000000000000000000000001a7) // num_instances
+                mstore(0x0660, 0x305d39164adc3dd81440d09b3da653631a7847ea57f4f090d45f1913a0352192) // vk_digest
+                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
 
                 // Check valid length of proof
-                success := and(success, eq(0x0c00, proof.length))
+                success := and(success, eq(0x0c80, proof.length))
 
                 // Check valid length of instances
                 let num_instances := mload(NUM_INSTANCES_MPTR)
@@ -245,7 +245,7 @@ contract Halo2Verifier {
 
                 // Phase 1
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0180) }
+                    { let proof_cptr_end := add(proof_cptr, 0x01c0) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -290,7 +290,7 @@ contract Halo2Verifier {
 
                 // Read evaluations
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0600) }
+                    { let proof_cptr_end := add(proof_cptr, 0x0640) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -312,67 +312,69 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0620, 0x2aa7600bc06d39e44538826688cf5c1a63188af98d81aea4d2ede2278e2c9c51) // vk_digest
-                mstore(0x0640, 0x00000000000000000000000000000000000000000000000000000000000001a7) // num_instances
-                mstore(0x0660, 0x0000000000000000000000000000000000000000000000000000000000000010) // k
-                mstore(0x0680, 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001) // n_inv
-                mstore(0x06a0, 0x09d2cc4b5782fbe923e49ace3f647643a5f5d8fb89091c3ababd582133584b29) // omega
-                mstore(0x06c0, 0x0cf312e84f2456134e812826473d3dfb577b2bfdba762aba88b47b740472c1f0) // omega_inv
-                mstore(0x06e0, 0x17cbd779ed6ea1b8e9dbcde0345b2cfdb96e80bea0dd1318bdd0e183a00e0492) // omega_inv_to_l
-                mstore(0x0700, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
-                mstore(0x0720, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
-                mstore(0x0740, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
-                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
-                mstore(0x0780, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
-                mstore(0x07a0, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
-                mstore(0x07c0, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
-                mstore(0x07e0, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
-                mstore(0x0800, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
-                mstore(0x0820, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0840, 0x1f4f14f7f495f118f20a8b67f72f069da18331d7dd39b2ecdf51b98e5b89701b) // neg_s_g2_x_1
-                mstore(0x0860, 0x1490d648e3bddf966298861a1dc3b72bf461b24b55a1dbbf354af1c8d9a206dc) // neg_s_g2_x_2
-                mstore(0x0880, 0x0814200b37eff9c835981656712538f5e82e3cf24693cd6b8121d591350cc93e) // neg_s_g2_y_1
-                mstore(0x08a0, 0x0a33403b83f03ec61c7c90347458b6dba51449f16136d00bc1094df47df6469c) // neg_s_g2_y_2
-                mstore(0x08c0, 0x27a77569e9f879374c44882615b0f5a4dbe220eba6481b671f599bdd60ed0105) // fixed_comms[0].x
-                mstore(0x08e0, 0x2ae0329f281661dd95060494de0ba811c6e7f49cb95fee8178689d25eafba31d) // fixed_comms[0].y
-                mstore(0x0900, 0x1fbaf109436e682754d8dde6f5b46834e8405e5ae73aea651ab8432af73e8569) // fixed_comms[1].x
-                mstore(0x0920, 0x29b248b04887ea474936e4bf5d4d3c5eac7cc819cdbdea21567e5e008f5b4acc) // fixed_comms[1].y
-                mstore(0x0940, 0x0c0be13cae56ea41edf7e5290bab09716fa9ccfef103b420f4a470005660710d) // fixed_comms[2].x
-                mstore(0x0960, 0x0488fd4e59a2104b6edb97805debae3c21883c672c6bc488bc4a3a4d7f3f14d8) // fixed_comms[2].y
-                mstore(0x0980, 0x27547d391d583b2408077af9ae80d44e30d362408e65fe1cba23b10a15a4ffe7) // fixed_comms[3].x
-                mstore(0x09a0, 0x164c9f9b3850425a858cf9fc7dc8f42089bc85c6cf9a5af9dc049f1d903df42d) // fixed_comms[3].y
-                mstore(0x09c0, 0x01f0da408137982d06c30f9d55c86122acc78ec5dcfe5501c110282d9c6db23a) // fixed_comms[4].x
-                mstore(0x09e0, 0x0acae3ef801b7c4e4d06d57f0aef01cf0316ac08a2128f4cf2cdd271d45ee52c) // fixed_comms[4].y
-                mstore(0x0a00, 0x129bb8555b45e8b179c3fb267d52f390357b1b72a2d26e3d03199231455aecda) // fixed_comms[5].x
-                mstore(0x0a20, 0x257a144c42145c41fe21fdd12070d96bf381c553ac1cc3059011163adb8463a4) // fixed_comms[5].y
-                mstore(0x0a40, 0x07e02b14d063cb602bf66b2a3293753e8030ca65ca18256fa568f05bb268e0a4) // fixed_comms[6].x
-                mstore(0x0a60, 0x26a412f42d820a04b4fc49699726f2f284b0bae7dc820f1a3ecc0bd144f70b94) // fixed_comms[6].y
-                mstore(0x0a80, 0x08c9feb748abc9deaae5378fa2c4949547b23ac15beca4d2663dcc924ab10159) // fixed_comms[7].x
-                mstore(0x0aa0, 0x1f0fc288080b93a9bc05f899b129f950d3bf784c76fa22f5eec0b2cff787ff41) // fixed_comms[7].y
-                mstore(0x0ac0, 0x1f1335f34a1714769f0ccca432da75b8fc782c3e7222af8acc025ebd5c13de04) // fixed_comms[8].x
-                mstore(0x0ae0, 0x0ec2c545242303c7baab01c285882634e60f0a46f8265613002306d8addeb471) // fixed_comms[8].y
-                mstore(0x0b00, 0x2e5644df7ee55b49cb663d8c4bd02433df4b3e162659c16761c126533706e670) // fixed_comms[9].x
-                mstore(0x0b20, 0x0fa0f87517b89c3d1a84ccd2b0c115feaca7b8693470ff9e2aa0697dc77d5c59) // fixed_comms[9].y
-                mstore(0x0b40, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
-                mstore(0x0b60, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
-                mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
-                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0bc0, 0x176ef988268341766123f2fb7dff8afddc6ba5f7de7cc20c6f64791f0b75b902) // permutation_comms[0].x
-                mstore(0x0be0, 0x1d6699e4b50dae17668d919009ca9af0588e960e8957c47bf680a7d67f2129c8) // permutation_comms[0].y
-                mstore(0x0c00, 0x26e7240bdbb0e6ddd8125c5907371a745dafb8893dee7459bf1a4d09fc2b2f5f) // permutation_comms[1].x
-                mstore(0x0c20, 0x161d8ae325b67532fa1ef4977e21b75e54ab8843c5028c88e18371cec86d9618) // permutation_comms[1].y
-                mstore(0x0c40, 0x27900dd6dc95ddcbaa86d8a21d0f4d36809e212ad0143416e82404914d7e64ea) // permutation_comms[2].x
-                mstore(0x0c60, 0x13295f06628b07531cd85d8684eb473fc248221327e28f55cded5af84ed3cbe0) // permutation_comms[2].y
-                mstore(0x0c80, 0x0eb9d05ccd27156fa254e29a4df90dba44fcf1479f00e80555419bbaa1070e5e) // permutation_comms[3].x
-                mstore(0x0ca0, 0x1d0dfdc8ca19f18b199a75f5bfc2263149c76f931101c8bd783f2310250b2914) // permutation_comms[3].y
-                mstore(0x0cc0, 0x064895cc8ba769a5671a3b3729eeb3928210dcbe9410a2c82bad201201e01b67) // permutation_comms[4].x
-                mstore(0x0ce0, 0x090ceb2c44ec7a9d0b3acb9934cb4c4e8831fd432df109fd4ac196b7d4fc915b) // permutation_comms[4].y
-                mstore(0x0d00, 0x0da88e16d5918de402a7d1b3ac3da95b8cb39618ee81298941aa4b1c17a1c1d1) // permutation_comms[5].x
-                mstore(0x0d20, 0x195afe4160dfa6d839ebb786672c8d1149af98bfa68447d29a25d772cb6586b0) // permutation_comms[5].y
-                mstore(0x0d40, 0x0ccd2ead2bb151f89869c07f664e2d33db5e705556dc17be8caff0a4d0fe38a0) // permutation_comms[6].x
-                mstore(0x0d60, 0x2fd49efcbe8828be2e64011f1696ea6d92e642aa097546c3df04ed48be4429e3) // permutation_comms[6].y
-                mstore(0x0d80, 0x2b850129c89a618cd31d8eb239afcff8a6d7ef0eba4531f330749b3e0142f190) // permutation_comms[7].x
-                mstore(0x0da0, 0x0a02a97acf6130988d1941eb1ce853450ec9d73c76de4ecdb7238658409589d5) // permutation_comms[7].y
+                mstore(0x0660, 0x305d39164adc3dd81440d09b3da653631a7847ea57f4f090d45f1913a0352192) // vk_digest
+                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
+                mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000010) // k
+                mstore(0x06c0, 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001) // n_inv
+                mstore(0x06e0, 0x09d2cc4b5782fbe923e49ace3f647643a5f5d8fb89091c3ababd582133584b29) // omega
+                mstore(0x0700, 0x0cf312e84f2456134e812826473d3dfb577b2bfdba762aba88b47b740472c1f0) // omega_inv
+                mstore(0x0720, 0x17cbd779ed6ea1b8e9dbcde0345b2cfdb96e80bea0dd1318bdd0e183a00e0492) // omega_inv_to_l
+                mstore(0x0740, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
+                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
+                mstore(0x0780, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
+                mstore(0x07a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
+                mstore(0x07c0, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
+                mstore(0x07e0, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
+                mstore(0x0800, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
+                mstore(0x0820, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
+                mstore(0x0840, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
+                mstore(0x0860, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
+                mstore(0x0880, 0x1f4f14f7f495f118f20a8b67f72f069da18331d7dd39b2ecdf51b98e5b89701b) // neg_s_g2_x_1
+                mstore(0x08a0, 0x1490d648e3bddf966298861a1dc3b72bf461b24b55a1dbbf354af1c8d9a206dc) // neg_s_g2_x_2
+                mstore(0x08c0, 0x0814200b37eff9c835981656712538f5e82e3cf24693cd6b8121d591350cc93e) // neg_s_g2_y_1
+                mstore(0x08e0, 0x0a33403b83f03ec61c7c90347458b6dba51449f16136d00bc1094df47df6469c) // neg_s_g2_y_2
+                mstore(0x0900, 0x1b78ba75f6e009d6fa77c111caefdc3487d225592e4ba17f308d828be472b625) // fixed_comms[0].x
+                mstore(0x0920, 0x2799077a890ebac0d847bb1359810ffb1d3c3a94aab6d1d0550c93c7a7c0dd99) // fixed_comms[0].y
+                mstore(0x0940, 0x1fbaf109436e682754d8dde6f5b46834e8405e5ae73aea651ab8432af73e8569) // fixed_comms[1].x
+                mstore(0x0960, 0x29b248b04887ea474936e4bf5d4d3c5eac7cc819cdbdea21567e5e008f5b4acc) // fixed_comms[1].y
+                mstore(0x0980, 0x0c0be13cae56ea41edf7e5290bab09716fa9ccfef103b420f4a470005660710d) // fixed_comms[2].x
+                mstore(0x09a0, 0x0488fd4e59a2104b6edb97805debae3c21883c672c6bc488bc4a3a4d7f3f14d8) // fixed_comms[2].y
+                mstore(0x09c0, 0x070f875fb90ea45ae1495aa649614136027e91cf6b9202591b843df3f5b6897b) // fixed_comms[3].x
+                mstore(0x09e0, 0x243bd25a359c2b0ab4ff8277047f731ea703cbe62dce7e7c661ed29fb53b8669) // fixed_comms[3].y
+                mstore(0x0a00, 0x11b9df650fd765bfb7556af863bfba52e5ca76cf4a931e44e8604ece8f296c80) // fixed_comms[4].x
+                mstore(0x0a20, 0x227ebd8951b451158b606252b85425f20e003992923353f5df59ce779a6bd3e7) // fixed_comms[4].y
+                mstore(0x0a40, 0x0437558d6483b6aeb5db3a4740c35c3fa67ea2f1381f545127c005cfba8d973b) // fixed_comms[5].x
+                mstore(0x0a60, 0x0787cca6acfa9d0d82572f725c8f70a5ee72de8fd360368ab1cc283efa3d983f) // fixed_comms[5].y
+                mstore(0x0a80, 0x010f5b0ebb4fa8daab3a8556e21036dd81dd8ad8613b9afaa5e7356a021f37d4) // fixed_comms[6].x
+                mstore(0x0aa0, 0x1ae54b13e24ca73b8b97094b66dfce65bcf265c5ce88e1cae753f42721a0ec33) // fixed_comms[6].y
+                mstore(0x0ac0, 0x167cbae0804b1cc500e52b59783b2452125d760b0f624c4f76aa99cebd31e50b) // fixed_comms[7].x
+                mstore(0x0ae0, 0x201a009a1364271eda15c4daa3dc18759e68690b05c4b8038eab5e716cec1be3) // fixed_comms[7].y
+                mstore(0x0b00, 0x29b9f5db900f0ccce6bd14b50496f0d99f3ade214a6f6473b9120826708770c4) // fixed_comms[8].x
+                mstore(0x0b20, 0x1ee1c23604315e4be7ecb0635b67dc1aeada9e463d99929a24e0937efd0439f5) // fixed_comms[8].y
+                mstore(0x0b40, 0x1022bf375017cb259a73f0ba91d30181f4e73222170a7ee28238d9cb355b9bb4) // fixed_comms[9].x
+                mstore(0x0b60, 0x0ca272ae65c7b3dd85763522f7eada6ef4d17d68d62813141cd2af59be3f1300) // fixed_comms[9].y
+                mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
+                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
+                mstore(0x0bc0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
+                mstore(0x0be0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
+                mstore(0x0c00, 0x233719bf59a0c1ee515ef2fa0bb3f81c405e3c315726031b5fb5c60426e269ec) // permutation_comms[0].x
+                mstore(0x0c20, 0x13aae275ec8a20ae6a0b00da590cd6459caeb8249779113ac46005410e90da5b) // permutation_comms[0].y
+                mstore(0x0c40, 0x0ed962332e6c544a32a0e995cec4f903ecc8efdcf92e8d3e79c71cf9faa852c6) // permutation_comms[1].x
+                mstore(0x0c60, 0x218f8a5663080be28d30768642fc3945de5a440daf6b57b764e450c8ed4491c3) // permutation_comms[1].y
+                mstore(0x0c80, 0x1baf5df77127ea5292ec7e3927d49bb6bcdd67ef406b54fa2231d1a36017898e) // permutation_comms[2].x
+                mstore(0x0ca0, 0x27c7823c5b8d2f5138bde3542cec16e2899317df582da6b30844da02a5f887c1) // permutation_comms[2].y
+                mstore(0x0cc0, 0x24fec33455d1be8ecc18bc44ce93c0f2bc97bc5bf5080e4edc5671cc040fb03d) // permutation_comms[3].x
+                mstore(0x0ce0, 0x294fe2a83901f920ccba488323176d1bb35713857238d70778b1086a0b70aa16) // permutation_comms[3].y
+                mstore(0x0d00, 0x055272464269bae5278540eb6b0333a16abb2ca7c2642d8b72802b47c0394e0f) // permutation_comms[4].x
+                mstore(0x0d20, 0x21eae358ea4ffdb5cd242438455f39d62d177fa27486b12aedd7677e468f54e6) // permutation_comms[4].y
+                mstore(0x0d40, 0x007fa4f87ae24ed962aede5ebd33d4b3ee0e737e74ff2b5c392255f3b9e77092) // permutation_comms[5].x
+                mstore(0x0d60, 0x1dbc94039a22e865e0bfd43ac5d3bfb63446f1396ddeda4e726c931b630cc1a4) // permutation_comms[5].y
+                mstore(0x0d80, 0x24e1eee482e8c719d524297e1476f93865e6700fe5f7a09029bf20979e2d3379) // permutation_comms[6].x
+                mstore(0x0da0, 0x2c97769a1442e57bb1f471a180de6291b0e76752358612eea04795a82691dcea) // permutation_comms[6].y
+                mstore(0x0dc0, 0x00ae6b82bce434596a28f4526bfb50bb582b4216ff041c0b8fe8ea5559762fad) // permutation_comms[7].x
+                mstore(0x0de0, 0x0ac714783b32415c7e4e760e034e514e957c77cde31cd760e05d59fc53fa62ce) // permutation_comms[7].y
+                mstore(0x0e00, 0x25346f13b84ac2daf22a4e4d6d6a2985322c3fa17187756e40fb6ac4c74ad6e0) // permutation_comms[8].x
+                mstore(0x0e20, 0x1a27040eb6c97c3c443eb9e203d15d984165cd0b66205c537438c6e68dfcbbde) // permutation_comms[8].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -505,7 +507,7 @@ contract Halo2Verifier {
                 let quotient_eval_numer
                 let y := mload(Y_MPTR)
                 {
-                    let f_7 := calldataload(0x07a4)
+                    let f_7 := calldataload(0x0804)
                     let var0 := 0x2
                     let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
@@ -513,35 +515,35 @@ contract Halo2Verifier {
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := addmod(a_0, a_2, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := var10
-                }
-                {
-                    let f_8 := calldataload(0x07c4)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_8)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
+                    let a_5 := calldataload(0x06c4)
+                    let a_1 := calldataload(0x0644)
+                    let a_3 := calldataload(0x0684)
                     let var7 := addmod(a_1, a_3, R)
                     let var8 := sub(R, var7)
                     let var9 := addmod(a_5, var8, R)
                     let var10 := mulmod(var6, var9, R)
+                    quotient_eval_numer := var10
+                }
+                {
+                    let f_8 := calldataload(0x0824)
+                    let var0 := 0x2
+                    let var1 := sub(R, f_8)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_8, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_6 := calldataload(0x06e4)
+                    let a_2 := calldataload(0x0664)
+                    let a_4 := calldataload(0x06a4)
+                    let var7 := addmod(a_2, a_4, R)
+                    let var8 := sub(R, var7)
+                    let var9 := addmod(a_6, var8, R)
+                    let var10 := mulmod(var6, var9, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_7 := calldataload(0x07a4)
+                    let f_7 := calldataload(0x0804)
                     let var0 := 0x1
                     let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
@@ -549,27 +551,9 @@ contract Halo2Verifier {
                     let var4 := 0x2
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := mulmod(a_0, a_2, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_8 := calldataload(0x07c4)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_8)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
+                    let a_5 := calldataload(0x06c4)
+                    let a_1 := calldataload(0x0644)
+                    let a_3 := calldataload(0x0684)
                     let var7 := mulmod(a_1, a_3, R)
                     let var8 := sub(R, var7)
                     let var9 := addmod(a_5, var8, R)
@@ -577,7 +561,25 @@ contract Halo2Verifier {
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_7 := calldataload(0x07a4)
+                    let f_8 := calldataload(0x0824)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_8)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_8, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_6 := calldataload(0x06e4)
+                    let a_2 := calldataload(0x0664)
+                    let a_4 := calldataload(0x06a4)
+                    let var7 := mulmod(a_2, a_4, R)
+                    let var8 := sub(R, var7)
+                    let var9 := addmod(a_6, var8, R)
+                    let var10 := mulmod(var6, var9, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
+                }
+                {
+                    let f_7 := calldataload(0x0804)
                     let var0 := 0x1
                     let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
@@ -585,28 +587,9 @@ contract Halo2Verifier {
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := sub(R, a_2)
-                    let var8 := addmod(a_0, var7, R)
-                    let var9 := sub(R, var8)
-                    let var10 := addmod(a_4, var9, R)
-                    let var11 := mulmod(var6, var10, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
-                }
-                {
-                    let f_8 := calldataload(0x07c4)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_8)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x0684)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
+                    let a_5 := calldataload(0x06c4)
+                    let a_1 := calldataload(0x0644)
+                    let a_3 := calldataload(0x0684)
                     let var7 := sub(R, a_3)
                     let var8 := addmod(a_1, var7, R)
                     let var9 := sub(R, var8)
@@ -615,7 +598,26 @@ contract Halo2Verifier {
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_9 := calldataload(0x07e4)
+                    let f_8 := calldataload(0x0824)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_8)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_8, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_6 := calldataload(0x06e4)
+                    let a_2 := calldataload(0x0664)
+                    let a_4 := calldataload(0x06a4)
+                    let var7 := sub(R, a_4)
+                    let var8 := addmod(a_2, var7, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_6, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_9 := calldataload(0x0844)
                     let var0 := 0x1
                     let var1 := sub(R, f_9)
                     let var2 := addmod(var0, var1, R)
@@ -623,25 +625,25 @@ contract Halo2Verifier {
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
+                    let a_5 := calldataload(0x06c4)
+                    let a_5_prev_1 := calldataload(0x0704)
                     let var7 := 0x0
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var8 := mulmod(a_0, a_2, R)
+                    let a_1 := calldataload(0x0644)
+                    let a_3 := calldataload(0x0684)
+                    let var8 := mulmod(a_1, a_3, R)
                     let var9 := addmod(var7, var8, R)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var10 := mulmod(a_1, a_3, R)
+                    let a_2 := calldataload(0x0664)
+                    let a_4 := calldataload(0x06a4)
+                    let var10 := mulmod(a_2, a_4, R)
                     let var11 := addmod(var9, var10, R)
-                    let var12 := addmod(a_4_prev_1, var11, R)
+                    let var12 := addmod(a_5_prev_1, var11, R)
                     let var13 := sub(R, var12)
-                    let var14 := addmod(a_4, var13, R)
+                    let var14 := addmod(a_5, var13, R)
                     let var15 := mulmod(var6, var14, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var15, r)
                 }
                 {
-                    let f_9 := calldataload(0x07e4)
+                    let f_9 := calldataload(0x0844)
                     let var0 := 0x2
                     let var1 := sub(R, f_9)
                     let var2 := addmod(var0, var1, R)
@@ -649,23 +651,23 @@ contract Halo2Verifier {
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
+                    let a_5 := calldataload(0x06c4)
                     let var7 := 0x0
-                    let a_0 := calldataload(0x05e4)
-                    let a_2 := calldataload(0x0624)
-                    let var8 := mulmod(a_0, a_2, R)
+                    let a_1 := calldataload(0x0644)
+                    let a_3 := calldataload(0x0684)
+                    let var8 := mulmod(a_1, a_3, R)
                     let var9 := addmod(var7, var8, R)
-                    let a_1 := calldataload(0x0604)
-                    let a_3 := calldataload(0x0644)
-                    let var10 := mulmod(a_1, a_3, R)
+                    let a_2 := calldataload(0x0664)
+                    let a_4 := calldataload(0x06a4)
+                    let var10 := mulmod(a_2, a_4, R)
                     let var11 := addmod(var9, var10, R)
                     let var12 := sub(R, var11)
-                    let var13 := addmod(a_4, var12, R)
+                    let var13 := addmod(a_5, var12, R)
                     let var14 := mulmod(var6, var13, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var14, r)
                 }
                 {
-                    let f_9 := calldataload(0x07e4)
+                    let f_9 := calldataload(0x0844)
                     let var0 := 0x1
                     let var1 := sub(R, f_9)
                     let var2 := addmod(var0, var1, R)
@@ -673,141 +675,141 @@ contract Halo2Verifier {
                     let var4 := 0x2
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_2 := calldataload(0x0624)
-                    let var7 := mulmod(var0, a_2, R)
-                    let a_3 := calldataload(0x0644)
-                    let var8 := mulmod(var7, a_3, R)
+                    let a_5 := calldataload(0x06c4)
+                    let a_3 := calldataload(0x0684)
+                    let var7 := mulmod(var0, a_3, R)
+                    let a_4 := calldataload(0x06a4)
+                    let var8 := mulmod(var7, a_4, R)
                     let var9 := sub(R, var8)
-                    let var10 := addmod(a_4, var9, R)
+                    let var10 := addmod(a_5, var9, R)
                     let var11 := mulmod(var6, var10, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_10 := calldataload(0x0804)
+                    let f_10 := calldataload(0x0864)
                     let var0 := 0x2
                     let var1 := sub(R, f_10)
                     let var2 := addmod(var0, var1, R)
                     let var3 := mulmod(f_10, var2, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
+                    let a_5 := calldataload(0x06c4)
+                    let a_5_prev_1 := calldataload(0x0704)
                     let var4 := 0x1
-                    let a_2 := calldataload(0x0624)
-                    let var5 := mulmod(var4, a_2, R)
-                    let a_3 := calldataload(0x0644)
-                    let var6 := mulmod(var5, a_3, R)
-                    let var7 := mulmod(a_4_prev_1, var6, R)
+                    let a_3 := calldataload(0x0684)
+                    let var5 := mulmod(var4, a_3, R)
+                    let a_4 := calldataload(0x06a4)
+                    let var6 := mulmod(var5, a_4, R)
+                    let var7 := mulmod(a_5_prev_1, var6, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
+                    let var9 := addmod(a_5, var8, R)
                     let var10 := mulmod(var3, var9, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_11 := calldataload(0x0824)
-                    let a_4 := calldataload(0x0664)
+                    let f_11 := calldataload(0x0884)
+                    let a_5 := calldataload(0x06c4)
                     let var0 := 0x0
-                    let a_2 := calldataload(0x0624)
-                    let var1 := addmod(var0, a_2, R)
-                    let a_3 := calldataload(0x0644)
-                    let var2 := addmod(var1, a_3, R)
+                    let a_3 := calldataload(0x0684)
+                    let var1 := addmod(var0, a_3, R)
+                    let a_4 := calldataload(0x06a4)
+                    let var2 := addmod(var1, a_4, R)
                     let var3 := sub(R, var2)
-                    let var4 := addmod(a_4, var3, R)
+                    let var4 := addmod(a_5, var3, R)
                     let var5 := mulmod(f_11, var4, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var5, r)
                 }
                 {
-                    let f_10 := calldataload(0x0804)
+                    let f_10 := calldataload(0x0864)
                     let var0 := 0x1
                     let var1 := sub(R, f_10)
                     let var2 := addmod(var0, var1, R)
                     let var3 := mulmod(f_10, var2, R)
-                    let a_4 := calldataload(0x0664)
-                    let a_4_prev_1 := calldataload(0x06a4)
+                    let a_5 := calldataload(0x06c4)
+                    let a_5_prev_1 := calldataload(0x0704)
                     let var4 := 0x0
-                    let a_2 := calldataload(0x0624)
-                    let var5 := addmod(var4, a_2, R)
-                    let a_3 := calldataload(0x0644)
-                    let var6 := addmod(var5, a_3, R)
-                    let var7 := addmod(a_4_prev_1, var6, R)
+                    let a_3 := calldataload(0x0684)
+                    let var5 := addmod(var4, a_3, R)
+                    let a_4 := calldataload(0x06a4)
+                    let var6 := addmod(var5, a_4, R)
+                    let var7 := addmod(a_5_prev_1, var6, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_4, var8, R)
+                    let var9 := addmod(a_5, var8, R)
                     let var10 := mulmod(var3, var9, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_3 := calldataload(0x0724)
+                    let f_3 := calldataload(0x0784)
                     let var0 := 0x0
                     let var1 := mulmod(f_3, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_4 := calldataload(0x0744)
+                    let f_4 := calldataload(0x07a4)
                     let var0 := 0x0
                     let var1 := mulmod(f_4, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_5 := calldataload(0x0764)
+                    let f_5 := calldataload(0x07c4)
                     let var0 := 0x0
                     let var1 := mulmod(f_5, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_6 := calldataload(0x0784)
+                    let f_6 := calldataload(0x07e4)
                     let var0 := 0x0
                     let var1 := mulmod(f_6, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x0964), R)), R)
+                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x09e4), R)), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let perm_z_last := calldataload(0x0a24)
+                    let perm_z_last := calldataload(0x0aa4)
                     let eval := mulmod(mload(L_LAST_MPTR), addmod(mulmod(perm_z_last, perm_z_last, R), sub(R, perm_z_last), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x09c4), sub(R, calldataload(0x09a4)), R), R)
+                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0a44), sub(R, calldataload(0x0a24)), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0a24), sub(R, calldataload(0x0a04)), R), R)
+                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0aa4), sub(R, calldataload(0x0a84)), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0984)
-                    let rhs := calldataload(0x0964)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x05e4), mulmod(beta, calldataload(0x0864), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0604), mulmod(beta, calldataload(0x0884), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0624), mulmod(beta, calldataload(0x08a4), R), R), gamma, R), R)
+                    let lhs := calldataload(0x0a04)
+                    let rhs := calldataload(0x09e4)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0624), mulmod(beta, calldataload(0x08c4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0644), mulmod(beta, calldataload(0x08e4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0664), mulmod(beta, calldataload(0x0904), R), R), gamma, R), R)
                     mstore(0x00, mulmod(beta, mload(X_MPTR), R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x05e4), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0604), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     rhs := mulmod(rhs, addmod(addmod(calldataload(0x0624), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let gamma := mload(GAMMA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x09e4)
-                    let rhs := calldataload(0x09c4)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0644), mulmod(beta, calldataload(0x08c4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0664), mulmod(beta, calldataload(0x08e4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0684), mulmod(beta, calldataload(0x0904), R), R), gamma, R), R)
                     rhs := mulmod(rhs, addmod(addmod(calldataload(0x0644), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     rhs := mulmod(rhs, addmod(addmod(calldataload(0x0664), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
+                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let gamma := mload(GAMMA_MPTR)
+                    let beta := mload(BETA_MPTR)
+                    let lhs := calldataload(0x0a64)
+                    let rhs := calldataload(0x0a44)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0684), mulmod(beta, calldataload(0x0924), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06a4), mulmod(beta, calldataload(0x0944), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06c4), mulmod(beta, calldataload(0x0964), R), R), gamma, R), R)
                     rhs := mulmod(rhs, addmod(addmod(calldataload(0x0684), mload(0x00), R), gamma, R), R)
+                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06a4), mload(0x00), R), gamma, R), R)
+                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06c4), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
                     let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
@@ -816,11 +818,14 @@ contract Halo2Verifier {
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0a44)
-                    let rhs := calldataload(0x0a24)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06c4), mulmod(beta, calldataload(0x0924), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0944), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06c4), mload(0x00), R), gamma, R), R)
+                    let lhs := calldataload(0x0ac4)
+                    let rhs := calldataload(0x0aa4)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06e4), mulmod(beta, calldataload(0x0984), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0724), mulmod(beta, calldataload(0x09a4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x09c4), R), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06e4), mload(0x00), R), gamma, R), R)
+                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0724), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     rhs := mulmod(rhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mload(0x00), R), gamma, R), R)
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
@@ -829,12 +834,12 @@ contract Halo2Verifier {
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0a64), R)
+                    let eval := mulmod(l_0, calldataload(0x0ae4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0a64), R)
+                    let eval := mulmod(l_last, calldataload(0x0ae4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -842,17 +847,17 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x06e4)
+                        let f_1 := calldataload(0x0744)
                         table := f_1
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_3 := calldataload(0x0724)
+                        let f_3 := calldataload(0x0784)
                         let var0 := 0x1
                         let var1 := mulmod(f_3, var0, R)
-                        let a_0 := calldataload(0x05e4)
-                        let var2 := mulmod(var1, a_0, R)
+                        let a_1 := calldataload(0x0644)
+                        let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
                         let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
@@ -866,20 +871,20 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0aa4), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0a84), sub(R, calldataload(0x0a64)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b24), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b04), sub(R, calldataload(0x0ae4)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0ac4), R)
+                    let eval := mulmod(l_0, calldataload(0x0b44), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0ac4), R)
+                    let eval := mulmod(l_last, calldataload(0x0b44), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -887,17 +892,17 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x06e4)
+                        let f_1 := calldataload(0x0744)
                         table := f_1
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_4 := calldataload(0x0744)
+                        let f_4 := calldataload(0x07a4)
                         let var0 := 0x1
                         let var1 := mulmod(f_4, var0, R)
-                        let a_1 := calldataload(0x0604)
-                        let var2 := mulmod(var1, a_1, R)
+                        let a_2 := calldataload(0x0664)
+                        let var2 := mulmod(var1, a_2, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
                         let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
@@ -911,20 +916,20 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b04), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0ae4), sub(R, calldataload(0x0ac4)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b84), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b64), sub(R, calldataload(0x0b44)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0b24), R)
+                    let eval := mulmod(l_0, calldataload(0x0ba4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0b24), R)
+                    let eval := mulmod(l_last, calldataload(0x0ba4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -932,61 +937,16 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_2 := calldataload(0x0704)
+                        let f_2 := calldataload(0x0764)
                         table := f_2
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_5 := calldataload(0x0764)
+                        let f_5 := calldataload(0x07c4)
                         let var0 := 0x1
                         let var1 := mulmod(f_5, var0, R)
-                        let a_0 := calldataload(0x05e4)
-                        let var2 := mulmod(var1, a_0, R)
-                        let var3 := sub(R, var1)
-                        let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
-                        let var6 := mulmod(var4, var5, R)
-                        let var7 := addmod(var2, var6, R)
-                        input_0 := var7
-                        input_0 := addmod(input_0, beta, R)
-                    }
-                    let lhs
-                    let rhs
-                    rhs := table
-                    {
-                        let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b64), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b44), sub(R, calldataload(0x0b24)), R), R)
-                    }
-                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0b84), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0b84), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let theta := mload(THETA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let table
-                    {
-                        let f_2 := calldataload(0x0704)
-                        table := f_2
-                        table := addmod(table, beta, R)
-                    }
-                    let input_0
-                    {
-                        let f_6 := calldataload(0x0784)
-                        let var0 := 0x1
-                        let var1 := mulmod(f_6, var0, R)
-                        let a_1 := calldataload(0x0604)
+                        let a_1 := calldataload(0x0644)
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
@@ -1001,8 +961,53 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0bc4), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0ba4), sub(R, calldataload(0x0b84)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0be4), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0bc4), sub(R, calldataload(0x0ba4)), R), R)
+                    }
+                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let l_0 := mload(L_0_MPTR)
+                    let eval := mulmod(l_0, calldataload(0x0c04), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let l_last := mload(L_LAST_MPTR)
+                    let eval := mulmod(l_last, calldataload(0x0c04), R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
+                }
+                {
+                    let theta := mload(THETA_MPTR)
+                    let beta := mload(BETA_MPTR)
+                    let table
+                    {
+                        let f_2 := calldataload(0x0764)
+                        table := f_2
+                        table := addmod(table, beta, R)
+                    }
+                    let input_0
+                    {
+                        let f_6 := calldataload(0x07e4)
+                        let var0 := 0x1
+                        let var1 := mulmod(f_6, var0, R)
+                        let a_2 := calldataload(0x0664)
+                        let var2 := mulmod(var1, a_2, R)
+                        let var3 := sub(R, var1)
+                        let var4 := addmod(var0, var3, R)
+                        let var5 := 0x0
+                        let var6 := mulmod(var4, var5, R)
+                        let var7 := addmod(var2, var6, R)
+                        input_0 := var7
+                        input_0 := addmod(input_0, beta, R)
+                    }
+                    let lhs
+                    let rhs
+                    rhs := table
+                    {
+                        let tmp := input_0
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0c44), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0c24), sub(R, calldataload(0x0c04)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
@@ -1153,13 +1158,13 @@ contract Halo2Verifier {
                     let coeff := mload(0x20)
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0844), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x08a4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
                     r_eval := addmod(r_eval, mulmod(coeff, mload(QUOTIENT_EVAL_MPTR), R), R)
                     for
                         {
-                            let mptr := 0x0944
-                            let mptr_end := 0x0844
+                            let mptr := 0x09c4
+                            let mptr_end := 0x08a4
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1168,8 +1173,8 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x0824
-                            let mptr_end := 0x06a4
+                            let mptr := 0x0884
+                            let mptr_end := 0x0704
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1177,19 +1182,19 @@ contract Halo2Verifier {
                         r_eval := addmod(mulmod(r_eval, zeta, R), mulmod(coeff, calldataload(mptr), R), R)
                     }
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0bc4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0c44), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b64), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0be4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b04), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b84), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0aa4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b24), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0684), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x06e4), R), R)
                     for
                         {
-                            let mptr := 0x0644
-                            let mptr_end := 0x05c4
+                            let mptr := 0x06a4
+                            let mptr_end := 0x0604
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1201,41 +1206,41 @@ contract Halo2Verifier {
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x06a4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0664), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x0704), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x06c4), R), R)
                     r_eval := mulmod(r_eval, mload(0x0440), R)
                     mstore(0x04c0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a04), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x09c4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x09e4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a84), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0a44), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0a64), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x09a4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0964), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0984), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a24), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x09e4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0a04), R), R)
                     r_eval := mulmod(r_eval, mload(0x0460), R)
                     mstore(0x04e0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b84), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0ba4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0c04), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0c24), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b24), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b44), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0ba4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0bc4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0ac4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0ae4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b44), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b64), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0a64), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0a84), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0ae4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b04), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0a24), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0a44), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0aa4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0ac4), R), R)
                     r_eval := mulmod(r_eval, mload(0x0480), R)
                     mstore(0x0500, r_eval)
                 }
@@ -1295,14 +1300,14 @@ contract Halo2Verifier {
                 }
                 {
                     let nu := mload(NU_MPTR)
-                    mstore(0x00, calldataload(0x04a4))
-                    mstore(0x20, calldataload(0x04c4))
+                    mstore(0x00, calldataload(0x04e4))
+                    mstore(0x20, calldataload(0x0504))
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, mload(QUOTIENT_X_MPTR), mload(QUOTIENT_Y_MPTR))
                     for
                         {
-                            let mptr := 0x0d80
-                            let mptr_end := 0x0880
+                            let mptr := 0x0e00
+                            let mptr_end := 0x08c0
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x40) }
@@ -1312,8 +1317,8 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x02a4
-                            let mptr_end := 0x0164
+                            let mptr := 0x02e4
+                            let mptr_end := 0x01a4
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x40) }
@@ -1323,7 +1328,7 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x0124
+                            let mptr := 0x0164
                             let mptr_end := 0x24
                         }
                         lt(mptr_end, mptr)
@@ -1332,24 +1337,24 @@ contract Halo2Verifier {
                         success := ec_mul_acc(success, mload(ZETA_MPTR))
                         success := ec_add_acc(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
                     }
-                    mstore(0x80, calldataload(0x0164))
-                    mstore(0xa0, calldataload(0x0184))
+                    mstore(0x80, calldataload(0x01a4))
+                    mstore(0xa0, calldataload(0x01c4))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0440), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0324))
-                    mstore(0xa0, calldataload(0x0344))
+                    mstore(0x80, calldataload(0x0364))
+                    mstore(0xa0, calldataload(0x0384))
                     success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                    success := ec_add_tmp(success, calldataload(0x02e4), calldataload(0x0304))
+                    success := ec_add_tmp(success, calldataload(0x0324), calldataload(0x0344))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0460), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0464))
-                    mstore(0xa0, calldataload(0x0484))
+                    mstore(0x80, calldataload(0x04a4))
+                    mstore(0xa0, calldataload(0x04c4))
                     for
                         {
-                            let mptr := 0x0424
-                            let mptr_end := 0x0324
+                            let mptr := 0x0464
+                            let mptr_end := 0x0364
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x40) }
@@ -1363,18 +1368,18 @@ contract Halo2Verifier {
                     mstore(0xa0, mload(G1_Y_MPTR))
                     success := ec_mul_tmp(success, sub(R, mload(R_EVAL_MPTR)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0be4))
-                    mstore(0xa0, calldataload(0x0c04))
+                    mstore(0x80, calldataload(0x0c64))
+                    mstore(0xa0, calldataload(0x0c84))
                     success := ec_mul_tmp(success, sub(R, mload(0x0400)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0c24))
-                    mstore(0xa0, calldataload(0x0c44))
+                    mstore(0x80, calldataload(0x0ca4))
+                    mstore(0xa0, calldataload(0x0cc4))
                     success := ec_mul_tmp(success, mload(MU_MPTR))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(PAIRING_LHS_X_MPTR, mload(0x00))
                     mstore(PAIRING_LHS_Y_MPTR, mload(0x20))
-                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0c24))
-                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0c44))
+                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0ca4))
+                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0cc4))
                 }
             }
 

@@ -118,35 +118,69 @@ impl BuildArgs {
         let built = ezkl.run("build", &args, Duration::from_secs(3600)).await?;
         eprintln!("circuit: {}", built);
 
-        // A real proof of a real window, for the Foundry tests.
+        // Real proofs of real windows for the Foundry tests: the last calibration window, and the
+        // last window of the range the model calls SELL, HOLD and BUY (the vault tests need each).
         let signaler = Signaler::load(&self.model, &self.out, ezkl)?;
-        let s = picked.last().expect("at least one window");
-        let mut input = vec![0.0f32; INPUT_LEN];
-        card.normalization.apply(ds.raw_window(s), &mut input);
-        let logits = signaler.model.logits(&input)?[0];
-        let inf = crate::round::Inference { decision_minute: s.open_time, input, logits, signal: crate::round::decide(logits) };
-        let work = tempfile::tempdir()?;
-        let proven = signaler.prove(&inf, work.path()).await?;
-        let fixed: Vec<String> = proven.outputs.iter().map(|o| format!("{}", (o * f64::powi(2.0, signaler.manifest.output_scale as i32)).round() as i128)).collect();
-        let fixture = serde_json::json!({
-            "model_id": signaler.model_id.to_string(),
-            "n_inputs": INPUT_LEN,
-            "output_scale": signaler.manifest.output_scale,
-            "decision_minute": inf.decision_minute / 1000,
-            "proof": proven.proof.to_string(),
-            "instances": proven.instances.iter().map(|w| format!("{w:#066x}")).collect::<Vec<_>>(),
-            "signal": proven.signal,
-            "logits_fixed": fixed,
-            "logits": proven.outputs,
-            "source": if self.data.is_some() { "real Binance candles" } else { "synthetic fixture" },
-        });
-        if let Some(dir) = self.fixture.parent() {
-            std::fs::create_dir_all(dir)?;
+        let source = if self.data.is_some() { "real Binance candles" } else { "synthetic fixture" };
+        let mut jobs = vec![(*picked.last().expect("at least one window"), self.fixture.clone())];
+        let dir = self.fixture.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let mut found = [None; 3];
+        for s in samples.iter().rev() {
+            let mut input = vec![0.0f32; INPUT_LEN];
+            card.normalization.apply(ds.raw_window(s), &mut input);
+            let sig = crate::round::decide(signaler.model.logits(&input)?[0]) as usize;
+            if found[sig].is_none() {
+                found[sig] = Some(*s);
+            }
         }
-        std::fs::write(&self.fixture, serde_json::to_string_pretty(&fixture)? + "\n").with_context(|| format!("writing {}", self.fixture.display()))?;
-        println!("{}", serde_json::json!({ "circuit": built, "fixture": self.fixture, "fixture_prove_s": proven.prove_s }));
+        for (k, name) in ["proof_sell.json", "proof_hold.json", "proof_buy.json"].iter().enumerate() {
+            match found[k] {
+                Some(s) => jobs.push((s, dir.join(name))),
+                None => eprintln!("WARNING: no window in the range gets signal {}: {name} not written", crate::features::CLASS_NAMES[k]),
+            }
+        }
+        let mut written = Vec::new();
+        for (s, path) in jobs {
+            let prove_s = write_fixture(&signaler, &ds, &s, &path, source).await?;
+            written.push(serde_json::json!({ "fixture": path, "prove_s": prove_s }));
+        }
+        println!("{}", serde_json::json!({ "circuit": built, "fixtures": written }));
         Ok(())
     }
+}
+
+/// Proves the window of `s` and writes a Foundry proof fixture (format: test/utils/ProofFixture.sol).
+async fn write_fixture(signaler: &Signaler, ds: &Dataset, s: &Sample, path: &Path, source: &str) -> anyhow::Result<f64> {
+    let mut input = vec![0.0f32; INPUT_LEN];
+    signaler.card.normalization.apply(ds.raw_window(s), &mut input);
+    let logits = signaler.model.logits(&input)?[0];
+    let inf = crate::round::Inference { decision_minute: s.open_time, input, logits, signal: crate::round::decide(logits) };
+    let work = tempfile::tempdir()?;
+    let proven = signaler.prove(&inf, work.path()).await?;
+    let scale = f64::powi(2.0, signaler.manifest.output_scale as i32);
+    let fixed: Vec<String> = proven.outputs.iter().map(|o| format!("{}", (o * scale).round() as i128)).collect();
+    let b = signaler.manifest.binding;
+    let fixture = serde_json::json!({
+        "model_id": signaler.model_id.to_string(),
+        "n_inputs": b.n_inputs,
+        "commitment_offset": b.commitment_offset,
+        "commitment_length": b.commitment_length,
+        "input_binding": proven.binding.to_string(),
+        "output_scale": signaler.manifest.output_scale,
+        "decision_minute": inf.decision_minute / 1000,
+        "proof": proven.proof.to_string(),
+        "instances": proven.instances.iter().map(|w| format!("{w:#066x}")).collect::<Vec<_>>(),
+        "signal": proven.signal,
+        "logits_fixed": fixed,
+        "logits": proven.outputs,
+        "source": source,
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&fixture)? + "\n").with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("fixture {}: {} at {} ({:.1} s to prove)", path.display(), crate::features::CLASS_NAMES[proven.signal as usize], crate::data::fmt_minute(inf.decision_minute), proven.prove_s);
+    Ok(proven.prove_s)
 }
 
 #[derive(Debug, Args)]
