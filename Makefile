@@ -12,14 +12,24 @@ export PATH := $(NPM_BIN):$(PATH)
 export VERIREGIME_ROOT := $(CURDIR)
 export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
 
-.PHONY: demo test bootstrap build contracts keys clean-keys
+.PHONY: demo test bootstrap build contracts keys clean-keys snapshot
+
+# The gas snapshot covers the deterministic tests (fuzz and invariant figures vary with the seed).
+SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
+
 
 demo: build keys
 	$(BIN) demo $(DEMO_ARGS)
 
 test: build keys
 	cargo test --release --locked
-	forge test
+	FORGE_SNAPSHOT_CHECK=true forge test
+	forge snapshot --check $(SNAPSHOT_ARGS)
+
+# Rewrites the gas snapshots after a deliberate gas change (`make test` fails until they are
+# committed): .gas-snapshot per test, snapshots/*.json for measured sections (one full submission).
+snapshot: build
+	forge snapshot $(SNAPSHOT_ARGS)
 
 bootstrap: $(STAMPS)/npm $(STAMPS)/venv
 

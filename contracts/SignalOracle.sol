@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {ISignalOracle} from "./interfaces/ISignalOracle.sol";
@@ -9,130 +9,250 @@ import {FieldDecode} from "./libraries/FieldDecode.sol";
 import {SignalLib} from "./libraries/SignalLib.sol";
 
 /// @title SignalOracle
-/// @notice Single-feed oracle of proven model signals: every round carries an EZKL proof that the model
-/// (identified by {modelId}, verified by {verifier}) maps the recorded inputs to the recorded logits.
-/// @dev The model parameters are fixed at construction. They are kept together (verifier, input count,
-/// output scale, model id) so that a later feed/model registry can key them by feed without changing the
-/// round logic in {submit}.
-contract SignalOracle is ISignalOracle, Ownable {
+/// @notice Feeds of proven model signals. Every round carries an EZKL proof that a registered model maps the
+/// round's inputs to its logits; the oracle verifies it, decodes the logits exactly, and stores the signal.
+/// @dev Roles (OpenZeppelin AccessControl): `DEFAULT_ADMIN_ROLE` registers models, creates feeds, moves feeds
+/// to new models and manages roles; `SUBMITTER_ROLE` is the allow-list of node operators. Model versions are
+/// immutable once registered. Rounds are stored packed in four slots (see {StoredRound}).
+contract SignalOracle is ISignalOracle, AccessControl {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
 
     /// @inheritdoc ISignalOracle
-    IHalo2Verifier public immutable verifier;
+    bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
+
+    /// @dev A round as stored: times fit 40 bits until the year 36812, logits fit 80 bits by
+    /// {FieldDecode.MAX_MAGNITUDE}.
+    struct StoredRound {
+        address submitter;
+        uint40 decisionMinute;
+        uint40 submittedAt;
+        Signal signal;
+        int80[3] logits;
+        bytes32 modelId;
+        bytes32 inputBinding;
+    }
+
+    mapping(bytes32 modelId => Model) private _models;
+    mapping(bytes32 feedId => Feed) private _feeds;
+    mapping(bytes32 feedId => mapping(uint256 roundId => StoredRound)) private _rounds;
+
+    /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ----------------------------------------------------------------------------------------- admin
 
     /// @inheritdoc ISignalOracle
-    bytes32 public immutable modelId;
-
-    /// @inheritdoc ISignalOracle
-    uint256 public immutable nInputs;
-
-    /// @inheritdoc ISignalOracle
-    uint8 public immutable outputScale;
-
-    /// @inheritdoc ISignalOracle
-    mapping(address account => bool allowed) public isSubmitter;
-
-    /// @inheritdoc ISignalOracle
-    uint256 public latestRoundId;
-
-    mapping(uint256 roundId => Round round) private _rounds;
-
-    /// @param initialOwner Owner, who manages the submitters.
-    /// @param verifier_ The EZKL verifier of the model circuit.
-    /// @param modelId_ Identifier of the model, e.g. the sha256 of its ONNX file.
-    /// @param nInputs_ Number of input instances before the {NUM_OUTPUTS} outputs.
-    /// @param outputScale_ Fixed-point exponent of the outputs (EZKL's output scale).
-    constructor(address initialOwner, IHalo2Verifier verifier_, bytes32 modelId_, uint256 nInputs_, uint8 outputScale_)
-        Ownable(initialOwner)
-    {
-        if (address(verifier_).code.length == 0) revert SignalOracleInvalidVerifier(address(verifier_));
-        if (nInputs_ == 0) revert SignalOracleInvalidInputCount(nInputs_);
-        verifier = verifier_;
-        modelId = modelId_;
-        nInputs = nInputs_;
-        outputScale = outputScale_;
-        emit ModelConfigured(modelId_, address(verifier_), nInputs_, outputScale_);
+    function registerModel(bytes32 modelId, Model calldata model) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (modelId == bytes32(0) || address(_models[modelId].verifier) != address(0)) {
+            revert SignalOracleModelExists(modelId);
+        }
+        if (address(model.verifier).code.length == 0) revert SignalOracleInvalidVerifier(address(model.verifier));
+        Signal[3] calldata cls = model.outputClass;
+        if (cls[0] == cls[1] || cls[0] == cls[2] || cls[1] == cls[2]) revert SignalOracleInvalidOutputClasses();
+        _models[modelId] = model;
+        emit ModelRegistered(
+            modelId,
+            address(model.verifier),
+            model.nInputs,
+            model.commitmentOffset,
+            model.commitmentLength,
+            model.outputScale,
+            model.outputClass
+        );
     }
 
     /// @inheritdoc ISignalOracle
-    function setSubmitter(address account, bool allowed) external onlyOwner {
-        isSubmitter[account] = allowed;
-        emit SubmitterSet(account, allowed);
-    }
-
-    /// @inheritdoc ISignalOracle
-    function submit(uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances)
+    function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay)
         external
-        returns (uint256 roundId)
+        onlyRole(DEFAULT_ADMIN_ROLE)
     {
-        if (!isSubmitter[msg.sender]) revert SignalOracleUnauthorizedSubmitter(msg.sender);
-        uint256 inputs = nInputs;
-        if (instances.length != inputs + NUM_OUTPUTS) {
-            revert SignalOracleInstanceCountMismatch(inputs + NUM_OUTPUTS, instances.length);
+        if (feedId == bytes32(0) || _feeds[feedId].modelId != bytes32(0)) {
+            revert SignalOracleFeedExists(feedId);
         }
-        _checkDecisionMinute(decisionMinute);
-        _verify(proof, instances);
+        _requireModel(modelId);
+        if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
+        _feeds[feedId] = Feed({modelId: modelId, maxDelay: maxDelay, latestRoundId: 0});
+        emit FeedCreated(feedId, description, modelId, maxDelay);
+    }
 
-        int256[3] memory logits;
-        for (uint256 i = 0; i < NUM_OUTPUTS; ++i) {
-            logits[i] = FieldDecode.toInt(instances[inputs + i]);
+    /// @inheritdoc ISignalOracle
+    function setFeedModel(bytes32 feedId, bytes32 modelId) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Feed storage feed = _requireFeed(feedId);
+        _requireModel(modelId);
+        bytes32 previous = feed.modelId;
+        feed.modelId = modelId;
+        emit FeedModelSet(feedId, previous, modelId);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function setFeedMaxDelay(bytes32 feedId, uint32 maxDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Feed storage feed = _requireFeed(feedId);
+        if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
+        feed.maxDelay = maxDelay;
+        emit FeedMaxDelaySet(feedId, maxDelay);
+    }
+
+    // ------------------------------------------------------------------------------------ submission
+
+    /// @inheritdoc ISignalOracle
+    function submit(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
+        Feed storage feed = _requireFeed(feedId);
+        Model storage model = _checkSubmission(feedId, feed, modelId, decisionMinute, proof, instances);
+        _verify(model.verifier, proof, instances);
+        roundId = feed.latestRoundId + 1;
+        // A feed cannot reach 2^64 rounds (one per minute at most).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestRoundId = uint64(roundId);
+        _record(feedId, roundId, modelId, decisionMinute, model, proof, instances);
+    }
+
+    // ----------------------------------------------------------------------------------------- reads
+
+    /// @inheritdoc ISignalOracle
+    function getModel(bytes32 modelId) external view returns (Model memory) {
+        return _requireModel(modelId);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function getFeed(bytes32 feedId) external view returns (Feed memory) {
+        return _requireFeed(feedId);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function latestRoundId(bytes32 feedId) external view returns (uint256) {
+        return _requireFeed(feedId).latestRoundId;
+    }
+
+    /// @inheritdoc ISignalOracle
+    function latestSignal(bytes32 feedId)
+        external
+        view
+        returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId)
+    {
+        roundId = _requireFeed(feedId).latestRoundId;
+        StoredRound storage r = _rounds[feedId][roundId];
+        return (r.signal, r.decisionMinute, roundId, r.modelId); // round 0 is never written: all zero
+    }
+
+    /// @inheritdoc ISignalOracle
+    function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory) {
+        if (roundId == 0 || roundId > _requireFeed(feedId).latestRoundId) {
+            revert SignalOracleUnknownRound(feedId, roundId);
         }
-        Signal signal = SignalLib.fromLogits(logits);
-        bytes32 inputHash = keccak256(abi.encodePacked(instances[:inputs]));
-
-        roundId = ++latestRoundId;
-        _rounds[roundId] = Round({
-            signal: signal,
-            decisionMinute: decisionMinute,
-            submittedAt: uint64(block.timestamp),
-            submitter: msg.sender,
-            logits: logits,
-            inputHash: inputHash
+        StoredRound storage r = _rounds[feedId][roundId];
+        return Round({
+            signal: r.signal,
+            decisionMinute: r.decisionMinute,
+            submittedAt: r.submittedAt,
+            submitter: r.submitter,
+            modelId: r.modelId,
+            logits: [int256(r.logits[0]), int256(r.logits[1]), int256(r.logits[2])],
+            inputBinding: r.inputBinding
         });
-        emit SignalSubmitted(roundId, decisionMinute, signal, logits, inputHash, msg.sender);
     }
 
-    /// @inheritdoc ISignalOracle
-    function latestRound() external view returns (Round memory) {
-        return getRound(latestRoundId);
+    // -------------------------------------------------------------------------------------- internals
+
+    function _requireFeed(bytes32 feedId) private view returns (Feed storage feed) {
+        feed = _feeds[feedId];
+        if (feed.modelId == bytes32(0)) revert SignalOracleUnknownFeed(feedId);
     }
 
-    /// @inheritdoc ISignalOracle
-    function latestSignal() external view returns (Signal signal, uint64 decisionMinute, uint256 roundId) {
-        roundId = latestRoundId;
-        Round storage round = _rounds[roundId];
-        return (round.signal, round.decisionMinute, roundId);
+    function _requireModel(bytes32 modelId) private view returns (Model storage model) {
+        model = _models[modelId];
+        if (address(model.verifier) == address(0)) revert SignalOracleUnknownModel(modelId);
     }
 
-    /// @inheritdoc ISignalOracle
-    function getRound(uint256 roundId) public view returns (Round memory) {
-        if (roundId == 0 || roundId > latestRoundId) revert SignalOracleUnknownRound(roundId);
-        return _rounds[roundId];
-    }
-
-    /// @dev Whole minute, its candle closed, strictly after the latest round (no replays, no reordering).
-    function _checkDecisionMinute(uint64 decisionMinute) private view {
+    /// @dev Whole minute; its candle closed, at most `maxDelay` seconds ago; strictly after the latest round.
+    function _checkDecisionMinute(bytes32 feedId, Feed memory f, uint64 decisionMinute) private view {
         if (decisionMinute % 60 != 0) revert SignalOracleUnalignedMinute(decisionMinute);
-        // The decision candle must have closed (its minute ended): a signal on a still-open candle would rest on
-        // data that can change, and a far-future minute would block all later rounds.
+        // A signal on a still-open candle would rest on data that can change, and a far-future minute would
+        // block all later rounds. Minute granularity makes a validator's timestamp drift irrelevant.
+        uint256 closedAt = uint256(decisionMinute) + 60;
         // forge-lint: disable-next-line(block-timestamp)
-        if (uint256(decisionMinute) + 60 > block.timestamp) {
-            revert SignalOracleMinuteInFuture(decisionMinute, block.timestamp);
-        }
-        uint256 latest = latestRoundId;
-        if (latest != 0) {
-            uint64 latestMinute = _rounds[latest].decisionMinute;
+        if (closedAt > block.timestamp) revert SignalOracleMinuteInFuture(decisionMinute, block.timestamp);
+        uint256 delay = block.timestamp - closedAt;
+        if (delay > f.maxDelay) revert SignalOracleStaleMinute(decisionMinute, delay, f.maxDelay);
+        if (f.latestRoundId != 0) {
+            uint64 latestMinute = _rounds[feedId][f.latestRoundId].decisionMinute;
             if (decisionMinute <= latestMinute) revert SignalOracleRoundNotAfterLatest(decisionMinute, latestMinute);
         }
     }
 
+    /// @dev Everything but the proof: feed and model, instance count, commitment range, decision minute.
+    function _checkSubmission(
+        bytes32 feedId,
+        Feed storage feed,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) private view returns (Model storage model) {
+        Feed memory f = feed;
+        if (modelId != f.modelId) revert SignalOracleWrongModel(f.modelId, modelId);
+        model = _models[modelId];
+        uint256 expected = uint256(model.nInputs) + NUM_OUTPUTS;
+        if (instances.length != expected) revert SignalOracleInstanceCountMismatch(expected, instances.length);
+        uint256 commitmentEnd = uint256(model.commitmentOffset) + model.commitmentLength;
+        if (proof.length < commitmentEnd) revert SignalOracleProofTooShort(commitmentEnd, proof.length);
+        _checkDecisionMinute(feedId, f, decisionMinute);
+    }
+
+    /// @dev Decodes the verified outputs, computes the input binding, stores the round and emits its event.
+    function _record(
+        bytes32 feedId,
+        uint256 roundId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        Model storage model,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) private {
+        (int256[3] memory logits, bytes32 inputBinding) = _decode(model, proof, instances);
+        Signal signal = SignalLib.fromLogits(logits);
+        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^79; minutes and timestamps
+        // are far below 2^40.
+        // forge-lint: disable-next-item(unsafe-typecast)
+        _rounds[feedId][roundId] = StoredRound({
+            submitter: msg.sender,
+            decisionMinute: uint40(decisionMinute),
+            submittedAt: uint40(block.timestamp),
+            signal: signal,
+            logits: [int80(logits[0]), int80(logits[1]), int80(logits[2])],
+            modelId: modelId,
+            inputBinding: inputBinding
+        });
+        emit SignalSubmitted(feedId, roundId, modelId, decisionMinute, signal, logits, inputBinding, msg.sender);
+    }
+
+    /// @dev The logits in class order, and keccak256(input instances ++ commitment bytes of the proof).
+    function _decode(Model storage model, bytes calldata proof, uint256[] calldata instances)
+        private
+        view
+        returns (int256[3] memory logits, bytes32 inputBinding)
+    {
+        uint256 nInputs = model.nInputs;
+        for (uint256 i = 0; i < NUM_OUTPUTS; ++i) {
+            logits[uint8(model.outputClass[i])] = FieldDecode.toInt(instances[nInputs + i]);
+        }
+        uint256 offset = model.commitmentOffset;
+        inputBinding = keccak256(abi.encodePacked(instances[:nInputs], proof[offset:offset + model.commitmentLength]));
+    }
+
     /// @dev The EZKL verifier reverts on a bad proof; a revert and a `false` are both a rejection.
-    function _verify(bytes calldata proof, uint256[] calldata instances) private {
-        IHalo2Verifier verifier_ = verifier;
-        try verifier_.verifyProof(proof, instances) returns (bool ok) {
+    function _verify(IHalo2Verifier verifier, bytes calldata proof, uint256[] calldata instances) private {
+        try verifier.verifyProof(proof, instances) returns (bool ok) {
             if (ok) return;
         } catch {}
-        revert SignalOracleProofRejected(address(verifier_));
+        revert SignalOracleProofRejected(address(verifier));
     }
 }

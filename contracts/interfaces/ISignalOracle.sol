@@ -6,122 +6,192 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// @title ISignalOracle
 /// @notice Publishes trading signals whose model evaluation is proven with EZKL (Halo2, KZG, BN254).
 ///
-/// A round is accepted only with a valid proof for the public instances `[inputs..., outputs...]`: first the
-/// `nInputs()` model inputs, then the `NUM_OUTPUTS` output logits in class order SELL, HOLD, BUY. Each
-/// instance is a BN254 scalar field element encoding a fixed-point number (outputs use scale `2^outputScale()`).
-/// The signal is the argmax of the decoded logits; on a tie HOLD wins, then the lower class.
+/// **Feeds and models.** A feed (one per market, e.g. BTCUSDT 1m) has a current model. Models live in a
+/// registry keyed by a model id (e.g. the sha256 of the ONNX file); each names its verifier and how to read
+/// the proof's public instances. The admin adds model versions and moves a feed to a new model: consumers
+/// keep reading the same feed and never redeploy; a consumer that wants one model only pins its id and checks
+/// the `modelId` that {latestSignal} returns.
 ///
-/// The proof binds the outputs to the inputs, not the inputs to the market: that is why submitters are
-/// allow-listed by the owner, and why each round records `inputHash` so anyone can recompute the inputs
-/// from public candles and check them.
+/// **Instances.** A proof's public instances are `[inputs..., outputs...]`: first the model's `nInputs`
+/// input instances (the inputs themselves, or a hash of them, or none when they are committed inside the
+/// proof), then `NUM_OUTPUTS` output logits. Each is a BN254 scalar field element encoding a fixed-point
+/// number: negatives are `r - |x|`, outputs use scale `2^outputScale`. `outputClass[i]` says which class
+/// output `i` is. The signal is the argmax of the decoded logits; on a tie HOLD wins, then SELL.
+///
+/// **Input binding.** The proof binds the outputs to the inputs, not the inputs to the market: submitters
+/// are allow-listed operators, and every round stores `inputBinding`, the keccak256 of the input instances
+/// followed by the model's commitment bytes of the proof (`proof[commitmentOffset:][:commitmentLength]`).
+/// Anyone can recompute the inputs from public candles (`veriregime audit`) and check them against it.
 interface ISignalOracle {
-    /// @notice The classes of the model, in output order.
+    /// @notice The classes of the model.
     enum Signal {
         Sell,
         Hold,
         Buy
     }
 
+    /// @notice A model version: its verifier and how its proof's instances are read.
+    /// @param verifier The EZKL verifier of the model circuit.
+    /// @param nInputs Number of input instances before the outputs (0 if the inputs are committed in the proof).
+    /// @param commitmentOffset Offset in the proof bytes of the input commitment hashed into `inputBinding`.
+    /// @param commitmentLength Length of that commitment in bytes (0 when the inputs are public instances).
+    /// @param outputScale Fixed-point exponent of the outputs: a logit `x` stands for `x / 2^outputScale`.
+    /// @param outputClass `outputClass[i]` is the class of output `i` (a permutation of SELL, HOLD, BUY).
+    struct Model {
+        IHalo2Verifier verifier;
+        uint16 nInputs;
+        uint16 commitmentOffset;
+        uint16 commitmentLength;
+        uint8 outputScale;
+        Signal[3] outputClass;
+    }
+
+    /// @notice A feed: the market it follows and the model that currently serves it.
+    /// @param modelId The model that submissions must be proven with.
+    /// @param maxDelay Latest acceptable submission, in seconds after the decision candle closed.
+    /// @param latestRoundId Id of the latest round (0 before the first).
+    struct Feed {
+        bytes32 modelId;
+        uint32 maxDelay;
+        uint64 latestRoundId;
+    }
+
     /// @notice One published signal.
-    /// @param signal The argmax of `logits` (ties: HOLD, then the lower class).
-    /// @param decisionMinute Open time (unix seconds) of the candle the decision is for.
+    /// @param signal The argmax of `logits` (ties: HOLD, then SELL).
+    /// @param decisionMinute Open time (unix seconds) of the 1m candle the decision is for.
     /// @param submittedAt `block.timestamp` of the submission.
-    /// @param submitter The account that submitted the proof.
-    /// @param logits The decoded output logits (fixed point, scale `2^outputScale()`), SELL, HOLD, BUY.
-    /// @param inputHash `keccak256` of the input instances as 32-byte big-endian words, concatenated.
+    /// @param submitter The operator that submitted the proof.
+    /// @param modelId The model the proof is for.
+    /// @param logits The decoded logits in class order SELL, HOLD, BUY (fixed point, scale `2^outputScale`).
+    /// @param inputBinding keccak256 of the input instances (32-byte big-endian words) and the commitment bytes.
     struct Round {
         Signal signal;
         uint64 decisionMinute;
         uint64 submittedAt;
         address submitter;
+        bytes32 modelId;
         int256[3] logits;
-        bytes32 inputHash;
+        bytes32 inputBinding;
     }
 
-    /// @notice Emitted once at construction with the model this oracle serves.
-    event ModelConfigured(bytes32 indexed modelId, address verifier, uint256 nInputs, uint8 outputScale);
+    /// @notice Emitted when the admin registers a model version.
+    event ModelRegistered(
+        bytes32 indexed modelId,
+        address verifier,
+        uint16 nInputs,
+        uint16 commitmentOffset,
+        uint16 commitmentLength,
+        uint8 outputScale,
+        Signal[3] outputClass
+    );
 
-    /// @notice Emitted when the owner grants or revokes the right to submit rounds.
-    event SubmitterSet(address indexed account, bool allowed);
+    /// @notice Emitted when the admin creates a feed.
+    event FeedCreated(bytes32 indexed feedId, string description, bytes32 indexed modelId, uint32 maxDelay);
+
+    /// @notice Emitted when a feed moves to another model (the upgrade path; consumers keep the feed).
+    event FeedModelSet(bytes32 indexed feedId, bytes32 indexed previousModelId, bytes32 indexed modelId);
+
+    /// @notice Emitted when a feed's submission window changes.
+    event FeedMaxDelaySet(bytes32 indexed feedId, uint32 maxDelay);
 
     /// @notice Emitted for every accepted round.
     event SignalSubmitted(
+        bytes32 indexed feedId,
         uint256 indexed roundId,
-        uint64 indexed decisionMinute,
+        bytes32 indexed modelId,
+        uint64 decisionMinute,
         Signal signal,
         int256[3] logits,
-        bytes32 inputHash,
-        address indexed submitter
+        bytes32 inputBinding,
+        address submitter
     );
 
     /// @notice The verifier address has no code.
     error SignalOracleInvalidVerifier(address verifier);
-
-    /// @notice The model must have at least one input.
-    error SignalOracleInvalidInputCount(uint256 nInputs);
-
-    /// @notice `account` is not allowed to submit rounds.
-    error SignalOracleUnauthorizedSubmitter(address account);
-
-    /// @notice The submission does not carry `nInputs() + NUM_OUTPUTS` instances.
+    /// @notice `outputClass` is not a permutation of SELL, HOLD, BUY.
+    error SignalOracleInvalidOutputClasses();
+    /// @notice The model id is zero or already registered (versions are immutable: register a new id).
+    error SignalOracleModelExists(bytes32 modelId);
+    /// @notice No model has this id.
+    error SignalOracleUnknownModel(bytes32 modelId);
+    /// @notice The feed id is zero or already in use.
+    error SignalOracleFeedExists(bytes32 feedId);
+    /// @notice No feed has this id.
+    error SignalOracleUnknownFeed(bytes32 feedId);
+    /// @notice A zero submission window.
+    error SignalOracleInvalidMaxDelay();
+    /// @notice The submission is proven with `given`, the feed is served by `expected`.
+    error SignalOracleWrongModel(bytes32 expected, bytes32 given);
+    /// @notice The submission does not carry `nInputs + NUM_OUTPUTS` instances.
     error SignalOracleInstanceCountMismatch(uint256 expected, uint256 actual);
-
+    /// @notice The proof is too short to hold the model's input commitment.
+    error SignalOracleProofTooShort(uint256 minimum, uint256 actual);
     /// @notice `decisionMinute` is not a whole minute (a multiple of 60 seconds).
     error SignalOracleUnalignedMinute(uint64 decisionMinute);
-
     /// @notice The candle of `decisionMinute` has not closed yet (`decisionMinute + 60 > block.timestamp`).
     error SignalOracleMinuteInFuture(uint64 decisionMinute, uint256 blockTimestamp);
-
-    /// @notice Rounds must strictly increase by `decisionMinute` (this also rejects replays).
+    /// @notice The submission came `delay` seconds after the decision candle closed, more than `maxDelay`.
+    error SignalOracleStaleMinute(uint64 decisionMinute, uint256 delay, uint32 maxDelay);
+    /// @notice Rounds of a feed strictly increase by `decisionMinute` (this also rejects replays).
     error SignalOracleRoundNotAfterLatest(uint64 decisionMinute, uint64 latestDecisionMinute);
-
     /// @notice The verifier rejected the proof (it reverted or returned false).
     error SignalOracleProofRejected(address verifier);
+    /// @notice The feed has no round `roundId` (ids start at 1; 0 means "no round").
+    error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
 
-    /// @notice No round has id `roundId` (ids start at 1; 0 means "no round").
-    error SignalOracleUnknownRound(uint256 roundId);
-
-    /// @notice Number of model outputs at the end of the instances: logits for SELL, HOLD, BUY.
+    /// @notice Number of model outputs at the end of the instances: one logit per class.
     function NUM_OUTPUTS() external view returns (uint256);
 
-    /// @notice The EZKL verifier of the model circuit.
-    function verifier() external view returns (IHalo2Verifier);
+    /// @notice Role of the operators allowed to {submit}.
+    function SUBMITTER_ROLE() external view returns (bytes32);
 
-    /// @notice Identifier of the model (e.g. the sha256 of its ONNX file).
-    function modelId() external view returns (bytes32);
+    /// @notice Registers model `modelId`. Admin only. Versions are immutable: a new version is a new id.
+    function registerModel(bytes32 modelId, Model calldata model) external;
 
-    /// @notice Number of input instances that precede the outputs.
-    function nInputs() external view returns (uint256);
+    /// @notice Creates feed `feedId` served by `modelId`. Admin only.
+    /// @param description Human-readable market, e.g. "BTCUSDT 1m, 60-minute horizon".
+    /// @param maxDelay Latest acceptable submission, in seconds after the decision candle closed.
+    function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
 
-    /// @notice Fixed-point exponent of the outputs: a logit `x` stands for `x / 2^outputScale`.
-    function outputScale() external view returns (uint8);
+    /// @notice Moves feed `feedId` to model `modelId` (the upgrade path). Admin only.
+    function setFeedModel(bytes32 feedId, bytes32 modelId) external;
 
-    /// @notice Whether `account` may submit rounds.
-    function isSubmitter(address account) external view returns (bool);
+    /// @notice Changes the submission window of feed `feedId`. Admin only.
+    function setFeedMaxDelay(bytes32 feedId, uint32 maxDelay) external;
 
-    /// @notice Grants (`allowed = true`) or revokes the right of `account` to submit rounds. Owner only.
-    function setSubmitter(address account, bool allowed) external;
-
-    /// @notice Verifies a proof of the model on `instances` and publishes its signal as a new round.
-    /// @param decisionMinute Open time (unix seconds, a multiple of 60) of the candle the decision is for;
-    /// must be later than the latest round's, and its candle must have closed (`decisionMinute + 60 <= block.timestamp`).
+    /// @notice Verifies a proof and publishes its signal as the feed's next round. Submitters only.
+    /// @param feedId The feed.
+    /// @param modelId The model the proof is for; must be the feed's current model.
+    /// @param decisionMinute Open time (unix seconds, a multiple of 60) of the candle the decision is for:
+    /// later than the feed's latest round, its candle closed (`decisionMinute + 60 <= block.timestamp`) no
+    /// more than the feed's `maxDelay` seconds ago.
     /// @param proof The EZKL proof bytes.
-    /// @param instances `nInputs()` inputs followed by the `NUM_OUTPUTS` output logits.
-    /// @return roundId The id of the new round (ids start at 1).
-    function submit(uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances)
+    /// @param instances The model's input instances followed by its output logits.
+    /// @return roundId The id of the new round in this feed (ids start at 1).
+    function submit(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes calldata proof,
+        uint256[] calldata instances
+    ) external returns (uint256 roundId);
+
+    /// @notice The model `modelId`. Reverts with {SignalOracleUnknownModel} if it is not registered.
+    function getModel(bytes32 modelId) external view returns (Model memory);
+
+    /// @notice The feed `feedId`. Reverts with {SignalOracleUnknownFeed} if it does not exist.
+    function getFeed(bytes32 feedId) external view returns (Feed memory);
+
+    /// @notice Id of the feed's latest round, 0 when none was published.
+    function latestRoundId(bytes32 feedId) external view returns (uint256);
+
+    /// @notice The feed's latest signal and the model that produced it; never reverts for an existing feed.
+    /// `roundId == 0` means that no signal was published yet (and the other values are then zero).
+    function latestSignal(bytes32 feedId)
         external
-        returns (uint256 roundId);
+        view
+        returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId);
 
-    /// @notice Id of the latest round, 0 when none was published.
-    function latestRoundId() external view returns (uint256);
-
-    /// @notice The latest round. Reverts with {SignalOracleUnknownRound} when none was published.
-    function latestRound() external view returns (Round memory);
-
-    /// @notice The latest signal; never reverts. `roundId == 0` means that no signal was published yet
-    /// (and the other values are then zero).
-    function latestSignal() external view returns (Signal signal, uint64 decisionMinute, uint256 roundId);
-
-    /// @notice The round `roundId`. Reverts with {SignalOracleUnknownRound} if it does not exist.
-    function getRound(uint256 roundId) external view returns (Round memory);
+    /// @notice The round `roundId` of feed `feedId`. Reverts with {SignalOracleUnknownRound} if it does not exist.
+    function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory);
 }

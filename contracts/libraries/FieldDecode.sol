@@ -16,8 +16,9 @@ library FieldDecode {
     /// @notice The largest field element that decodes to a non-negative value: `(P - 1) / 2`.
     uint256 internal constant HALF = (P - 1) / 2;
 
-    /// @notice The largest accepted magnitude of a decoded value: `2^128`.
-    uint256 internal constant MAX_MAGNITUDE = 1 << 128;
+    /// @notice The largest accepted magnitude of a decoded value: `2^79 - 1`, so that every decoded value
+    /// fits an `int80` (at output scale 2^13 that is a logit of about 7e19, far above any honest model).
+    uint256 internal constant MAX_MAGNITUDE = (1 << 79) - 1;
 
     /// @notice `value` is not a canonical field element (`value >= P`).
     error FieldDecodeNotInField(uint256 value);
@@ -32,7 +33,7 @@ library FieldDecode {
         if (value >= P) revert FieldDecodeNotInField(value);
         if (value <= HALF) {
             if (value > MAX_MAGNITUDE) revert FieldDecodeOutOfRange(value);
-            // Safe: value <= 2^128.
+            // Safe: value <= MAX_MAGNITUDE < 2^255.
             // forge-lint: disable-next-line(unsafe-typecast)
             return int256(value);
         }
@@ -42,7 +43,7 @@ library FieldDecode {
             magnitude = P - value;
         }
         if (magnitude > MAX_MAGNITUDE) revert FieldDecodeOutOfRange(value);
-        // Safe: magnitude <= 2^128.
+        // Safe: magnitude <= MAX_MAGNITUDE < 2^255.
         // forge-lint: disable-next-line(unsafe-typecast)
         return -int256(magnitude);
     }

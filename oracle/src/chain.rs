@@ -16,57 +16,89 @@ sol! {
     #[derive(Debug)]
     interface ISignalOracle {
         enum Signal { Sell, Hold, Buy }
+        struct Model {
+            address verifier;
+            uint16 nInputs;
+            uint16 commitmentOffset;
+            uint16 commitmentLength;
+            uint8 outputScale;
+            Signal[3] outputClass;
+        }
+        struct Feed { bytes32 modelId; uint32 maxDelay; uint64 latestRoundId; }
         struct Round {
             Signal signal;
             uint64 decisionMinute;
             uint64 submittedAt;
             address submitter;
+            bytes32 modelId;
             int256[3] logits;
-            bytes32 inputHash;
+            bytes32 inputBinding;
         }
-        event SignalSubmitted(uint256 indexed roundId, uint64 indexed decisionMinute, Signal signal, int256[3] logits, bytes32 inputHash, address indexed submitter);
+        event SignalSubmitted(bytes32 indexed feedId, uint256 indexed roundId, bytes32 indexed modelId, uint64 decisionMinute, Signal signal, int256[3] logits, bytes32 inputBinding, address submitter);
+        error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
         error SignalOracleInvalidVerifier(address verifier);
-        error SignalOracleInvalidInputCount(uint256 nInputs);
-        error SignalOracleUnauthorizedSubmitter(address account);
+        error SignalOracleInvalidOutputClasses();
+        error SignalOracleModelExists(bytes32 modelId);
+        error SignalOracleUnknownModel(bytes32 modelId);
+        error SignalOracleFeedExists(bytes32 feedId);
+        error SignalOracleUnknownFeed(bytes32 feedId);
+        error SignalOracleInvalidMaxDelay();
+        error SignalOracleWrongModel(bytes32 expected, bytes32 given);
         error SignalOracleInstanceCountMismatch(uint256 expected, uint256 actual);
+        error SignalOracleProofTooShort(uint256 minimum, uint256 actual);
         error SignalOracleUnalignedMinute(uint64 decisionMinute);
         error SignalOracleMinuteInFuture(uint64 decisionMinute, uint256 blockTimestamp);
+        error SignalOracleStaleMinute(uint64 decisionMinute, uint256 delay, uint32 maxDelay);
         error SignalOracleRoundNotAfterLatest(uint64 decisionMinute, uint64 latestDecisionMinute);
         error SignalOracleProofRejected(address verifier);
-        error SignalOracleUnknownRound(uint256 roundId);
+        error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
         error FieldDecodeNotInField(uint256 value);
         error FieldDecodeOutOfRange(uint256 value);
-        function setSubmitter(address account, bool allowed) external;
-        function submit(uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances) external returns (uint256 roundId);
-        function latestRoundId() external view returns (uint256);
-        function latestSignal() external view returns (Signal signal, uint64 decisionMinute, uint256 roundId);
-        function getRound(uint256 roundId) external view returns (Round memory);
-        function nInputs() external view returns (uint256);
-        function outputScale() external view returns (uint8);
-        function modelId() external view returns (bytes32);
+        function SUBMITTER_ROLE() external view returns (bytes32);
+        function grantRole(bytes32 role, address account) external;
+        function registerModel(bytes32 modelId, Model calldata model) external;
+        function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
+        function setFeedModel(bytes32 feedId, bytes32 modelId) external;
+        function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances) external returns (uint256 roundId);
+        function getModel(bytes32 modelId) external view returns (Model memory);
+        function getFeed(bytes32 feedId) external view returns (Feed memory);
+        function latestRoundId(bytes32 feedId) external view returns (uint256);
+        function latestSignal(bytes32 feedId) external view returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId);
+        function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory);
     }
 }
 
 sol! {
-    /// The demo vault (contracts/DemoVault.sol) and its test-double tokens.
+    /// The demo vault (contracts/DemoVault.sol, ERC-4626), its venue and test-double tokens.
     #[sol(rpc)]
     #[derive(Debug)]
     interface IDemoVault {
         enum Action { None, BuyRisk, SellRisk }
-        event Rebalanced(uint256 indexed roundId, uint64 decisionMinute, uint8 signal, Action action, uint256 amountIn, uint256 amountOut);
+        struct Config { address oracle; bytes32 feedId; bytes32 pinnedModelId; address venue; uint256 maxAge; uint256 maxSlippageBps; }
+        event Rebalanced(uint256 indexed roundId, uint64 decisionMinute, uint8 signal, Action action, uint256 amountIn, uint256 amountOut, uint256 midAmountOut);
         error DemoVaultNoSignal();
+        error DemoVaultModelNotPinned(uint256 roundId, bytes32 modelId, bytes32 pinnedModelId);
         error DemoVaultStaleSignal(uint256 roundId, uint64 decisionMinute, uint256 age, uint256 maxAge);
         error DemoVaultRoundAlreadyHandled(uint256 roundId);
+        error DemoVaultSlippageExceeded(uint256 midAmountOut, uint256 quoted, uint256 minAmountOut);
         error DemoVaultInvalidConfig();
         function rebalance() external returns (Action action);
         function lastHandledRoundId() external view returns (uint256);
+        function totalAssets() external view returns (uint256);
+        function deposit(uint256 assets, address receiver) external returns (uint256 shares);
     }
 
     #[sol(rpc)]
     interface IDemoToken {
         function mint(address to, uint256 amount) external;
+        function approve(address spender, uint256 amount) external returns (bool);
         function balanceOf(address account) external view returns (uint256);
     }
+}
+
+/// Id of the oracle feed of `symbol`'s 1-minute candles: keccak256("<SYMBOL>-1m").
+pub fn feed_id(symbol: &str) -> B256 {
+    alloy::primitives::keccak256(format!("{}-1m", symbol.to_uppercase()))
 }
 
 /// A connected, signing client.
@@ -124,12 +156,14 @@ pub fn parse_word(s: &str) -> anyhow::Result<U256> {
     v.map_err(|e| anyhow!("instance {s:?} is not a number: {e}"))
 }
 
-/// keccak256 of the input instances as 32-byte words, concatenated (what the oracle stores).
-pub fn input_hash(inputs: &[U256]) -> B256 {
-    let mut buf = Vec::with_capacity(inputs.len() * 32);
+/// A round's input binding as the oracle computes it: keccak256 of the input instances as 32-byte
+/// big-endian words, then the commitment bytes of the proof.
+pub fn input_binding(inputs: &[U256], commitment: &[u8]) -> B256 {
+    let mut buf = Vec::with_capacity(inputs.len() * 32 + commitment.len());
     for w in inputs {
         buf.extend_from_slice(&w.to_be_bytes::<32>());
     }
+    buf.extend_from_slice(commitment);
     alloy::primitives::keccak256(buf)
 }
 
@@ -138,21 +172,28 @@ pub fn describe_revert(err: &alloy::contract::Error) -> String {
     if let Some(e) = err.as_decoded_interface_error::<ISignalOracle::ISignalOracleErrors>() {
         return format!("{e:?}");
     }
+    if let Some(e) = err.as_decoded_interface_error::<IDemoVault::IDemoVaultErrors>() {
+        return format!("{e:?}");
+    }
     err.to_string()
 }
 
-/// Addresses of a deployed stack: the generated verifier, the oracle and the demo vault with its
-/// test-double tokens and venue.
+/// Addresses of a deployed stack: the generated verifier, the oracle with its feed and Chainlink
+/// adapter, and the demo vault with its test-double tokens and venue. Written by `veriregime deploy`
+/// and the demo; read by `oracle round`, `audit` and the daemon.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Deployment {
     pub chain_id: u64,
     pub verifier: Address,
     pub oracle: Address,
+    pub feed_id: B256,
+    pub symbol: String,
+    pub aggregator: Address,
+    pub model_id: B256,
     pub stable: Address,
     pub risk: Address,
     pub venue: Address,
     pub vault: Address,
-    pub model_id: B256,
 }
 
 impl Deployment {
@@ -172,56 +213,140 @@ impl Deployment {
     }
 }
 
+/// How the oracle reads a circuit's instances and proof (from the circuit manifest's `binding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Binding {
+    pub n_inputs: u16,
+    pub commitment_offset: u16,
+    pub commitment_length: u16,
+}
+
 /// Settings of a fresh deployment.
 #[derive(Debug, Clone)]
 pub struct StackConfig {
+    pub symbol: String,
     pub model_id: B256,
-    pub n_inputs: u64,
+    pub binding: Binding,
     pub output_scale: u8,
+    /// Latest accepted submission, seconds after the decision candle closed.
+    pub max_delay: u32,
     /// Oldest signal (seconds after its decision minute) the vault still acts on.
     pub vault_max_age: u64,
-    /// Risk-asset price in stable units (the venue's fixed price), 18 decimals.
+    /// Risk-asset mid price in stable units, 18 decimals.
     pub price_wad: U256,
-    /// Stable tokens the vault starts with, 18 decimals.
+    /// The venue's fee (stand-in for price impact) and the vault's slippage bound, basis points.
+    pub venue_fee_bps: u64,
+    pub vault_max_slippage_bps: u64,
+    /// Stable tokens deposited into the vault by the deployer, 18 decimals.
     pub vault_stable: U256,
 }
 
-/// Deploys the verifier, the oracle (allowing `client.from` to submit) and the demo vault, from
-/// Foundry's build output under `root/out`.
+impl StackConfig {
+    /// The defaults of a local deployment (demo, tests): 5-minute submission window and vault
+    /// freshness, a 10 bps venue fee under a 50 bps slippage bound, 100,000 dUSD in the vault.
+    pub fn local(symbol: &str, model_id: B256, binding: Binding, output_scale: u8, price: u64) -> Self {
+        let wad = U256::from(10u64).pow(U256::from(18u64));
+        StackConfig {
+            symbol: symbol.to_string(),
+            model_id,
+            binding,
+            output_scale,
+            max_delay: 300,
+            vault_max_age: 300,
+            price_wad: U256::from(price.max(1)) * wad,
+            venue_fee_bps: 10,
+            vault_max_slippage_bps: 50,
+            vault_stable: U256::from(100_000u64) * wad,
+        }
+    }
+}
+
+/// Deploys the verifier and the oracle (model registered, feed created, `client.from` allowed to
+/// submit), the Chainlink adapter, and the demo market with its ERC-4626 vault, from Foundry's
+/// build output under `root/out`.
 pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> anyhow::Result<Deployment> {
     use alloy::sol_types::SolValue;
+    let send = |what: &'static str| move |e: alloy::contract::Error| anyhow!("{what}: {}", describe_revert(&e));
     let verifier = client.deploy("Halo2Verifier", &creation_code(root, "Halo2Verifier.sol", "Halo2Verifier")?, &[]).await?;
-    let oracle = client
+    let oracle = client.deploy("SignalOracle", &creation_code(root, "SignalOracle.sol", "SignalOracle")?, &(client.from,).abi_encode_params()).await?;
+    let o = ISignalOracle::new(oracle, &client.provider);
+    let model = ISignalOracle::Model {
+        verifier,
+        nInputs: cfg.binding.n_inputs,
+        commitmentOffset: cfg.binding.commitment_offset,
+        commitmentLength: cfg.binding.commitment_length,
+        outputScale: cfg.output_scale,
+        outputClass: [ISignalOracle::Signal::Sell, ISignalOracle::Signal::Hold, ISignalOracle::Signal::Buy],
+    };
+    o.registerModel(cfg.model_id, model).send().await.map_err(send("registerModel"))?.get_receipt().await?;
+    let feed = feed_id(&cfg.symbol);
+    let description = format!("{} 1m, 60-minute horizon", cfg.symbol.to_uppercase());
+    o.createFeed(feed, description.clone(), cfg.model_id, cfg.max_delay).send().await.map_err(send("createFeed"))?.get_receipt().await?;
+    let role = o.SUBMITTER_ROLE().call().await?;
+    o.grantRole(role, client.from).send().await.map_err(send("grantRole"))?.get_receipt().await?;
+    let aggregator = client
         .deploy(
-            "SignalOracle",
-            &creation_code(root, "SignalOracle.sol", "SignalOracle")?,
-            &(client.from, verifier, cfg.model_id, U256::from(cfg.n_inputs), U256::from(cfg.output_scale)).abi_encode_params(),
+            "SignalAggregator",
+            &creation_code(root, "SignalAggregator.sol", "SignalAggregator")?,
+            &(oracle, feed, format!("VeriRegime {description} signal (-1 SELL, 0 HOLD, +1 BUY)")).abi_encode_params(),
         )
         .await?;
+
     let token = creation_code(root, "DemoToken.sol", "DemoToken")?;
     let stable = client.deploy("DemoToken (stable)", &token, &("Demo USD".to_string(), "dUSD".to_string()).abi_encode_params()).await?;
     let risk = client.deploy("DemoToken (risk)", &token, &("Demo BTC".to_string(), "dBTC".to_string()).abi_encode_params()).await?;
     let venue = client
-        .deploy("FixedPriceVenue", &creation_code(root, "FixedPriceVenue.sol", "FixedPriceVenue")?, &(stable, risk, cfg.price_wad).abi_encode_params())
+        .deploy(
+            "DemoVenue",
+            &creation_code(root, "DemoVenue.sol", "DemoVenue")?,
+            &(client.from, stable, risk, cfg.price_wad, U256::from(cfg.venue_fee_bps)).abi_encode_params(),
+        )
         .await?;
+    let vault_cfg = IDemoVault::Config {
+        oracle,
+        feedId: feed,
+        pinnedModelId: B256::ZERO,
+        venue,
+        maxAge: U256::from(cfg.vault_max_age),
+        maxSlippageBps: U256::from(cfg.vault_max_slippage_bps),
+    };
     let vault = client
         .deploy(
             "DemoVault",
             &creation_code(root, "DemoVault.sol", "DemoVault")?,
-            &(oracle, venue, stable, risk, U256::from(cfg.vault_max_age)).abi_encode_params(),
+            &(vault_cfg, "VeriRegime demo vault".to_string(), "vrVAULT".to_string()).abi_encode_params(),
         )
         .await?;
-    let o = ISignalOracle::new(oracle, &client.provider);
-    o.setSubmitter(client.from, true).send().await?.get_receipt().await?;
-    // Liquidity for the venue on both sides, and the vault's starting capital.
+    // Liquidity for the venue on both sides, and the deployer's deposit into the vault.
     let wad = U256::from(10u64).pow(U256::from(18u64));
+    let ten = U256::from(10u64);
     for (t, to, amount) in [
-        (stable, venue, cfg.vault_stable * U256::from(10u64)),
-        (risk, venue, cfg.vault_stable * U256::from(10u64) * wad / cfg.price_wad),
-        (stable, vault, cfg.vault_stable),
+        (stable, venue, cfg.vault_stable * ten),
+        (risk, venue, cfg.vault_stable * ten * wad / cfg.price_wad),
+        (stable, client.from, cfg.vault_stable),
     ] {
         IDemoToken::new(t, &client.provider).mint(to, amount).send().await?.get_receipt().await?;
     }
+    IDemoToken::new(stable, &client.provider).approve(vault, cfg.vault_stable).send().await?.get_receipt().await?;
+    IDemoVault::new(vault, &client.provider)
+        .deposit(cfg.vault_stable, client.from)
+        .send()
+        .await
+        .map_err(send("vault deposit"))?
+        .get_receipt()
+        .await?;
     let chain_id = client.provider.get_chain_id().await?;
-    Ok(Deployment { chain_id, verifier, oracle, stable, risk, venue, vault, model_id: cfg.model_id })
+    Ok(Deployment {
+        chain_id,
+        verifier,
+        oracle,
+        feed_id: feed,
+        symbol: cfg.symbol.to_uppercase(),
+        aggregator,
+        model_id: cfg.model_id,
+        stable,
+        risk,
+        venue,
+        vault,
+    })
 }

@@ -1,7 +1,7 @@
 //! One oracle round, shared by `oracle round`, the demo and the tests: candles -> window ->
 //! tract -> EZKL proof -> check -> submission.
 
-use crate::chain::{Client, ISignalOracle};
+use crate::chain::{input_binding, Binding, Client, Deployment, ISignalOracle};
 use crate::data::Candle;
 use crate::features::{window_from_candles, FEATURE_SPEC, INPUT_LEN};
 use crate::model::{ModelCard, OnnxModel};
@@ -26,6 +26,8 @@ pub struct CircuitManifest {
     pub input_scale: u32,
     pub output_scale: u32,
     pub input_visibility: String,
+    /// What the oracle hashes into a round's input binding.
+    pub binding: Binding,
     pub sha256: std::collections::BTreeMap<String, String>,
 }
 
@@ -65,6 +67,8 @@ pub struct Inference {
 pub struct Proven {
     pub proof: Bytes,
     pub instances: Vec<U256>,
+    /// The input binding the oracle will store: keccak256(input instances ++ input commitment).
+    pub binding: B256,
     /// The circuit's outputs, rescaled to floats.
     pub outputs: [f64; 3],
     pub signal: u8,
@@ -141,12 +145,16 @@ impl Signaler {
         let outputs = [outs[0], outs[1], outs[2]];
         // The contract decides on the fixed-point values, so the check does too.
         let signal = decide([fixed[0], fixed[1], fixed[2]]);
+        let b = self.manifest.binding;
         anyhow::ensure!(
-            instances.len() == INPUT_LEN + 3,
-            "prove: {} instances, expected {} inputs + 3 outputs (is the input public?)",
+            instances.len() == b.n_inputs as usize + 3,
+            "prove: {} instances, the circuit manifest says {} inputs + 3 outputs",
             instances.len(),
-            INPUT_LEN
+            b.n_inputs
         );
+        let (off, len) = (b.commitment_offset as usize, b.commitment_length as usize);
+        anyhow::ensure!(proof.len() >= off + len, "prove: the proof ({} bytes) cannot hold the input commitment", proof.len());
+        let binding = input_binding(&instances[..b.n_inputs as usize], &proof[off..off + len]);
         if signal != inf.signal {
             bail!(
                 "the proof's output {:?} gives signal {} but the model gives {} (logits {:?}); not submitting",
@@ -160,6 +168,7 @@ impl Signaler {
         Ok(Proven {
             proof,
             instances,
+            binding,
             outputs,
             signal,
             witness_s: t["witness"].as_f64().unwrap_or(0.0),
@@ -179,12 +188,26 @@ pub struct Submitted {
     pub calldata_bytes: usize,
 }
 
+/// Where a round goes: the oracle, its feed and the model the proof is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub oracle: Address,
+    pub feed_id: B256,
+    pub model_id: B256,
+}
+
+impl Target {
+    pub fn of(dep: &Deployment, model_id: B256) -> Self {
+        Target { oracle: dep.oracle, feed_id: dep.feed_id, model_id }
+    }
+}
+
 /// Submits a proven signal to the oracle: a preflight `eth_call` first (a revert is decoded into
 /// the contract's error and nothing is sent), then the transaction, then its receipt.
-pub async fn submit(client: &Client, oracle: Address, decision_minute_ms: i64, proven: &Proven) -> anyhow::Result<Submitted> {
-    let c = ISignalOracle::new(oracle, &client.provider);
+pub async fn submit(client: &Client, target: Target, decision_minute_ms: i64, proven: &Proven) -> anyhow::Result<Submitted> {
+    let c = ISignalOracle::new(target.oracle, &client.provider);
     let minute = u64::try_from(decision_minute_ms / 1000).context("negative decision minute")?;
-    let call = c.submit(minute, proven.proof.clone(), proven.instances.clone()).from(client.from);
+    let call = c.submit(target.feed_id, target.model_id, minute, proven.proof.clone(), proven.instances.clone()).from(client.from);
     let round_id = call.call().await.map_err(|e| anyhow::anyhow!("preflight of submit reverted: {}", crate::chain::describe_revert(&e)))?;
     let calldata_bytes = call.calldata().len();
     let pending = call.send().await.map_err(|e| anyhow::anyhow!("submit: {}", crate::chain::describe_revert(&e)))?;
@@ -201,6 +224,33 @@ pub async fn submit(client: &Client, oracle: Address, decision_minute_ms: i64, p
 
 /// BN254's scalar field modulus: instances are its elements, negatives are r - x.
 pub const FIELD_MODULUS: U256 = alloy::primitives::uint!(21888242871839275222246405745257275088548364400416034343698204186575808495617_U256);
+
+/// The input binding a round of `input` must carry under `signaler`'s circuit, recomputed without
+/// any proof: the quantized inputs when they are public instances, the KZG commitment to them
+/// (through the EZKL driver) when they are committed.
+pub async fn expected_binding(signaler: &Signaler, input: &[f32], workdir: &Path) -> anyhow::Result<B256> {
+    let b = signaler.manifest.binding;
+    let public = if b.n_inputs == 0 {
+        Vec::new()
+    } else {
+        anyhow::ensure!(b.n_inputs as usize == INPUT_LEN, "the circuit has {} input instances (hashed inputs are not audited yet)", b.n_inputs);
+        quantize_inputs(input, signaler.manifest.input_scale)
+    };
+    let commitment = if b.commitment_length == 0 {
+        Vec::new()
+    } else {
+        std::fs::create_dir_all(workdir)?;
+        let path = workdir.join("commit_inputs.json");
+        std::fs::write(&path, serde_json::json!({ "input_data": [input] }).to_string())?;
+        let args = vec!["--dir".into(), signaler.circuit_dir.display().to_string(), "--inputs".into(), path.display().to_string()];
+        let v = signaler.ezkl.run("commit", &args, Duration::from_secs(300)).await?;
+        let hex = v["commitments"][0].as_str().context("commit: no commitment")?;
+        let c: Bytes = hex.parse().context("commit: commitment is not hex")?;
+        anyhow::ensure!(c.len() == b.commitment_length as usize, "commit: {} bytes, the manifest says {}", c.len(), b.commitment_length);
+        c.to_vec()
+    };
+    Ok(input_binding(&public, &commitment))
+}
 
 /// The public input instances EZKL makes of a normalised window: each value times 2^scale,
 /// rounded to the nearest integer, as a field element.

@@ -6,14 +6,13 @@
 //! virtualenv with ezkl and the student's proving key (`make keys`).
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
-use alloy::primitives::U256;
+use alloy::primitives::{B256, U256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use veriregime::chain::{deploy_stack, input_hash, Client, Deployment, ISignalOracle, StackConfig};
+use veriregime::chain::{deploy_stack, Client, Deployment, ISignalOracle, StackConfig};
 use veriregime::data::{synth_candles, write_daily_archive, SynthConfig};
-use veriregime::features::INPUT_LEN;
 use veriregime::prover::{project_root, Ezkl};
-use veriregime::round::{quantize_inputs, submit, Signaler};
+use veriregime::round::{expected_binding, submit, Signaler, Target};
 
 fn root() -> PathBuf {
     project_root()
@@ -34,15 +33,9 @@ async fn chain(root: &Path, signaler: &Signaler) -> (AnvilInstance, Client, Depl
     let anvil = Anvil::at(root.join("scripts/node_modules/.bin/anvil")).try_spawn().expect("anvil starts");
     let key = hex::encode(anvil.first_key().to_bytes());
     let client = Client::connect(anvil.endpoint_url().as_str(), &key).await.unwrap();
-    let wad = U256::from(10u64).pow(U256::from(18u64));
-    let cfg = StackConfig {
-        model_id: signaler.model_id,
-        n_inputs: INPUT_LEN as u64,
-        output_scale: signaler.manifest.output_scale as u8,
-        vault_max_age: 300,
-        price_wad: U256::from(42_000u64) * wad,
-        vault_stable: U256::from(1_000u64) * wad,
-    };
+    let mut cfg = StackConfig::local("BTCUSDT", signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, 42_000);
+    // The synthetic candles are in 2024 and anvil's clock is now: accept any delay.
+    cfg.max_delay = u32::MAX;
     let dep = deploy_stack(&client, root, &cfg).await.unwrap();
     (anvil, client, dep)
 }
@@ -57,8 +50,11 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
     let work = tempfile::tempdir().unwrap();
     let proven = signaler.prove(&inf, work.path()).await.unwrap();
     assert_eq!(proven.signal, inf.signal, "the circuit agrees with tract");
-    // An auditor can rebuild the public inputs from the window alone.
-    assert_eq!(quantize_inputs(&inf.input, signaler.manifest.input_scale), proven.instances[..INPUT_LEN].to_vec());
+    // An auditor rebuilds the input binding from the window alone, without the proof.
+    assert_eq!(expected_binding(&signaler, &inf.input, work.path()).await.unwrap(), proven.binding);
+    let mut other = inf.input.clone();
+    other[0] += 0.25;
+    assert_ne!(expected_binding(&signaler, &other, work.path()).await.unwrap(), proven.binding);
     for (p, f) in proven.outputs.iter().zip(inf.logits) {
         // Fixed point at scale 2^13 through four layers: close, not equal.
         assert!((p - f as f64).abs() < 0.01 * (f as f64).abs().max(1.0), "proof output {p} vs tract {f}");
@@ -66,32 +62,40 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
 
     let (_anvil, client, dep) = chain(&root, &signaler).await;
     let oracle = ISignalOracle::new(dep.oracle, &client.provider);
+    let target = Target::of(&dep, signaler.model_id);
 
-    // Tampered proof bytes and a tampered input are refused before anything is sent.
+    // Tampered proof bytes (in the input commitment and further on) and a tampered output are
+    // refused before anything is sent.
+    for at in [0usize, 40, 100, proven.proof.len() - 1] {
+        let mut bad = proven.clone();
+        let mut bytes = bad.proof.to_vec();
+        bytes[at] ^= 1;
+        bad.proof = bytes.into();
+        let e = submit(&client, target, inf.decision_minute, &bad).await.unwrap_err().to_string();
+        assert!(e.contains("SignalOracleProofRejected"), "byte {at}: {e}");
+    }
     let mut bad = proven.clone();
-    let mut bytes = bad.proof.to_vec();
-    bytes[100] ^= 1;
-    bad.proof = bytes.into();
-    let e = submit(&client, dep.oracle, inf.decision_minute, &bad).await.unwrap_err().to_string();
+    let last = bad.instances.len() - 1;
+    bad.instances[last] += U256::from(1u64);
+    let e = submit(&client, target, inf.decision_minute, &bad).await.unwrap_err().to_string();
     assert!(e.contains("SignalOracleProofRejected"), "{e}");
-    let mut bad = proven.clone();
-    bad.instances[5] += U256::from(1u64);
-    let e = submit(&client, dep.oracle, inf.decision_minute, &bad).await.unwrap_err().to_string();
-    assert!(e.contains("SignalOracleProofRejected"), "{e}");
+    let e = submit(&client, Target { model_id: B256::repeat_byte(7), ..target }, inf.decision_minute, &proven).await.unwrap_err().to_string();
+    assert!(e.contains("SignalOracleWrongModel"), "{e}");
 
     // The real one lands.
-    let sub = submit(&client, dep.oracle, inf.decision_minute, &proven).await.unwrap();
+    let sub = submit(&client, target, inf.decision_minute, &proven).await.unwrap();
     assert_eq!(sub.round_id, 1);
     assert!(sub.gas > 300_000 && sub.gas < 3_000_000, "gas {}", sub.gas);
-    let latest = oracle.latestSignal().call().await.unwrap();
+    let latest = oracle.latestSignal(dep.feed_id).call().await.unwrap();
     assert_eq!(latest.signal as u8, inf.signal);
     assert_eq!(latest.decisionMinute, (inf.decision_minute / 1000) as u64);
-    let round = oracle.getRound(U256::from(1u64)).call().await.unwrap();
-    assert_eq!(round.inputHash, input_hash(&proven.instances[..INPUT_LEN]));
+    let round = oracle.getRound(dep.feed_id, U256::from(1u64)).call().await.unwrap();
+    assert_eq!(round.inputBinding, proven.binding);
+    assert_eq!(round.modelId, signaler.model_id);
     assert_eq!(round.submitter, client.from);
 
     // A replay of the same round is refused.
-    let e = submit(&client, dep.oracle, inf.decision_minute, &proven).await.unwrap_err().to_string();
+    let e = submit(&client, target, inf.decision_minute, &proven).await.unwrap_err().to_string();
     assert!(e.contains("SignalOracleRoundNotAfterLatest"), "{e}");
 }
 
@@ -101,6 +105,9 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     require_setup(&root);
     let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
     let (anvil, _client, dep) = chain(&root, &signaler).await;
+    let deployments = tempfile::tempdir().unwrap();
+    let dep_file = deployments.path().join("anvil.json");
+    dep.save(&dep_file).unwrap();
     let data = tempfile::tempdir().unwrap();
     write_daily_archive(data.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 11, ..Default::default() })).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
@@ -108,7 +115,8 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
         .env("VERIREGIME_PRIVATE_KEY", hex::encode(anvil.keys()[0].to_bytes()))
         .args(["oracle", "round", "--json", "--data"])
         .arg(data.path())
-        .args(["--rpc", anvil.endpoint_url().as_str(), "--oracle", &dep.oracle.to_string()])
+        .args(["--rpc", anvil.endpoint_url().as_str(), "--deployments"])
+        .arg(&dep_file)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -125,7 +133,9 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let audit = |root: &Path| {
         Command::new(env!("CARGO_BIN_EXE_veriregime"))
             .current_dir(project_root())
-            .args(["audit", "--round", "1", "--rpc", anvil.endpoint_url().as_str(), "--oracle", &dep.oracle.to_string(), "--data"])
+            .args(["audit", "--round", "1", "--rpc", anvil.endpoint_url().as_str(), "--deployments"])
+            .arg(&dep_file)
+            .arg("--data")
             .arg(root)
             .output()
             .unwrap()

@@ -8,6 +8,8 @@ import {stdJson} from "forge-std/StdJson.sol";
 struct ProofFixture {
     bytes32 modelId;
     uint256 nInputs;
+    uint16 commitmentOffset;
+    uint16 commitmentLength;
     uint8 outputScale;
     uint64 decisionMinute;
     bytes proof;
@@ -21,7 +23,9 @@ struct ProofFixture {
 ///
 ///     {
 ///       "model_id": "0x<64 hex>",          // bytes32, e.g. sha256 of network.onnx
-///       "n_inputs": 420,                   // input instances before the 3 outputs
+///       "n_inputs": 420,                   // input instances before the 3 outputs (0 when committed)
+///       "commitment_offset": 0,            // optional: where the input commitment sits in the proof bytes
+///       "commitment_length": 64,           // optional: its length (0 or absent: inputs are public instances)
 ///       "output_scale": 7,                 // outputs are fixed point at 2^output_scale
 ///       "decision_minute": 1711929600,     // unix seconds of the decision candle's open (multiple of 60)
 ///       "proof": "0x<hex>",                // proof bytes exactly as passed to verifyProof
@@ -35,9 +39,11 @@ library ProofFixtureLib {
     using stdJson for string;
 
     /// @notice Parses a fixture from its JSON text and checks that it is self-consistent.
-    function parse(string memory json) internal pure returns (ProofFixture memory fx) {
+    function parse(string memory json) internal view returns (ProofFixture memory fx) {
         fx.modelId = json.readBytes32(".model_id");
         fx.nInputs = json.readUint(".n_inputs");
+        fx.commitmentOffset = uint16(json.readUintOr(".commitment_offset", 0));
+        fx.commitmentLength = uint16(json.readUintOr(".commitment_length", 0));
         fx.outputScale = uint8(json.readUint(".output_scale"));
         fx.decisionMinute = uint64(json.readUint(".decision_minute"));
         fx.proof = json.readBytes(".proof");
@@ -48,6 +54,10 @@ library ProofFixtureLib {
         require(fx.instances.length == fx.nInputs + 3, "fixture: instances must be n_inputs + 3");
         require(fx.signal <= 2, "fixture: signal must be 0, 1 or 2");
         require(fx.decisionMinute % 60 == 0, "fixture: decision_minute must be a whole minute");
+        require(
+            uint256(fx.commitmentOffset) + fx.commitmentLength <= fx.proof.length,
+            "fixture: commitment must lie inside the proof"
+        );
         fx.logits = [logits[0], logits[1], logits[2]];
     }
 

@@ -1,25 +1,27 @@
-use crate::chain::{input_hash, ISignalOracle};
+use crate::chain::{Deployment, ISignalOracle};
 use crate::data::{fmt_minute, Archive};
 use crate::features::CLASS_NAMES;
 use crate::prover::{project_root, Ezkl};
-use crate::round::{quantize_inputs, Signaler};
-use alloy::primitives::{Address, U256};
+use crate::round::{expected_binding, Signaler};
+use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
 /// Audit a published round from public data: recompute its window from the archive's candles,
-/// quantize it as the circuit does and compare its hash with the one the oracle stored; rerun the
-/// model. Needs no key. Exits non-zero when the inputs do not match.
+/// recompute the input binding the circuit implies (the KZG commitment to the quantized window, or
+/// the window itself when inputs are public) and compare it with the one the oracle stored; rerun
+/// the model. Needs no key. Exits non-zero when the inputs do not match.
 ///
-/// Example: veriregime audit --rpc http://127.0.0.1:8545 --oracle 0x... --round 1 --data ../shared/data/binance-vision
+/// Example: veriregime audit --deployments target/demo/deployments.json --round 1 --data ../shared/data/binance-vision
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[arg(long, env = "VERIREGIME_RPC_URL")]
     pub rpc: String,
+    /// Deployments file naming the oracle and its feed.
     #[arg(long)]
-    pub oracle: Address,
+    pub deployments: PathBuf,
     #[arg(long)]
     pub round: u64,
     /// Archive root holding the candles up to the round's decision minute.
@@ -42,15 +44,22 @@ impl AuditArgs {
         let url = self.rpc.parse().with_context(|| format!("RPC URL {:?} is not a URL", self.rpc))?;
         let provider = ProviderBuilder::new().connect_http(url);
         provider.get_chain_id().await.with_context(|| format!("no EVM node answers at {}", self.rpc))?;
-        let oracle = ISignalOracle::new(self.oracle, &provider);
+        let dep = Deployment::load(&self.deployments)?;
+        let oracle = ISignalOracle::new(dep.oracle, &provider);
         let round = oracle
-            .getRound(U256::from(self.round))
+            .getRound(dep.feed_id, U256::from(self.round))
             .call()
             .await
             .map_err(|e| anyhow::anyhow!("getRound({}): {}", self.round, crate::chain::describe_revert(&e)))?;
         let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&project_root()))?;
-        let on_chain_model = oracle.modelId().call().await?;
-        anyhow::ensure!(on_chain_model == signaler.model_id, "the oracle serves model {on_chain_model}, {} is {}", self.model.display(), signaler.model_id);
+        anyhow::ensure!(
+            round.modelId == signaler.model_id,
+            "round {} was proven with model {}, {} is {}",
+            self.round,
+            round.modelId,
+            self.model.display(),
+            signaler.model_id
+        );
 
         let minute_ms = round.decisionMinute as i64 * 1000;
         let series = Archive::new(&self.data, &self.symbol).load(minute_ms - 86_400_000, minute_ms + 60_000)?;
@@ -60,15 +69,15 @@ impl AuditArgs {
             fmt_minute(minute_ms)
         );
         let inf = signaler.infer(&series.candles)?;
-        let inputs = quantize_inputs(&inf.input, signaler.manifest.input_scale);
-        let recomputed = input_hash(&inputs);
-        let matches = recomputed == round.inputHash;
+        let work = tempfile::tempdir()?;
+        let recomputed = expected_binding(&signaler, &inf.input, work.path()).await?;
+        let matches = recomputed == round.inputBinding;
         let onchain_signal = round.signal as u8;
         println!(
             "{}",
             serde_json::json!({
                 "round": self.round, "decision_minute": fmt_minute(minute_ms), "submitter": round.submitter,
-                "input_hash_onchain": round.inputHash, "input_hash_recomputed": recomputed, "inputs_match": matches,
+                "binding": signaler.manifest.input_visibility, "input_binding_onchain": round.inputBinding, "input_binding_recomputed": recomputed, "inputs_match": matches,
                 "signal_onchain": CLASS_NAMES[onchain_signal as usize], "signal_recomputed": CLASS_NAMES[inf.signal as usize],
                 "logits_onchain": round.logits.iter().map(|l| l.to_string()).collect::<Vec<_>>(), "logits_recomputed": inf.logits,
             })

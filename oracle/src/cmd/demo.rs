@@ -2,7 +2,7 @@ use crate::chain::{deploy_stack, Client, IDemoToken, IDemoVault, StackConfig};
 use crate::data::{fmt_minute, synth_candles, Archive, Candle, Series, SynthConfig};
 use crate::features::{CLASS_NAMES, LOOKBACK};
 use crate::prover::{project_root, Ezkl};
-use crate::round::{secs, submit, Signaler};
+use crate::round::{secs, submit, Signaler, Target};
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
 use alloy::providers::Provider;
@@ -107,15 +107,13 @@ impl DemoArgs {
             .context("cannot start anvil (run `make bootstrap`)")?;
         let key = hex::encode(anvil.first_key().to_bytes());
         let client = Client::connect(anvil.endpoint_url().as_str(), &key).await?;
-        let wad = U256::from(10u64).pow(U256::from(18u64));
-        let cfg = StackConfig {
-            model_id: signaler.model_id,
-            n_inputs: crate::features::INPUT_LEN as u64,
-            output_scale: signaler.manifest.output_scale as u8,
-            vault_max_age: 300,
-            price_wad: U256::from(c[ends[0]].close.round() as u64) * wad,
-            vault_stable: U256::from(100_000u64) * wad,
-        };
+        let cfg = StackConfig::local(
+            &self.symbol,
+            signaler.model_id,
+            signaler.manifest.binding,
+            signaler.manifest.output_scale as u8,
+            c[ends[0]].close.round() as u64,
+        );
         let t = Instant::now();
         let dep = deploy_stack(&client, &root, &cfg).await?;
         dep.save(&self.deployments)?;
@@ -143,7 +141,7 @@ impl DemoArgs {
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;
             let t = Instant::now();
-            let sub = submit(&client, dep.oracle, minute, &proven).await?;
+            let sub = submit(&client, Target::of(&dep, signaler.model_id), minute, &proven).await?;
             let submit_s = secs(t);
             let late = k + 1 == ends.len() && ends.len() >= 3;
             let action = if late {
@@ -160,7 +158,7 @@ impl DemoArgs {
                     },
                 }
             } else {
-                let a = vault.rebalance().call().await.map_err(|e| anyhow::anyhow!("rebalance preflight: {e}"))?;
+                let a = vault.rebalance().call().await.map_err(|e| anyhow::anyhow!("rebalance preflight: {}", crate::chain::describe_revert(&e)))?;
                 vault.rebalance().send().await?.get_receipt().await?;
                 format!("{a:?}")
             };

@@ -4,6 +4,7 @@ mod audit;
 mod circuit;
 mod data;
 mod demo;
+mod deploy;
 mod eval;
 mod features;
 mod oracle;
@@ -37,6 +38,8 @@ pub enum Command {
     /// EZKL circuits: build one from a model folder, regenerate its proving key.
     #[command(subcommand)]
     Circuit(circuit::CircuitCmd),
+    /// Deploy the contracts and write a deployments file.
+    Deploy(deploy::DeployArgs),
     /// The demo: anvil, deployment, several proven rounds, the vault acting on them.
     Demo(demo::DemoArgs),
     /// The oracle node: proven rounds submitted on chain.
@@ -54,6 +57,7 @@ impl Cli {
             Command::Train(c) => c.run(),
             Command::Eval(a) => a.run(),
             Command::Circuit(c) => c.run(),
+            Command::Deploy(a) => a.run(),
             Command::Demo(a) => a.run(),
             Command::Oracle(c) => c.run(),
             Command::Audit(a) => a.run(),

@@ -1,9 +1,8 @@
-use crate::chain::Client;
+use crate::chain::{Client, Deployment};
 use crate::data::{fmt_minute, Archive};
 use crate::features::{CLASS_NAMES, LOOKBACK};
 use crate::prover::{project_root, Ezkl};
-use crate::round::{secs, submit, Signaler};
-use alloy::primitives::Address;
+use crate::round::{secs, submit, Signaler, Target};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -14,7 +13,7 @@ pub enum OracleCmd {
     /// One round: the latest window of an archive -> tract -> EZKL proof -> check -> submit -> receipt.
     ///
     /// The signing key comes from VERIREGIME_PRIVATE_KEY (hex); it is never printed.
-    /// Example: veriregime oracle round --data ../shared/data/binance-vision --rpc http://127.0.0.1:8545 --oracle 0x...
+    /// Example: veriregime oracle round --data ../shared/data/binance-vision --rpc http://127.0.0.1:8545 --deployments deployments/anvil.json
     Round(RoundArgs),
 }
 
@@ -36,9 +35,9 @@ pub struct RoundArgs {
     pub symbol: String,
     #[arg(long, env = "VERIREGIME_RPC_URL")]
     pub rpc: String,
-    /// SignalOracle address.
+    /// Deployments file naming the oracle and its feed (written by `veriregime deploy` or the demo).
     #[arg(long)]
-    pub oracle: Address,
+    pub deployments: PathBuf,
     #[arg(long, default_value = "models/student")]
     pub model: PathBuf,
     #[arg(long, default_value = "circuits/student")]
@@ -62,6 +61,8 @@ impl RoundArgs {
         let load_s = secs(t);
 
         let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&project_root()))?;
+        let dep = Deployment::load(&self.deployments)?;
+        anyhow::ensure!(dep.symbol == self.symbol.to_uppercase(), "{} deploys the {} feed, not {}", self.deployments.display(), dep.symbol, self.symbol);
         let t = Instant::now();
         let inf = signaler.infer(candles)?;
         let infer_s = secs(t);
@@ -74,7 +75,7 @@ impl RoundArgs {
         let prove_s = secs(t);
         let client = Client::connect(&self.rpc, &key).await?;
         let t = Instant::now();
-        let sub = submit(&client, self.oracle, inf.decision_minute, &proven).await?;
+        let sub = submit(&client, Target::of(&dep, signaler.model_id), inf.decision_minute, &proven).await?;
         let submit_s = secs(t);
         let out = serde_json::json!({
             "decision_minute": fmt_minute(inf.decision_minute), "signal": CLASS_NAMES[inf.signal as usize],

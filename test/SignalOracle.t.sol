@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+
+import {SignalOracle} from "../contracts/SignalOracle.sol";
+import {IHalo2Verifier} from "../contracts/interfaces/IHalo2Verifier.sol";
+import {ISignalOracle} from "../contracts/interfaces/ISignalOracle.sol";
+import {FieldDecode} from "../contracts/libraries/FieldDecode.sol";
+import {SignalLib} from "../contracts/libraries/SignalLib.sol";
+import {OracleTestBase} from "./utils/OracleTestBase.sol";
+import {ProofFixture} from "./utils/ProofFixture.sol";
+import {RejectingVerifier} from "./utils/mocks/RejectingVerifier.sol";
+
+contract SignalOracleAdminTest is OracleTestBase {
+    bytes32 internal constant OTHER_MODEL = keccak256("other model");
+
+    function test_setUp_registersModelAndFeed() public view {
+        ISignalOracle.Model memory m = oracle.getModel(fx.modelId);
+        assertEq(address(m.verifier), address(verifier));
+        assertEq(m.nInputs, fx.nInputs);
+        assertEq(m.commitmentOffset, fx.commitmentOffset);
+        assertEq(m.commitmentLength, fx.commitmentLength);
+        assertEq(m.outputScale, fx.outputScale);
+        ISignalOracle.Feed memory f = oracle.getFeed(FEED);
+        assertEq(f.modelId, fx.modelId);
+        assertEq(f.maxDelay, MAX_DELAY);
+        assertEq(f.latestRoundId, 0);
+        assertTrue(oracle.hasRole(oracle.DEFAULT_ADMIN_ROLE(), admin));
+        assertTrue(oracle.hasRole(oracle.SUBMITTER_ROLE(), submitter));
+    }
+
+    /// @dev A verifier above EIP-170 could only be deployed on anvil with `--disable-code-size-limit`, never on
+    /// a public chain: fail here rather than there.
+    function test_verifier_fitsCodeSizeLimit() public view {
+        assertLe(address(verifier).code.length, 24_576, "verifier runtime code exceeds EIP-170");
+    }
+
+    function test_registerModel_emits() public {
+        ISignalOracle.Model memory m = _model(fx);
+        vm.expectEmit(true, false, false, true);
+        emit ISignalOracle.ModelRegistered(
+            OTHER_MODEL,
+            address(verifier),
+            m.nInputs,
+            m.commitmentOffset,
+            m.commitmentLength,
+            m.outputScale,
+            m.outputClass
+        );
+        vm.prank(admin);
+        oracle.registerModel(OTHER_MODEL, m);
+    }
+
+    function test_registerModel_revertsForNonAdmin() public {
+        ISignalOracle.Model memory m = _model(fx);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, submitter, oracle.DEFAULT_ADMIN_ROLE()
+            )
+        );
+        vm.prank(submitter);
+        oracle.registerModel(OTHER_MODEL, m);
+    }
+
+    function test_registerModel_revertsForExistingOrZeroId() public {
+        ISignalOracle.Model memory m = _model(fx);
+        vm.startPrank(admin);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleModelExists.selector, fx.modelId));
+        oracle.registerModel(fx.modelId, m);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleModelExists.selector, bytes32(0)));
+        oracle.registerModel(bytes32(0), m);
+        vm.stopPrank();
+    }
+
+    function test_registerModel_revertsWhenVerifierHasNoCode() public {
+        ISignalOracle.Model memory m = _model(fx);
+        m.verifier = IHalo2Verifier(makeAddr("eoa"));
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleInvalidVerifier.selector, m.verifier));
+        vm.prank(admin);
+        oracle.registerModel(OTHER_MODEL, m);
+    }
+
+    function test_registerModel_revertsWhenClassesAreNotAPermutation() public {
+        ISignalOracle.Model memory m = _model(fx);
+        m.outputClass[2] = ISignalOracle.Signal.Sell;
+        vm.expectRevert(ISignalOracle.SignalOracleInvalidOutputClasses.selector);
+        vm.prank(admin);
+        oracle.registerModel(OTHER_MODEL, m);
+    }
+
+    function test_createFeed_emitsAndRejectsBadArguments() public {
+        bytes32 eth = keccak256("ETHUSDT-1m");
+        vm.startPrank(admin);
+        vm.expectEmit(true, true, false, true);
+        emit ISignalOracle.FeedCreated(eth, "ETHUSDT", fx.modelId, 300);
+        oracle.createFeed(eth, "ETHUSDT", fx.modelId, 300);
+
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleFeedExists.selector, eth));
+        oracle.createFeed(eth, "ETHUSDT", fx.modelId, 300);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleFeedExists.selector, bytes32(0)));
+        oracle.createFeed(bytes32(0), "zero", fx.modelId, 300);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownModel.selector, OTHER_MODEL));
+        oracle.createFeed(keccak256("x"), "x", OTHER_MODEL, 300);
+        vm.expectRevert(ISignalOracle.SignalOracleInvalidMaxDelay.selector);
+        oracle.createFeed(keccak256("x"), "x", fx.modelId, 0);
+        vm.stopPrank();
+    }
+
+    function test_feedAdmin_revertsForNonAdminAndUnknownFeed() public {
+        bytes32 role = oracle.DEFAULT_ADMIN_ROLE();
+        vm.startPrank(submitter);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, submitter, role)
+        );
+        oracle.createFeed(keccak256("x"), "x", fx.modelId, 300);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, submitter, role)
+        );
+        oracle.setFeedModel(FEED, fx.modelId);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, submitter, role)
+        );
+        oracle.setFeedMaxDelay(FEED, 1);
+        vm.stopPrank();
+
+        bytes32 unknown = keccak256("unknown");
+        vm.startPrank(admin);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        oracle.setFeedModel(unknown, fx.modelId);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownModel.selector, OTHER_MODEL));
+        oracle.setFeedModel(FEED, OTHER_MODEL);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        oracle.setFeedMaxDelay(unknown, 1);
+        vm.expectRevert(ISignalOracle.SignalOracleInvalidMaxDelay.selector);
+        oracle.setFeedMaxDelay(FEED, 0);
+        vm.expectEmit(true, false, false, true);
+        emit ISignalOracle.FeedMaxDelaySet(FEED, 42);
+        oracle.setFeedMaxDelay(FEED, 42);
+        vm.stopPrank();
+        assertEq(oracle.getFeed(FEED).maxDelay, 42);
+    }
+
+    function test_reads_revertForUnknownFeedOrModel() public {
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        oracle.latestSignal(unknown);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        oracle.getRound(unknown, 1);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownModel.selector, unknown));
+        oracle.getModel(unknown);
+    }
+
+    function test_submitterRole_grantAndRevoke() public {
+        address operator = makeAddr("operator");
+        bytes32 role = oracle.SUBMITTER_ROLE();
+        vm.prank(admin);
+        oracle.grantRole(role, operator);
+        vm.prank(operator);
+        assertEq(oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
+
+        vm.prank(admin);
+        oracle.revokeRole(role, operator);
+        vm.warp(fx.decisionMinute + 120);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
+        );
+        vm.prank(operator);
+        oracle.submit(FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
+    }
+}
+
+contract SignalOracleSubmitTest is OracleTestBase {
+    function test_submit_storesAndEmitsTheRound() public {
+        bytes32 binding = _binding(fx);
+        vm.expectEmit(true, true, true, true);
+        emit ISignalOracle.SignalSubmitted(
+            FEED, 1, fx.modelId, fx.decisionMinute, ISignalOracle.Signal(fx.signal), fx.logits, binding, submitter
+        );
+        uint256 roundId = _submitFixture();
+
+        assertEq(roundId, 1);
+        assertEq(oracle.latestRoundId(FEED), 1);
+        ISignalOracle.Round memory round = oracle.getRound(FEED, 1);
+        assertEq(uint8(round.signal), fx.signal, "signal");
+        assertEq(round.logits[0], fx.logits[0], "SELL logit");
+        assertEq(round.logits[1], fx.logits[1], "HOLD logit");
+        assertEq(round.logits[2], fx.logits[2], "BUY logit");
+        assertEq(round.inputBinding, binding, "inputBinding");
+        assertEq(round.modelId, fx.modelId);
+        assertEq(round.decisionMinute, fx.decisionMinute);
+        assertEq(round.submittedAt, block.timestamp);
+        assertEq(round.submitter, submitter);
+
+        (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 latestId, bytes32 modelId) =
+            oracle.latestSignal(FEED);
+        assertEq(uint8(signal), fx.signal);
+        assertEq(decisionMinute, fx.decisionMinute);
+        assertEq(latestId, 1);
+        assertEq(modelId, fx.modelId);
+    }
+
+    /// @dev One full submission (verifier, decoding, storage, event), recorded in `snapshots/SignalOracle.json`
+    /// (`make test` fails when it changes and the snapshot is not updated). The logs add what a transaction
+    /// pays on top: 21,000 and its calldata.
+    function test_gas_fullSubmission() public {
+        ProofFixture memory f = fx; // copy out of storage first: only the call is measured
+        vm.prank(submitter);
+        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
+        uint256 used = vm.snapshotGasLastCall("SignalOracle", "submit");
+        bytes memory data = abi.encodeCall(oracle.submit, (FEED, f.modelId, f.decisionMinute, f.proof, f.instances));
+        uint256 calldataGas;
+        for (uint256 i = 0; i < data.length; ++i) {
+            calldataGas += data[i] == 0 ? 4 : 16;
+        }
+        emit log_named_uint("submit execution gas", used);
+        emit log_named_uint("calldata bytes", data.length);
+        emit log_named_uint("calldata gas (4/16 per zero/non-zero byte)", calldataGas);
+        emit log_named_uint("transaction gas (21000 + calldata + execution)", 21_000 + calldataGas + used);
+    }
+
+    /// @dev The verifier alone, for the comparison of input bindings.
+    function test_gas_verifierOnly() public {
+        ProofFixture memory f = fx;
+        verifier.verifyProof(f.proof, f.instances);
+        vm.snapshotGasLastCall("SignalOracle", "verifyProof");
+    }
+
+    function test_submit_decodesOutputsInTheModelsClassOrder() public {
+        // Same circuit read with another class order: outputs (o0, o1, o2) are BUY, SELL, HOLD.
+        bytes32 permuted = keccak256("permuted");
+        ISignalOracle.Model memory m = _model(fx);
+        m.outputClass = [ISignalOracle.Signal.Buy, ISignalOracle.Signal.Sell, ISignalOracle.Signal.Hold];
+        vm.startPrank(admin);
+        oracle.registerModel(permuted, m);
+        oracle.setFeedModel(FEED, permuted);
+        vm.stopPrank();
+
+        vm.prank(submitter);
+        oracle.submit(FEED, permuted, fx.decisionMinute, fx.proof, fx.instances);
+        ISignalOracle.Round memory round = oracle.getRound(FEED, 1);
+        assertEq(round.logits[uint8(ISignalOracle.Signal.Buy)], fx.logits[0]);
+        assertEq(round.logits[uint8(ISignalOracle.Signal.Sell)], fx.logits[1]);
+        assertEq(round.logits[uint8(ISignalOracle.Signal.Hold)], fx.logits[2]);
+        assertEq(uint8(round.signal), uint8(SignalLib.fromLogits(round.logits)));
+    }
+
+    function test_modelUpgrade_keepsTheFeedAndItsRounds() public {
+        _submitFixture();
+        bytes32 v2 = keccak256("student v2");
+        vm.startPrank(admin);
+        oracle.registerModel(v2, _model(fx));
+        vm.expectEmit(true, true, true, true);
+        emit ISignalOracle.FeedModelSet(FEED, fx.modelId, v2);
+        oracle.setFeedModel(FEED, v2);
+        vm.stopPrank();
+
+        uint64 next = fx.decisionMinute + 60;
+        vm.warp(next + 60);
+        // A node still proving with the old model is refused, by name.
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongModel.selector, v2, fx.modelId));
+        _submit(next, fx.proof, fx.instances);
+
+        vm.prank(submitter);
+        assertEq(oracle.submit(FEED, v2, next, fx.proof, fx.instances), 2);
+        assertEq(oracle.getRound(FEED, 2).modelId, v2);
+        assertEq(oracle.getRound(FEED, 1).modelId, fx.modelId);
+        (,, uint256 latestId, bytes32 latestModel) = oracle.latestSignal(FEED);
+        assertEq(latestId, 2);
+        assertEq(latestModel, v2);
+    }
+
+    function test_feeds_areIndependent() public {
+        bytes32 eth = keccak256("ETHUSDT-1m");
+        vm.prank(admin);
+        oracle.createFeed(eth, "ETHUSDT", fx.modelId, MAX_DELAY);
+        _submitFixture();
+        vm.prank(submitter);
+        assertEq(oracle.submit(eth, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
+        assertEq(oracle.latestRoundId(FEED), 1);
+        assertEq(oracle.latestRoundId(eth), 1);
+    }
+
+    function test_submit_acceptsLaterRound() public {
+        _submitFixture();
+        uint64 later = fx.decisionMinute + 60;
+        vm.warp(later + 60);
+        assertEq(_submit(later, fx.proof, fx.instances), 2);
+        (, uint64 minute, uint256 id,) = oracle.latestSignal(FEED);
+        assertEq(minute, later);
+        assertEq(id, 2);
+        assertEq(oracle.getRound(FEED, 1).decisionMinute, fx.decisionMinute);
+    }
+
+    function test_submit_acceptsTheWholeWindow() public {
+        vm.warp(fx.decisionMinute + 60 + MAX_DELAY);
+        assertEq(_submitFixture(), 1);
+    }
+
+    function test_reads_beforeAnyRound() public {
+        (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId) =
+            oracle.latestSignal(FEED);
+        assertEq(uint8(signal), 0);
+        assertEq(decisionMinute, 0);
+        assertEq(roundId, 0);
+        assertEq(modelId, bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownRound.selector, FEED, 0));
+        oracle.getRound(FEED, 0);
+    }
+
+    function test_getRound_revertsForUnknownRound() public {
+        _submitFixture();
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownRound.selector, FEED, 0));
+        oracle.getRound(FEED, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownRound.selector, FEED, 2));
+        oracle.getRound(FEED, 2);
+    }
+}
+
+/// @notice Every way a submission is refused.
+contract SignalOracleRejectionTest is OracleTestBase {
+    function _expectProofRejected() internal {
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleProofRejected.selector, verifier));
+    }
+
+    /// @dev One flipped byte in each region of the proof: the commitments at the start, the evaluations in the
+    /// middle, the opening proofs at the end.
+    function test_submit_revertsWhenProofTamperedInAnyRegion() public {
+        uint256 n = fx.proof.length;
+        uint256[7] memory at = [0, 31, n / 4, n / 2, (3 * n) / 4, n - 33, n - 1];
+        for (uint256 k = 0; k < at.length; ++k) {
+            bytes memory proof = fx.proof;
+            proof[at[k]] ^= 0x01;
+            _expectProofRejected();
+            _submit(fx.decisionMinute, proof, fx.instances);
+        }
+    }
+
+    function testFuzz_submit_revertsWhenProofByteTampered(uint256 index, uint8 mask) public {
+        index = bound(index, 0, fx.proof.length - 1);
+        mask = uint8(bound(mask, 1, type(uint8).max));
+        bytes memory proof = fx.proof;
+        proof[index] ^= bytes1(mask);
+        _expectProofRejected();
+        _submit(fx.decisionMinute, proof, fx.instances);
+    }
+
+    function test_submit_revertsWhenInputCommitmentReplaced() public {
+        if (fx.commitmentLength == 0) return; // inputs are public instances: covered below
+        // The commitment of another window (the SELL fixture's) spliced into this proof.
+        ProofFixture memory other = _fixtureOf(ISignalOracle.Signal.Sell);
+        bytes memory proof = fx.proof;
+        for (uint256 i = 0; i < fx.commitmentLength; ++i) {
+            proof[fx.commitmentOffset + i] = other.proof[other.commitmentOffset + i];
+        }
+        assertTrue(keccak256(proof) != keccak256(fx.proof), "fixtures share a commitment");
+        _expectProofRejected();
+        _submit(fx.decisionMinute, proof, fx.instances);
+    }
+
+    function test_submit_revertsWhenProofTruncatedOrExtended() public {
+        bytes memory truncated = new bytes(fx.proof.length - 32);
+        for (uint256 i = 0; i < truncated.length; ++i) {
+            truncated[i] = fx.proof[i];
+        }
+        _expectProofRejected();
+        _submit(fx.decisionMinute, truncated, fx.instances);
+        _expectProofRejected();
+        _submit(fx.decisionMinute, bytes.concat(fx.proof, bytes32(0)), fx.instances);
+    }
+
+    function test_submit_revertsWhenProofTooShortForTheCommitment() public {
+        if (fx.commitmentLength == 0) return;
+        bytes memory short = new bytes(fx.commitmentOffset + fx.commitmentLength - 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISignalOracle.SignalOracleProofTooShort.selector,
+                fx.commitmentOffset + fx.commitmentLength,
+                short.length
+            )
+        );
+        _submit(fx.decisionMinute, short, fx.instances);
+    }
+
+    /// @dev Each instance in turn, inputs (if public) and outputs, raised by one: the verifier refuses all.
+    function test_submit_revertsWhenAnyInstanceTampered() public {
+        for (uint256 i = 0; i < fx.instances.length; ++i) {
+            uint256[] memory instances = _instancesWith(i, addmod(fx.instances[i], 1, FieldDecode.P));
+            _expectProofRejected();
+            _submit(fx.decisionMinute, fx.proof, instances);
+        }
+    }
+
+    function testFuzz_submit_revertsWhenInstanceTampered(uint256 index, uint256 delta) public {
+        index = bound(index, 0, fx.instances.length - 1);
+        delta = bound(delta, 1, FieldDecode.P - 1);
+        uint256[] memory instances = _instancesWith(index, addmod(fx.instances[index], delta, FieldDecode.P));
+        _expectProofRejected();
+        _submit(fx.decisionMinute, fx.proof, instances);
+    }
+
+    /// @dev The same value plus the modulus: the verifier refuses non-canonical field elements, so that the
+    /// stored logits and binding cannot be malleated.
+    function test_submit_revertsOnOutOfFieldInstance() public {
+        uint256 last = fx.instances.length - 1;
+        _expectProofRejected();
+        _submit(fx.decisionMinute, fx.proof, _instancesWith(last, fx.instances[last] + FieldDecode.P));
+        _expectProofRejected();
+        _submit(fx.decisionMinute, fx.proof, _instancesWith(last, type(uint256).max));
+    }
+
+    function test_submit_revertsWhenVerifierReturnsFalse() public {
+        RejectingVerifier rejecting = new RejectingVerifier();
+        bytes32 id = keccak256("rejecting");
+        ISignalOracle.Model memory m = _model(fx);
+        m.verifier = rejecting;
+        vm.startPrank(admin);
+        oracle.registerModel(id, m);
+        oracle.setFeedModel(FEED, id);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleProofRejected.selector, rejecting));
+        vm.prank(submitter);
+        oracle.submit(FEED, id, fx.decisionMinute, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsOnWrongInstanceCount() public {
+        uint256 expected = fx.instances.length;
+        uint256[] memory shorter = new uint256[](expected - 1);
+        uint256[] memory longer = new uint256[](expected + 1);
+        for (uint256 i = 0; i < expected - 1; ++i) {
+            shorter[i] = fx.instances[i];
+        }
+        for (uint256 i = 0; i < expected; ++i) {
+            longer[i] = fx.instances[i];
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleInstanceCountMismatch.selector, expected, expected - 1)
+        );
+        _submit(fx.decisionMinute, fx.proof, shorter);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleInstanceCountMismatch.selector, expected, expected + 1)
+        );
+        _submit(fx.decisionMinute, fx.proof, longer);
+    }
+
+    function test_submit_revertsForWrongModel() public {
+        bytes32 other = keccak256("other model");
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongModel.selector, fx.modelId, other));
+        vm.prank(submitter);
+        oracle.submit(FEED, other, fx.decisionMinute, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsForUnknownFeed() public {
+        bytes32 unknown = keccak256("unknown");
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        vm.prank(submitter);
+        oracle.submit(unknown, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsForUnauthorizedSubmitter() public {
+        address stranger = makeAddr("stranger");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, oracle.SUBMITTER_ROLE()
+            )
+        );
+        vm.prank(stranger);
+        oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsOnReplayedRound() public {
+        _submitFixture();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISignalOracle.SignalOracleRoundNotAfterLatest.selector, fx.decisionMinute, fx.decisionMinute
+            )
+        );
+        _submitFixture();
+    }
+
+    function test_submit_revertsOnOutOfOrderRound() public {
+        _submitFixture();
+        uint64 earlier = fx.decisionMinute - 60;
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleRoundNotAfterLatest.selector, earlier, fx.decisionMinute)
+        );
+        _submit(earlier, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsOnStaleMinute() public {
+        vm.warp(fx.decisionMinute + 60 + MAX_DELAY + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISignalOracle.SignalOracleStaleMinute.selector, fx.decisionMinute, MAX_DELAY + 1, MAX_DELAY
+            )
+        );
+        _submitFixture();
+    }
+
+    function test_submit_revertsOnUnalignedMinute() public {
+        uint64 unaligned = fx.decisionMinute + 1;
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnalignedMinute.selector, unaligned));
+        _submit(unaligned, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsOnFutureMinute() public {
+        uint64 future = uint64(block.timestamp + 60 - (block.timestamp % 60));
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleMinuteInFuture.selector, future, block.timestamp)
+        );
+        _submit(future, fx.proof, fx.instances);
+    }
+
+    function test_submit_revertsWhileTheCandleIsOpen() public {
+        vm.warp(fx.decisionMinute + 59);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISignalOracle.SignalOracleMinuteInFuture.selector, fx.decisionMinute, block.timestamp
+            )
+        );
+        _submitFixture();
+        vm.warp(fx.decisionMinute + 60);
+        assertEq(_submitFixture(), 1);
+    }
+}
+
+/// @dev Exposes the internal libraries so that their reverts can be expected.
+contract LibraryHarness {
+    function toInt(uint256 value) external pure returns (int256) {
+        return FieldDecode.toInt(value);
+    }
+
+    function fromLogits(int256[3] memory logits) external pure returns (ISignalOracle.Signal) {
+        return SignalLib.fromLogits(logits);
+    }
+}
+
+contract FieldDecodeTest is Test {
+    uint256 internal constant P = FieldDecode.P;
+    uint256 internal constant MAX = FieldDecode.MAX_MAGNITUDE;
+
+    LibraryHarness internal harness = new LibraryHarness();
+
+    function test_toInt_edgeCases() public view {
+        assertEq(harness.toInt(0), 0);
+        assertEq(harness.toInt(1), 1);
+        assertEq(harness.toInt(P - 1), -1);
+        assertEq(harness.toInt(MAX), int256(MAX));
+        assertEq(harness.toInt(P - MAX), -int256(MAX));
+        assertEq(MAX, uint256(int256(type(int80).max)));
+    }
+
+    function test_toInt_constants() public pure {
+        assertEq(P, 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001);
+        assertEq(FieldDecode.HALF * 2 + 1, P);
+    }
+
+    function testFuzz_toInt_roundTrips(int80 x) public view {
+        if (x == type(int80).min) return; // magnitude 2^79 is out of range by design (symmetric bound)
+        uint256 encoded = x >= 0 ? uint256(int256(x)) : P - uint256(-int256(x));
+        assertEq(harness.toInt(encoded), int256(x));
+    }
+
+    function testFuzz_toInt_revertsWhenOutOfRange(uint256 value) public {
+        value = bound(value, MAX + 1, P - MAX - 1);
+        vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeOutOfRange.selector, value));
+        harness.toInt(value);
+    }
+
+    function testFuzz_toInt_revertsWhenNotInField(uint256 value) public {
+        value = bound(value, P, type(uint256).max);
+        vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeNotInField.selector, value));
+        harness.toInt(value);
+    }
+
+    function test_toInt_revertsAroundHalf() public {
+        uint256 half = FieldDecode.HALF;
+        vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeOutOfRange.selector, half));
+        harness.toInt(half);
+        vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeOutOfRange.selector, half + 1));
+        harness.toInt(half + 1);
+    }
+}
+
+contract SignalLibTest is Test {
+    LibraryHarness internal harness = new LibraryHarness();
+
+    function test_fromLogits_strictMaximum() public view {
+        assertEq(uint8(harness.fromLogits([int256(3), 2, 1])), uint8(ISignalOracle.Signal.Sell));
+        assertEq(uint8(harness.fromLogits([int256(1), 3, 2])), uint8(ISignalOracle.Signal.Hold));
+        assertEq(uint8(harness.fromLogits([int256(-5), -7, -1])), uint8(ISignalOracle.Signal.Buy));
+    }
+
+    function test_fromLogits_tiesPreferHoldThenSell() public view {
+        assertEq(uint8(harness.fromLogits([int256(0), 0, 0])), uint8(ISignalOracle.Signal.Hold));
+        assertEq(uint8(harness.fromLogits([int256(5), 5, 1])), uint8(ISignalOracle.Signal.Hold));
+        assertEq(uint8(harness.fromLogits([int256(1), 5, 5])), uint8(ISignalOracle.Signal.Hold));
+        assertEq(uint8(harness.fromLogits([int256(5), 1, 5])), uint8(ISignalOracle.Signal.Sell));
+    }
+
+    /// @dev Reference: the maximum; HOLD if it attains it, else the lowest class that does.
+    function testFuzz_fromLogits_matchesReference(int256 sell, int256 hold, int256 buy, uint8 ties) public view {
+        if (ties % 4 == 1) hold = sell;
+        if (ties % 4 == 2) buy = hold;
+        if (ties % 4 == 3) buy = sell;
+        int256[3] memory logits = [sell, hold, buy];
+        int256 max = sell > hold ? sell : hold;
+        max = buy > max ? buy : max;
+        ISignalOracle.Signal expected;
+        if (hold == max) expected = ISignalOracle.Signal.Hold;
+        else if (sell == max) expected = ISignalOracle.Signal.Sell;
+        else expected = ISignalOracle.Signal.Buy;
+        assertEq(uint8(harness.fromLogits(logits)), uint8(expected));
+    }
+}
