@@ -104,10 +104,22 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let root = root();
     require_setup(&root);
     let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
-    let (anvil, _client, dep) = chain(&root, &signaler).await;
+    let anvil = Anvil::at(root.join("scripts/node_modules/.bin/anvil")).try_spawn().expect("anvil starts");
     let deployments = tempfile::tempdir().unwrap();
     let dep_file = deployments.path().join("anvil.json");
-    dep.save(&dep_file).unwrap();
+    // Operators deploy with the CLI; the synthetic candles are from 2024 and anvil's clock is now,
+    // so the submission window is opened wide.
+    let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .current_dir(&root)
+        .env("VERIREGIME_PRIVATE_KEY", hex::encode(anvil.keys()[0].to_bytes()))
+        .args(["deploy", "--max-delay", "4294967295", "--rpc", anvil.endpoint_url().as_str(), "--out"])
+        .arg(&dep_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "deploy failed: {}", String::from_utf8_lossy(&out.stderr));
+    let dep = Deployment::load(&dep_file).unwrap();
+    assert_eq!(dep.model_id, signaler.model_id);
+    assert_eq!(dep.symbol, "BTCUSDT");
     let data = tempfile::tempdir().unwrap();
     write_daily_archive(data.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 11, ..Default::default() })).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
