@@ -13,7 +13,8 @@ import {SignalLib} from "./libraries/SignalLib.sol";
 /// round's inputs to its logits; the oracle verifies it, decodes the logits exactly, and stores the signal.
 /// @dev Roles (OpenZeppelin AccessControl): `DEFAULT_ADMIN_ROLE` registers models, creates feeds, moves feeds
 /// to new models and manages roles; `SUBMITTER_ROLE` is the allow-list of node operators. Model versions are
-/// immutable once registered. Rounds are stored packed in four slots (see {StoredRound}).
+/// immutable once registered and numbered in registration order; a round stores its model's number, and the
+/// whole round fits three storage slots (see {StoredRound}): storage is most of the oracle's own gas.
 contract SignalOracle is ISignalOracle, AccessControl {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
@@ -21,25 +22,39 @@ contract SignalOracle is ISignalOracle, AccessControl {
     /// @inheritdoc ISignalOracle
     bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
 
-    /// @dev A round as stored: times fit 40 bits until the year 36812, logits fit 80 bits by
-    /// {FieldDecode.MAX_MAGNITUDE}.
+    /// @dev A round as stored, in three slots: times fit 40 bits until the year 36812, logits fit 64 bits by
+    /// {FieldDecode.MAX_MAGNITUDE}, the model is its registration number.
     struct StoredRound {
         address submitter;
         uint40 decisionMinute;
         uint40 submittedAt;
         Signal signal;
-        int80[3] logits;
-        bytes32 modelId;
+        int64 logitSell;
+        int64 logitHold;
+        int64 logitBuy;
+        uint32 modelNumber;
         bytes32 inputBinding;
     }
 
+    /// @dev A feed as stored: the public {Feed} plus its model's registration number.
+    struct StoredFeed {
+        bytes32 modelId;
+        uint32 maxDelay;
+        uint64 latestRoundId;
+        uint32 modelNumber;
+    }
+
     mapping(bytes32 modelId => Model) private _models;
-    mapping(bytes32 feedId => Feed) private _feeds;
+    /// @dev Model ids by registration number; number 0 is "no model".
+    bytes32[] private _modelIds;
+    mapping(bytes32 modelId => uint32 number) private _modelNumbers;
+    mapping(bytes32 feedId => StoredFeed) private _feeds;
     mapping(bytes32 feedId => mapping(uint256 roundId => StoredRound)) private _rounds;
 
     /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _modelIds.push(bytes32(0));
     }
 
     // ----------------------------------------------------------------------------------------- admin
@@ -53,6 +68,10 @@ contract SignalOracle is ISignalOracle, AccessControl {
         Signal[3] calldata cls = model.outputClass;
         if (cls[0] == cls[1] || cls[0] == cls[2] || cls[1] == cls[2]) revert SignalOracleInvalidOutputClasses();
         _models[modelId] = model;
+        // Fewer than 2^32 models can ever be registered by an admin paying gas for each.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _modelNumbers[modelId] = uint32(_modelIds.length);
+        _modelIds.push(modelId);
         emit ModelRegistered(
             modelId,
             address(model.verifier),
@@ -74,22 +93,24 @@ contract SignalOracle is ISignalOracle, AccessControl {
         }
         _requireModel(modelId);
         if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
-        _feeds[feedId] = Feed({modelId: modelId, maxDelay: maxDelay, latestRoundId: 0});
+        _feeds[feedId] =
+            StoredFeed({modelId: modelId, maxDelay: maxDelay, latestRoundId: 0, modelNumber: _modelNumbers[modelId]});
         emit FeedCreated(feedId, description, modelId, maxDelay);
     }
 
     /// @inheritdoc ISignalOracle
     function setFeedModel(bytes32 feedId, bytes32 modelId) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        Feed storage feed = _requireFeed(feedId);
+        StoredFeed storage feed = _requireFeed(feedId);
         _requireModel(modelId);
         bytes32 previous = feed.modelId;
         feed.modelId = modelId;
+        feed.modelNumber = _modelNumbers[modelId];
         emit FeedModelSet(feedId, previous, modelId);
     }
 
     /// @inheritdoc ISignalOracle
     function setFeedMaxDelay(bytes32 feedId, uint32 maxDelay) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        Feed storage feed = _requireFeed(feedId);
+        StoredFeed storage feed = _requireFeed(feedId);
         if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
         feed.maxDelay = maxDelay;
         emit FeedMaxDelaySet(feedId, maxDelay);
@@ -105,14 +126,14 @@ contract SignalOracle is ISignalOracle, AccessControl {
         bytes calldata proof,
         uint256[] calldata instances
     ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
-        Feed storage feed = _requireFeed(feedId);
+        StoredFeed storage feed = _requireFeed(feedId);
         Model storage model = _checkSubmission(feedId, feed, modelId, decisionMinute, proof, instances);
         _verify(model.verifier, proof, instances);
         roundId = feed.latestRoundId + 1;
         // A feed cannot reach 2^64 rounds (one per minute at most).
         // forge-lint: disable-next-line(unsafe-typecast)
         feed.latestRoundId = uint64(roundId);
-        _record(feedId, roundId, modelId, decisionMinute, model, proof, instances);
+        _record(feedId, roundId, feed, decisionMinute, model, proof, instances);
     }
 
     // ----------------------------------------------------------------------------------------- reads
@@ -124,7 +145,8 @@ contract SignalOracle is ISignalOracle, AccessControl {
 
     /// @inheritdoc ISignalOracle
     function getFeed(bytes32 feedId) external view returns (Feed memory) {
-        return _requireFeed(feedId);
+        StoredFeed storage f = _requireFeed(feedId);
+        return Feed({modelId: f.modelId, maxDelay: f.maxDelay, latestRoundId: f.latestRoundId});
     }
 
     /// @inheritdoc ISignalOracle
@@ -140,7 +162,8 @@ contract SignalOracle is ISignalOracle, AccessControl {
     {
         roundId = _requireFeed(feedId).latestRoundId;
         StoredRound storage r = _rounds[feedId][roundId];
-        return (r.signal, r.decisionMinute, roundId, r.modelId); // round 0 is never written: all zero
+        // Round 0 is never written: all zero, and model number 0 is the zero id.
+        return (r.signal, r.decisionMinute, roundId, _modelIds[r.modelNumber]);
     }
 
     /// @inheritdoc ISignalOracle
@@ -154,15 +177,15 @@ contract SignalOracle is ISignalOracle, AccessControl {
             decisionMinute: r.decisionMinute,
             submittedAt: r.submittedAt,
             submitter: r.submitter,
-            modelId: r.modelId,
-            logits: [int256(r.logits[0]), int256(r.logits[1]), int256(r.logits[2])],
+            modelId: _modelIds[r.modelNumber],
+            logits: [int256(r.logitSell), int256(r.logitHold), int256(r.logitBuy)],
             inputBinding: r.inputBinding
         });
     }
 
     // -------------------------------------------------------------------------------------- internals
 
-    function _requireFeed(bytes32 feedId) private view returns (Feed storage feed) {
+    function _requireFeed(bytes32 feedId) private view returns (StoredFeed storage feed) {
         feed = _feeds[feedId];
         if (feed.modelId == bytes32(0)) revert SignalOracleUnknownFeed(feedId);
     }
@@ -173,7 +196,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
     }
 
     /// @dev Whole minute; its candle closed, at most `maxDelay` seconds ago; strictly after the latest round.
-    function _checkDecisionMinute(bytes32 feedId, Feed memory f, uint64 decisionMinute) private view {
+    function _checkDecisionMinute(bytes32 feedId, StoredFeed memory f, uint64 decisionMinute) private view {
         if (decisionMinute % 60 != 0) revert SignalOracleUnalignedMinute(decisionMinute);
         // A signal on a still-open candle would rest on data that can change, and a far-future minute would
         // block all later rounds. Minute granularity makes a validator's timestamp drift irrelevant.
@@ -191,13 +214,13 @@ contract SignalOracle is ISignalOracle, AccessControl {
     /// @dev Everything but the proof: feed and model, instance count, commitment range, decision minute.
     function _checkSubmission(
         bytes32 feedId,
-        Feed storage feed,
+        StoredFeed storage feed,
         bytes32 modelId,
         uint64 decisionMinute,
         bytes calldata proof,
         uint256[] calldata instances
     ) private view returns (Model storage model) {
-        Feed memory f = feed;
+        StoredFeed memory f = feed;
         if (modelId != f.modelId) revert SignalOracleWrongModel(f.modelId, modelId);
         model = _models[modelId];
         uint256 expected = uint256(model.nInputs) + NUM_OUTPUTS;
@@ -211,7 +234,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
     function _record(
         bytes32 feedId,
         uint256 roundId,
-        bytes32 modelId,
+        StoredFeed storage feed,
         uint64 decisionMinute,
         Model storage model,
         bytes calldata proof,
@@ -219,7 +242,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
     ) private {
         (int256[3] memory logits, bytes32 inputBinding) = _decode(model, proof, instances);
         Signal signal = SignalLib.fromLogits(logits);
-        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^79; minutes and timestamps
+        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^63; minutes and timestamps
         // are far below 2^40.
         // forge-lint: disable-next-item(unsafe-typecast)
         _rounds[feedId][roundId] = StoredRound({
@@ -227,11 +250,13 @@ contract SignalOracle is ISignalOracle, AccessControl {
             decisionMinute: uint40(decisionMinute),
             submittedAt: uint40(block.timestamp),
             signal: signal,
-            logits: [int80(logits[0]), int80(logits[1]), int80(logits[2])],
-            modelId: modelId,
+            logitSell: int64(logits[0]),
+            logitHold: int64(logits[1]),
+            logitBuy: int64(logits[2]),
+            modelNumber: feed.modelNumber,
             inputBinding: inputBinding
         });
-        emit SignalSubmitted(feedId, roundId, modelId, decisionMinute, signal, logits, inputBinding, msg.sender);
+        emit SignalSubmitted(feedId, roundId, feed.modelId, decisionMinute, signal, logits, inputBinding, msg.sender);
     }
 
     /// @dev The logits in class order, and keccak256(input instances ++ commitment bytes of the proof).
