@@ -14,6 +14,7 @@
 mod archive;
 mod synth;
 
+pub mod fetch;
 pub use archive::{read_csv, Archive, FileKind};
 pub use synth::{synth_candles, write_daily_archive, SynthConfig};
 

@@ -1,0 +1,146 @@
+//! `data fetch` against a loopback fake of Binance's archive host (data.binance.vision's paths,
+//! zip files and `.CHECKSUM` files made from the project's synthetic candles), with faults: 503,
+//! 429 with Retry-After, a partial download left by an interrupted run, a corrupt file.
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use veriregime::data::fetch::{plan, Fetcher, Report};
+use veriregime::data::{synth_candles, write_daily_archive, Archive, SynthConfig};
+
+const SYMBOL: &str = "BTCUSDT";
+
+#[derive(Clone, Default)]
+struct Host {
+    root: PathBuf,
+    /// Keeps the published tree alive as long as the host.
+    _dir: Option<Arc<tempfile::TempDir>>,
+    /// Per path: statuses to answer before serving it (consumed in order).
+    faults: Arc<Mutex<HashMap<String, Vec<StatusCode>>>>,
+    /// Every request: path and Range header.
+    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+}
+
+async fn serve(State(h): State<Host>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(String::from);
+    h.log.lock().unwrap().push((path.clone(), range.clone()));
+    if let Some(s) = h.faults.lock().unwrap().get_mut(&path).and_then(|v| (!v.is_empty()).then(|| v.remove(0))) {
+        return (s, [(header::RETRY_AFTER, "0")], "injected fault").into_response();
+    }
+    let Ok(body) = std::fs::read(h.root.join(&path)) else { return StatusCode::NOT_FOUND.into_response() };
+    match range.as_deref().and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-')).and_then(|n| n.parse::<usize>().ok()) {
+        Some(from) if from >= body.len() => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
+        Some(from) => (StatusCode::PARTIAL_CONTENT, body[from..].to_vec()).into_response(),
+        None => (StatusCode::OK, body).into_response(),
+    }
+}
+
+/// Three days of synthetic candles published the way Binance publishes them; returns the host
+/// state, its base URL and the published files.
+async fn start_host() -> (Host, String, Vec<PathBuf>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let candles = synth_candles(&SynthConfig { minutes: 3 * 1440, seed: 5, ..Default::default() });
+    let files = write_daily_archive(&dir, SYMBOL, &candles).unwrap();
+    for f in &files {
+        let sha = hex::encode(Sha256::digest(std::fs::read(f).unwrap()));
+        let name = f.file_name().unwrap().to_string_lossy();
+        std::fs::write(format!("{}.CHECKSUM", f.display()), format!("{sha}  {name}\n")).unwrap();
+    }
+    let host = Host { root: dir, _dir: Some(Arc::new(tmp)), ..Default::default() };
+    let app = axum::Router::new().route("/data/{*path}", axum::routing::get(serve)).with_state(host.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (host, url, files)
+}
+
+fn rel(host: &Host, f: &Path) -> String {
+    f.strip_prefix(&host.root).unwrap().to_string_lossy().into_owned()
+}
+
+fn fetcher(url: &str) -> Fetcher {
+    let mut f = Fetcher::new(url).unwrap();
+    f.base_backoff = Duration::from_millis(10);
+    f
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[tokio::test]
+async fn fetches_verifies_retries_and_resumes() {
+    let (host, url, files) = start_host().await;
+    let out = tempfile::tempdir().unwrap();
+    let items = plan(out.path(), SYMBOL, day("2024-01-01"), day("2024-01-03"), day("2026-01-01"));
+    assert_eq!(items.len(), 3, "days of a month that is not whole in the range are daily files");
+
+    // Faults: the first day's checksum answers 503 then 429 (Retry-After: 0); the second day's file
+    // was half downloaded by an interrupted run.
+    host.faults.lock().unwrap().insert(
+        format!("{}.CHECKSUM", rel(&host, &files[0])),
+        vec![StatusCode::SERVICE_UNAVAILABLE, StatusCode::TOO_MANY_REQUESTS],
+    );
+    let whole = std::fs::read(&files[1]).unwrap();
+    std::fs::create_dir_all(items[1].dest.parent().unwrap()).unwrap();
+    std::fs::write(items[1].dest.with_extension("zip.part"), &whole[..whole.len() / 2]).unwrap();
+
+    let pb = indicatif::ProgressBar::hidden();
+    let r: Report = fetcher(&url).fetch_all(&items, &pb).await.unwrap();
+    assert_eq!((r.files, r.downloaded, r.skipped_verified, r.resumed, r.retries), (3, 3, 0, 1, 2));
+    assert!(host.log.lock().unwrap().iter().any(|(p, range)| *p == rel(&host, &files[1]) && range.as_deref() == Some(&*format!("bytes={}-", whole.len() / 2))));
+    for (item, src) in items.iter().zip(&files) {
+        assert_eq!(std::fs::read(&item.dest).unwrap(), std::fs::read(src).unwrap());
+        assert!(!item.dest.with_extension("zip.part").exists());
+    }
+    // The reader takes the fetched tree as it is.
+    let s = Archive::new(out.path(), SYMBOL).load(day_ms("2024-01-01"), day_ms("2024-01-04")).unwrap();
+    assert_eq!(s.candles.len(), 3 * 1440);
+
+    // A second run downloads nothing: every file matches its saved checksum.
+    let requests = host.log.lock().unwrap().len();
+    let r = fetcher(&url).fetch_all(&items, &pb).await.unwrap();
+    assert_eq!((r.downloaded, r.skipped_verified), (0, 3));
+    assert_eq!(host.log.lock().unwrap().len(), requests);
+}
+
+#[tokio::test]
+async fn a_corrupt_file_is_refused_and_nothing_is_left_under_its_name() {
+    let (_host, url, files) = start_host().await;
+    // The host serves a file that does not match its published checksum.
+    let mut bytes = std::fs::read(&files[2]).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::write(&files[2], bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let items = plan(out.path(), SYMBOL, day("2024-01-03"), day("2024-01-03"), day("2026-01-01"));
+    let e = fetcher(&url).fetch_all(&items, &indicatif::ProgressBar::hidden()).await.unwrap_err().to_string();
+    assert!(e.contains("does not match the published checksum") && e.contains("BTCUSDT-1m-2024-01-03.zip"), "{e}");
+    assert!(!items[0].dest.exists());
+    assert!(!items[0].dest.with_extension("zip.part").exists());
+}
+
+#[tokio::test]
+async fn a_missing_day_and_persistent_errors_name_the_url() {
+    let (host, url, files) = start_host().await;
+    let out = tempfile::tempdir().unwrap();
+    let items = plan(out.path(), SYMBOL, day("2024-01-05"), day("2024-01-05"), day("2026-01-01"));
+    let e = fetcher(&url).fetch_all(&items, &indicatif::ProgressBar::hidden()).await.unwrap_err().to_string();
+    assert!(e.contains("404") && e.contains("BTCUSDT-1m-2024-01-05.zip.CHECKSUM"), "{e}");
+
+    let f = fetcher(&url);
+    host.faults.lock().unwrap().insert(rel(&host, &files[0]), vec![StatusCode::BAD_GATEWAY; f.max_attempts as usize]);
+    let items = plan(out.path(), SYMBOL, day("2024-01-01"), day("2024-01-01"), day("2026-01-01"));
+    let e = format!("{:#}", f.fetch_all(&items, &indicatif::ProgressBar::hidden()).await.unwrap_err());
+    assert!(e.contains("502") && e.contains("after 5 attempts"), "{e}");
+    assert!(!items[0].dest.exists());
+}
+
+fn day_ms(s: &str) -> i64 {
+    veriregime::data::parse_day(s).unwrap()
+}
