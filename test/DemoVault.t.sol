@@ -143,15 +143,8 @@ contract DemoVaultTest is VaultTestBase {
         assertEq(pinned.lastHandledRoundId(), r1);
 
         // The feed moves to v2 (same circuit, new id); its BUY round is not for the pinned vault.
-        bytes32 v2 = keccak256("student v2");
-        vm.startPrank(admin);
-        oracle.registerModel(v2, _model(fx));
-        oracle.setFeedModel(FEED, v2);
-        vm.stopPrank();
-        minute += 60;
-        vm.warp(minute + 60);
-        vm.prank(submitter);
-        uint256 r2 = oracle.submit(FEED, v2, minute, proofs[2].proof, proofs[2].instances);
+        bytes32 v2 = _upgradeFeed();
+        uint256 r2 = _publishAs(v2, ISignalOracle.Signal.Buy);
 
         vm.expectRevert(abi.encodeWithSelector(IDemoVault.DemoVaultModelNotPinned.selector, r2, v2, fx.modelId));
         vm.prank(keeper);

@@ -54,15 +54,7 @@ contract SignalAggregatorTest is VaultTestBase {
     /// @dev The adapter follows the feed across a model upgrade: the consumer keeps its address.
     function test_followsTheFeedAcrossAModelUpgrade() public {
         _publish(ISignalOracle.Signal.Buy);
-        bytes32 v2 = keccak256("student v2");
-        vm.startPrank(admin);
-        oracle.registerModel(v2, _model(fx));
-        oracle.setFeedModel(FEED, v2);
-        vm.stopPrank();
-        minute += 60;
-        vm.warp(minute + 60);
-        vm.prank(submitter);
-        oracle.submit(FEED, v2, minute, proofs[0].proof, proofs[0].instances);
+        _publishAs(_upgradeFeed(), ISignalOracle.Signal.Sell);
         (uint80 roundId, int256 answer,,,) = feed.latestRoundData();
         assertEq(roundId, 2);
         assertEq(answer, -1);

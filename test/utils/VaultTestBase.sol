@@ -53,11 +53,25 @@ abstract contract VaultTestBase is OracleTestBase {
 
     /// @dev Publishes `signal` (a real proof of it) for the next minute, one minute after its candle closed.
     function _publish(ISignalOracle.Signal signal) internal returns (uint256 roundId) {
+        return _publishAs(fx.modelId, signal);
+    }
+
+    /// @dev Same, claiming model `modelId` (the feed's current model, or the submission is refused).
+    function _publishAs(bytes32 modelId, ISignalOracle.Signal signal) internal returns (uint256 roundId) {
         minute += 60;
         vm.warp(minute + 60);
         ProofFixture storage p = proofs[uint8(signal)];
         vm.prank(submitter);
-        return oracle.submit(FEED, p.modelId, minute, p.proof, p.instances);
+        return oracle.submit(FEED, modelId, minute, p.proof, p.instances);
+    }
+
+    /// @dev Registers a second version of the model (same circuit, new id) and moves the feed to it.
+    function _upgradeFeed() internal returns (bytes32 v2) {
+        v2 = keccak256("student v2");
+        vm.startPrank(admin);
+        oracle.registerModel(v2, _model(fx));
+        oracle.setFeedModel(FEED, v2);
+        vm.stopPrank();
     }
 
     function _deposit(address who, uint256 assets) internal returns (uint256 shares) {
