@@ -5,6 +5,8 @@
 //! <- `cmd` (the `veriregime` subcommands).
 
 pub mod data;
+pub mod http;
+pub mod exchange;
 pub mod features;
 pub mod model;
 pub mod prover;

@@ -1,72 +1,53 @@
 //! `data fetch` against a loopback fake of Binance's archive host (data.binance.vision's paths,
-//! zip files and `.CHECKSUM` files made from the project's synthetic candles), with faults: 503,
+//! zip files and `.CHECKSUM` files made from the project's synthetic candles; the project's one
+//! fake of Binance, `veriregime::exchange::fake`), with faults: 503,
 //! 429 with Retry-After, a partial download left by an interrupted run, a corrupt file.
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use veriregime::data::fetch::{plan, Fetcher, Report};
 use veriregime::data::{synth_candles, write_daily_archive, Archive, SynthConfig};
+use veriregime::exchange::fake::{FakeConfig, FakeExchange, Fault};
 
 const SYMBOL: &str = "BTCUSDT";
 
-#[derive(Clone, Default)]
+/// The fake host and the tree it publishes.
 struct Host {
+    fake: FakeExchange,
     root: PathBuf,
-    /// Keeps the published tree alive as long as the host.
-    _dir: Option<Arc<tempfile::TempDir>>,
-    /// Per path: statuses to answer before serving it (consumed in order).
-    faults: Arc<Mutex<HashMap<String, Vec<StatusCode>>>>,
-    /// Every request: path and Range header.
-    log: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    _dir: tempfile::TempDir,
 }
 
-async fn serve(State(h): State<Host>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
-    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(String::from);
-    h.log.lock().unwrap().push((path.clone(), range.clone()));
-    if let Some(s) = h.faults.lock().unwrap().get_mut(&path).and_then(|v| (!v.is_empty()).then(|| v.remove(0))) {
-        return (s, [(header::RETRY_AFTER, "0")], "injected fault").into_response();
-    }
-    let Ok(body) = std::fs::read(h.root.join(&path)) else { return StatusCode::NOT_FOUND.into_response() };
-    match range.as_deref().and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-')).and_then(|n| n.parse::<usize>().ok()) {
-        Some(from) if from >= body.len() => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
-        Some(from) => (StatusCode::PARTIAL_CONTENT, body[from..].to_vec()).into_response(),
-        None => (StatusCode::OK, body).into_response(),
+impl Host {
+    /// The URL path of a published file.
+    fn path(&self, f: &Path) -> String {
+        format!("/data/{}", f.strip_prefix(&self.root).unwrap().to_string_lossy())
     }
 }
 
-/// Three days of synthetic candles published the way Binance publishes them; returns the host
-/// state, its base URL and the published files.
+/// Three days of synthetic candles published the way Binance publishes them; returns the host,
+/// its base URL and the published files.
 async fn start_host() -> (Host, String, Vec<PathBuf>) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
     let candles = synth_candles(&SynthConfig { minutes: 3 * 1440, seed: 5, ..Default::default() });
-    let files = write_daily_archive(&dir, SYMBOL, &candles).unwrap();
+    let files = write_daily_archive(&root, SYMBOL, &candles).unwrap();
     for f in &files {
         let sha = hex::encode(Sha256::digest(std::fs::read(f).unwrap()));
         let name = f.file_name().unwrap().to_string_lossy();
         std::fs::write(format!("{}.CHECKSUM", f.display()), format!("{sha}  {name}\n")).unwrap();
     }
-    let host = Host { root: dir, _dir: Some(Arc::new(tmp)), ..Default::default() };
-    let app = axum::Router::new().route("/data/{*path}", axum::routing::get(serve)).with_state(host.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (host, url, files)
-}
-
-fn rel(host: &Host, f: &Path) -> String {
-    f.strip_prefix(&host.root).unwrap().to_string_lossy().into_owned()
+    let mut cfg = FakeConfig::from_candles(SYMBOL, candles, 0, 1.0);
+    cfg.archive_root = Some(root.clone());
+    let fake = FakeExchange::start(cfg).await.unwrap();
+    let url = fake.url.clone();
+    (Host { fake, root, _dir: dir }, url, files)
 }
 
 fn fetcher(url: &str) -> Fetcher {
     let mut f = Fetcher::new(url).unwrap();
-    f.base_backoff = Duration::from_millis(10);
+    f.retry.base_backoff = Duration::from_millis(10);
     f
 }
 
@@ -83,10 +64,7 @@ async fn fetches_verifies_retries_and_resumes() {
 
     // Faults: the first day's checksum answers 503 then 429 (Retry-After: 0); the second day's file
     // was half downloaded by an interrupted run.
-    host.faults.lock().unwrap().insert(
-        format!("{}.CHECKSUM", rel(&host, &files[0])),
-        vec![StatusCode::SERVICE_UNAVAILABLE, StatusCode::TOO_MANY_REQUESTS],
-    );
+    host.fake.inject(&format!("{}.CHECKSUM", host.path(&files[0])), [Fault::Status(503), Fault::RateLimited { retry_after_s: 0 }]);
     let whole = std::fs::read(&files[1]).unwrap();
     std::fs::create_dir_all(items[1].dest.parent().unwrap()).unwrap();
     std::fs::write(items[1].dest.with_extension("zip.part"), &whole[..whole.len() / 2]).unwrap();
@@ -94,7 +72,7 @@ async fn fetches_verifies_retries_and_resumes() {
     let pb = indicatif::ProgressBar::hidden();
     let r: Report = fetcher(&url).fetch_all(&items, &pb).await.unwrap();
     assert_eq!((r.files, r.downloaded, r.skipped_verified, r.resumed, r.retries), (3, 3, 0, 1, 2));
-    assert!(host.log.lock().unwrap().iter().any(|(p, range)| *p == rel(&host, &files[1]) && range.as_deref() == Some(&*format!("bytes={}-", whole.len() / 2))));
+    assert!(host.fake.requests().iter().any(|(p, range)| *p == host.path(&files[1]) && range.as_deref() == Some(&*format!("bytes={}-", whole.len() / 2))));
     for (item, src) in items.iter().zip(&files) {
         assert_eq!(std::fs::read(&item.dest).unwrap(), std::fs::read(src).unwrap());
         assert!(!item.dest.with_extension("zip.part").exists());
@@ -104,10 +82,10 @@ async fn fetches_verifies_retries_and_resumes() {
     assert_eq!(s.candles.len(), 3 * 1440);
 
     // A second run downloads nothing: every file matches its saved checksum.
-    let requests = host.log.lock().unwrap().len();
+    let requests = host.fake.requests().len();
     let r = fetcher(&url).fetch_all(&items, &pb).await.unwrap();
     assert_eq!((r.downloaded, r.skipped_verified), (0, 3));
-    assert_eq!(host.log.lock().unwrap().len(), requests);
+    assert_eq!(host.fake.requests().len(), requests);
 }
 
 #[tokio::test]
@@ -134,7 +112,7 @@ async fn a_missing_day_and_persistent_errors_name_the_url() {
     assert!(e.contains("404") && e.contains("BTCUSDT-1m-2024-01-05.zip.CHECKSUM"), "{e}");
 
     let f = fetcher(&url);
-    host.faults.lock().unwrap().insert(rel(&host, &files[0]), vec![StatusCode::BAD_GATEWAY; f.max_attempts as usize]);
+    host.fake.inject(&host.path(&files[0]), vec![Fault::Status(502); f.retry.max_attempts as usize]);
     let items = plan(out.path(), SYMBOL, day("2024-01-01"), day("2024-01-01"), day("2026-01-01"));
     let e = format!("{:#}", f.fetch_all(&items, &indicatif::ProgressBar::hidden()).await.unwrap_err());
     assert!(e.contains("502") && e.contains("after 5 attempts"), "{e}");

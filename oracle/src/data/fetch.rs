@@ -9,7 +9,7 @@
 use super::{Archive, FileKind};
 use anyhow::{anyhow, bail, Context};
 use chrono::{Datelike, NaiveDate};
-use rand::Rng;
+use crate::http::{retry_after, retryable, RetryPolicy};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -71,8 +71,7 @@ pub struct Report {
 pub struct Fetcher {
     client: reqwest::Client,
     base: String,
-    pub max_attempts: u32,
-    pub base_backoff: Duration,
+    pub retry: RetryPolicy,
 }
 
 impl Fetcher {
@@ -82,7 +81,7 @@ impl Fetcher {
             .read_timeout(Duration::from_secs(30))
             .user_agent(concat!("veriregime/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Fetcher { client, base: base.trim_end_matches('/').to_string(), max_attempts: 5, base_backoff: Duration::from_millis(500) })
+        Ok(Fetcher { client, base: base.trim_end_matches('/').to_string(), retry: RetryPolicy::default() })
     }
 
     fn url(&self, rel: &str) -> String {
@@ -147,19 +146,19 @@ impl Fetcher {
             match res {
                 Ok(r) if r.status().is_success() => match r.bytes().await {
                     Ok(b) => return Ok(b.to_vec()),
-                    Err(e) if attempt < self.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
+                    Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
                     Err(e) => return Err(anyhow!("{url}: {e} (after {attempt} attempts)")),
                 },
                 Ok(r) => {
                     let status = r.status();
                     let retry_after = retry_after(&r);
-                    if retryable(status) && attempt < self.max_attempts {
+                    if retryable(status) && attempt < self.retry.max_attempts {
                         self.pause(attempt, retry_after, &format!("{url}: HTTP {status}"), report).await;
                     } else {
                         bail!("{url}: HTTP {status}{}", if status == StatusCode::NOT_FOUND { " (no such archive file: is the day published yet?)" } else { "" });
                     }
                 }
-                Err(e) if attempt < self.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
+                Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
                 Err(e) => return Err(anyhow!("{url}: {e} (after {attempt} attempts)")),
             }
         }
@@ -207,7 +206,7 @@ impl Fetcher {
                         Some(HttpStatus(s, ra)) => (retryable(*s), *ra),
                         None => (true, None), // network error or timeout: keep the bytes, resume
                     };
-                    if retry && attempt < self.max_attempts {
+                    if retry && attempt < self.retry.max_attempts {
                         self.pause(attempt, ra, &format!("{url}: {e}"), report).await;
                     } else {
                         return Err(e.context(format!("downloading {url} (after {attempt} attempts)")));
@@ -217,16 +216,9 @@ impl Fetcher {
         }
     }
 
-    /// Sleeps before a retry: `Retry-After` when the server gave one, else exponential backoff with
-    /// full jitter.
     async fn pause(&self, attempt: u32, retry_after: Option<Duration>, why: &str, report: &mut Report) {
         report.retries += 1;
-        let wait = retry_after.unwrap_or_else(|| {
-            let cap = self.base_backoff * 2u32.saturating_pow(attempt - 1);
-            cap.mul_f64(rand::thread_rng().gen_range(0.5..1.0))
-        });
-        tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, "{why}; retrying");
-        tokio::time::sleep(wait).await;
+        self.retry.pause(attempt, retry_after, why).await;
     }
 }
 
@@ -240,16 +232,6 @@ impl std::fmt::Display for HttpStatus {
 }
 
 impl std::error::Error for HttpStatus {}
-
-/// 5xx, 429 (rate limit) and 418 (Binance's ban after ignoring 429) are worth waiting for.
-fn retryable(s: StatusCode) -> bool {
-    s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS || s.as_u16() == 418
-}
-
-fn retry_after(r: &reqwest::Response) -> Option<Duration> {
-    let v = r.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    v.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
 
 fn checksum_path(dest: &Path) -> PathBuf {
     let mut p = dest.as_os_str().to_owned();
