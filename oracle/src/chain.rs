@@ -56,6 +56,7 @@ sol! {
         error FieldDecodeOutOfRange(uint256 value);
         function SUBMITTER_ROLE() external view returns (bytes32);
         function grantRole(bytes32 role, address account) external;
+        function hasRole(bytes32 role, address account) external view returns (bool);
         function registerModel(bytes32 modelId, Model calldata model) external;
         function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
         function setFeedModel(bytes32 feedId, bytes32 modelId) external;

@@ -12,4 +12,5 @@ pub mod model;
 pub mod prover;
 pub mod chain;
 pub mod round;
+pub mod daemon;
 pub mod cmd;

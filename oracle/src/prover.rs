@@ -65,14 +65,26 @@ impl Ezkl {
 
     /// Runs one driver subcommand and returns its JSON result (the last line of stdout).
     pub async fn run(&self, step: &str, args: &[String], timeout: Duration) -> Result<Value, ProverError> {
-        let mut child = tokio::process::Command::new(&self.python)
+        let mut cmd = tokio::process::Command::new(&self.python);
+        cmd
             .arg(&self.script)
             .arg(step)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
+            .kill_on_drop(true);
+        // The prover must not outlive us, even after a SIGKILL (kill_on_drop cannot run then).
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd
             .spawn()
             .map_err(|source| ProverError::Spawn { python: self.python.clone(), script: self.script.clone(), source })?;
         let mut out = child.stdout.take().expect("piped");

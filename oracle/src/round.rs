@@ -62,6 +62,16 @@ pub struct Inference {
     pub signal: u8,
 }
 
+/// The proof's outputs give another signal than the float model: nothing is to be submitted.
+#[derive(Debug, thiserror::Error)]
+#[error("the proof's output {proof_outputs:?} gives signal {proof_signal} but the model gives {model_signal} (logits {logits:?}); not submitting")]
+pub struct OutputMismatch {
+    pub proof_outputs: [f64; 3],
+    pub proof_signal: &'static str,
+    pub model_signal: &'static str,
+    pub logits: [f32; 3],
+}
+
 /// A proof of one inference, checked against the float model.
 #[derive(Debug, Clone)]
 pub struct Proven {
@@ -114,6 +124,12 @@ impl Signaler {
     /// Proves an inference with EZKL in `workdir` and checks that the proof's outputs give the
     /// same signal as the float model; a mismatch is an error and nothing is to be submitted.
     pub async fn prove(&self, inf: &Inference, workdir: &Path) -> anyhow::Result<Proven> {
+        self.prove_within(inf, workdir, PROVE_TIMEOUT).await
+    }
+
+    /// [`Signaler::prove`] with the prover killed after `timeout`. A proof whose signal is not the
+    /// float model's is an [`OutputMismatch`] error.
+    pub async fn prove_within(&self, inf: &Inference, workdir: &Path, timeout: Duration) -> anyhow::Result<Proven> {
         std::fs::create_dir_all(workdir).with_context(|| format!("cannot create {}", workdir.display()))?;
         let input = workdir.join("input.json");
         std::fs::write(&input, serde_json::json!({ "input_data": [inf.input] }).to_string())?;
@@ -125,7 +141,7 @@ impl Signaler {
             "--out-dir".into(),
             workdir.display().to_string(),
         ];
-        let v = self.ezkl.run("prove", &args, PROVE_TIMEOUT).await?;
+        let v = self.ezkl.run("prove", &args, timeout).await?;
         let proof: Bytes = v["proof"].as_str().context("prove: no proof")?.parse().context("prove: proof is not hex")?;
         let instances = v["instances"]
             .as_array()
@@ -156,13 +172,13 @@ impl Signaler {
         anyhow::ensure!(proof.len() >= off + len, "prove: the proof ({} bytes) cannot hold the input commitment", proof.len());
         let binding = input_binding(&instances[..b.n_inputs as usize], &proof[off..off + len]);
         if signal != inf.signal {
-            bail!(
-                "the proof's output {:?} gives signal {} but the model gives {} (logits {:?}); not submitting",
-                outputs,
-                crate::features::CLASS_NAMES[signal as usize],
-                crate::features::CLASS_NAMES[inf.signal as usize],
-                inf.logits
-            );
+            return Err(OutputMismatch {
+                proof_outputs: outputs,
+                proof_signal: crate::features::CLASS_NAMES[signal as usize],
+                model_signal: crate::features::CLASS_NAMES[inf.signal as usize],
+                logits: inf.logits,
+            }
+            .into());
         }
         let t = &v["timings"];
         Ok(Proven {

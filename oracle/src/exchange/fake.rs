@@ -6,7 +6,8 @@
 //! The fake has its own clock, `start + (elapsed real time) x speed`, so a test can run many
 //! 1-minute rounds quickly; only candles that have opened by that clock are served. Faults:
 //! - transient, consumed one per request to a path ([`Fault`]): an HTTP status (5xx), 429
-//!   or 418 with `Retry-After`, a hang longer than the client's timeout, a malformed body;
+//!   or 418 with `Retry-After`, a hang longer than the client's timeout, a malformed body, a
+//!   klines answer with a candle missing or duplicated;
 //! - persistent holes in the data: a minute missing or duplicated in every klines answer.
 //!
 //! It is a stand-in for the one thing that cannot run here (the exchange); it is never used by
@@ -36,6 +37,10 @@ pub enum Fault {
     Hang(Duration),
     /// 200 with a body that is not JSON (cut short).
     Malformed,
+    /// A klines answer with one candle (the middle one) left out.
+    MissingCandle,
+    /// A klines answer with one candle (the middle one) twice.
+    DuplicateCandle,
 }
 
 /// What the fake serves.
@@ -153,7 +158,7 @@ async fn faults_layer(
     State(s): State<Arc<Shared>>,
     uri: Uri,
     headers: HeaderMap,
-    req: axum::extract::Request,
+    mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
@@ -181,6 +186,10 @@ async fn faults_layer(
             tokio::time::sleep(d).await;
             next.run(req).await
         }
+        Some(f @ (Fault::MissingCandle | Fault::DuplicateCandle)) => {
+            req.extensions_mut().insert(f);
+            next.run(req).await
+        }
         Some(Fault::Malformed) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "[[1700000000000,\"42000.0").into_response(),
     }
 }
@@ -193,7 +202,7 @@ fn api_error(code: i64, msg: &str) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "code": code, "msg": msg }))).into_response()
 }
 
-async fn klines(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Fault>>, Query(q): Query<HashMap<String, String>>) -> Response {
     if q.get("symbol").map(|x| x.to_uppercase()) != Some(s.cfg.symbol.clone()) {
         return api_error(-1121, "Invalid symbol.");
     }
@@ -221,6 +230,17 @@ async fn klines(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, St
         if duplicated.contains(&c.open_time) {
             rows.push(kline_json(c));
         }
+    }
+    let mid = rows.len() / 2;
+    match fault.map(|f| f.0) {
+        Some(Fault::MissingCandle) if !rows.is_empty() => {
+            rows.remove(mid);
+        }
+        Some(Fault::DuplicateCandle) if !rows.is_empty() => {
+            let r = rows[mid].clone();
+            rows.insert(mid, r);
+        }
+        _ => {}
     }
     axum::Json(serde_json::Value::Array(rows)).into_response()
 }
@@ -274,6 +294,12 @@ mod tests {
         // A malformed body is retried too.
         fake.inject("/api/v3/klines", [Fault::Malformed]);
         assert!(ex.window("BTCUSDT", t, now).await.is_ok());
+        // A candle missing or repeated in one answer: the window is refused, naming why.
+        fake.inject("/api/v3/klines", [Fault::MissingCandle, Fault::DuplicateCandle]);
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("missing minute"), "{e}");
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("duplicated"), "{e}");
         // The candle in progress is served (as Binance does) but never used.
         let raw = ex.klines("BTCUSDT", t, t + 2 * MINUTE_MS).await.unwrap();
         assert_eq!(raw.len(), 2);
