@@ -12,7 +12,7 @@ export PATH := $(NPM_BIN):$(PATH)
 export VERIREGIME_ROOT := $(CURDIR)
 export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
 
-.PHONY: demo test bootstrap build contracts keys clean-keys snapshot
+.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak
 
 # The gas snapshot covers the deterministic tests (fuzz and invariant figures vary with the seed).
 SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
@@ -30,6 +30,11 @@ test: build keys
 # committed): .gas-snapshot per test, snapshots/*.json for measured sections (one full submission).
 snapshot: build
 	forge snapshot $(SNAPSHOT_ARGS)
+
+# Benchmark, not a test: the oracle daemon for SOAK_ROUNDS rounds (default 30, ~30 s each) against
+# the fake exchange and anvil; prints stage latencies (p50/p95) and memory over time.
+soak: build keys
+	cargo test --release --locked --test daemon soak -- --ignored --nocapture
 
 bootstrap: $(STAMPS)/npm $(STAMPS)/venv
 

@@ -9,7 +9,7 @@
 //! Needs what `make test` sets up first (anvil, forge build output, ezkl, the proving key).
 
 use alloy::primitives::U256;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use veriregime::chain::{deploy_stack, Client, ISignalOracle, StackConfig};
@@ -138,20 +138,31 @@ fn prover_running() -> bool {
     })
 }
 
-#[test]
-fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent_rounds() {
+/// Everything a daemon run needs: the fake exchange, anvil with the stack deployed, a config.
+struct Setup {
+    root: PathBuf,
+    fake: FakeExchange,
+    node: Option<Node>,
+    rpc_port: u16,
+    state: PathBuf,
+    client: Client,
+    dep: veriregime::chain::Deployment,
+    config: PathBuf,
+    db: PathBuf,
+    log: PathBuf,
+    metrics_port: u16,
+}
+
+fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64) -> Setup {
     let root = project_root();
     require_setup(&root);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
 
     // The exchange: synthetic candles, the fake's clock a day behind real time (so that the
     // oracle's "not in the future" holds) and running twice as fast.
     let now = chrono::Utc::now().timestamp_millis() / MINUTE_MS * MINUTE_MS;
     let start = now - 2 * 86_400_000;
-    let candles = synth_candles(&SynthConfig { start, minutes: 2 * 1440, seed: 11, ..Default::default() });
-    let fake = rt.block_on(FakeExchange::start(FakeConfig::from_candles("BTCUSDT", candles, 1440, SPEED))).unwrap();
+    let candles = synth_candles(&SynthConfig { start, minutes: 3 * 1440, seed: 11, ..Default::default() });
+    let fake = rt.block_on(FakeExchange::start(FakeConfig::from_candles("BTCUSDT", candles, 1440, speed))).unwrap();
 
     // The chain: anvil with its state on disk, the stack deployed, a 2-day submission window.
     let rpc_port = free_port();
@@ -213,6 +224,16 @@ shutdown_grace_ms = 90000
     .unwrap();
     let db = dir.join("rounds.db");
     let log = dir.join("daemon.log");
+
+    Setup { root, fake, node: Some(node), rpc_port, state, client, dep, config, db, log, metrics_port }
+}
+
+#[test]
+fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent_rounds() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let Setup { root, fake, node, rpc_port, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED);
+    let node = node.unwrap();
 
     // Run 1: two rounds, then a round whose candles stay bad through transient faults.
     let mut d = daemon(&root, &config, &log);
@@ -302,4 +323,58 @@ shutdown_grace_ms = 90000
     assert_eq!(v["counts"]["confirmed"].as_u64().unwrap() as usize, onchain.len());
     assert!(v["latency_s"]["total"]["p50"].as_f64().unwrap() > 0.0);
     eprintln!("{}", serde_json::to_string_pretty(&v["latency_s"]).unwrap());
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The soak run of the benchmark suite (`make soak`; not part of `make test`): the daemon for
+/// SOAK_ROUNDS confirmed rounds (default 30) against the fake exchange and anvil, printing stage
+/// latencies (p50/p95) and the daemon's resident memory over time.
+#[test]
+#[ignore = "soak benchmark: run with `make soak`"]
+fn soak() {
+    let rounds: usize = std::env::var("SOAK_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(&rt, tmp.path(), SPEED);
+    let mut d = daemon(&s.root, &s.config, &s.log);
+    let t0 = Instant::now();
+    let mut memory: Vec<(u64, u64)> = Vec::new();
+    let mut last_sample = Instant::now() - Duration::from_secs(60);
+    while confirmed(&s.db) < rounds {
+        assert!(d.try_wait().unwrap().is_none(), "the daemon exited");
+        assert!(t0.elapsed() < Duration::from_secs(120 * rounds as u64), "too slow: {} of {rounds} rounds", confirmed(&s.db));
+        if last_sample.elapsed() >= Duration::from_secs(10) {
+            if let Some(kib) = rss_kib(d.id()) {
+                memory.push((t0.elapsed().as_secs(), kib));
+            }
+            last_sample = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    term(&d);
+    d.wait().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_veriregime")).args(["oracle", "status", "--json", "--config"]).arg(&s.config).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let all = rows(&s.db);
+    let skipped: Vec<_> = all.iter().filter(|r| r.stage == Stage::Skipped).map(|r| r.reason.clone().unwrap_or_default()).collect();
+    println!("soak: {} rounds confirmed, {} skipped in {:.0} s", confirmed(&s.db), skipped.len(), t0.elapsed().as_secs_f64());
+    for r in &skipped {
+        println!("  skipped: {r}");
+    }
+    println!("stage latencies (s; after_close in exchange-clock seconds at {SPEED}x):");
+    if let Some(m) = v["latency_s"].as_object() {
+        for (k, x) in m {
+            println!("  {k:>11}: p50 {:>7.3}  p95 {:>7.3}  max {:>7.3}  (n {})", x["p50"].as_f64().unwrap_or(0.0), x["p95"].as_f64().unwrap_or(0.0), x["max"].as_f64().unwrap_or(0.0), x["n"]);
+        }
+    }
+    let mib = |k: u64| k as f64 / 1024.0;
+    println!("daemon RSS over time (s: MiB): {}", memory.iter().map(|(t, k)| format!("{t}: {:.0}", mib(*k))).collect::<Vec<_>>().join(", "));
+    if let (Some(first), Some(last)) = (memory.first(), memory.last()) {
+        let max = memory.iter().map(|m| m.1).max().unwrap_or(0);
+        println!("daemon RSS: first {:.0} MiB, last {:.0} MiB, max {:.0} MiB", mib(first.1), mib(last.1), mib(max));
+    }
 }

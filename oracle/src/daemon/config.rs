@@ -266,6 +266,36 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_is_valid_and_complete() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle.example.toml");
+        let c = Config::load(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        // Every key of the defaults is shown in the example.
+        let defaults = toml_keys(&serde_json::to_value(Config::default()).unwrap());
+        for k in defaults {
+            assert!(text.contains(&format!("{k} =")) || text.contains(&format!("# {k} =")), "the example lacks {k}");
+        }
+        assert_eq!(c.feeds[0].symbol, "BTCUSDT");
+    }
+
+    fn toml_keys(v: &serde_json::Value) -> Vec<String> {
+        let mut out = Vec::new();
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        serde_json::Value::Object(_) => out.extend(toml_keys(v)),
+                        serde_json::Value::Array(a) => a.iter().for_each(|x| out.extend(toml_keys(x))),
+                        _ => out.push(k.clone()),
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[test]
     fn keystore_is_decrypted_with_its_password() {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = rand::thread_rng();
