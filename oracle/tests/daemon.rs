@@ -2,13 +2,15 @@
 //! (its clock 2x real time, a day behind, so rounds come every 30 s) and a real anvil with the
 //! deployed stack, real EZKL proofs and real transactions. On the way: transient exchange faults
 //! and a round whose candles stay bad, a `kill -9` while a round is being proved, an anvil restart
-//! (state kept on disk) while the daemon runs, and a SIGTERM at the end. Then the chain must hold
+//! (state kept on disk) while the daemon runs, a stuck transaction (the node stops mining) that
+//! the daemon replaces, and a SIGTERM at the end. Then the chain must hold
 //! exactly the rounds the database calls confirmed, and every other minute must be skipped with
 //! its reason.
 //!
 //! Needs what `make test` sets up first (anvil, forge build output, ezkl, the proving key).
 
 use alloy::primitives::U256;
+use alloy::providers::Provider;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -270,6 +272,18 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     let confirmed_mid = confirmed(&db);
     wait_for(&db, &log, 240, "2 rounds confirmed after the node restart", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() >= confirmed_mid + 2);
     wait_for(&db, &log, 1, "5 confirmed rounds in all", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() >= 5);
+
+    // A stuck transaction: the node stops mining; the daemon replaces it (same nonce, higher
+    // fees); once mined, the replacement is the round's.
+    let rpc_call = |method: &'static str, params: serde_json::Value| {
+        rt.block_on(client.provider.raw_request::<_, serde_json::Value>(method.into(), params)).unwrap();
+    };
+    rpc_call("evm_setAutomine", serde_json::json!([false]));
+    wait_for(&db, &log, 120, "a replaced transaction", |r| r.last().is_some_and(|r| r.tx_hashes().len() >= 2));
+    let stuck_minute = rows(&db).last().unwrap().minute;
+    rpc_call("evm_setAutomine", serde_json::json!([true]));
+    rpc_call("evm_mine", serde_json::json!([]));
+    wait_for(&db, &log, 60, "the replaced round confirmed", |r| r.iter().any(|r| r.minute == stuck_minute && r.stage == Stage::Confirmed));
 
     // SIGTERM: the round in flight finishes (or is abandoned with a reason), exit 0.
     term(&d);
