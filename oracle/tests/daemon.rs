@@ -9,6 +9,9 @@
 //!
 //! Needs what `make test` sets up first (anvil, forge build output, ezkl, the proving key).
 
+mod common;
+use common::require_setup;
+
 use alloy::primitives::U256;
 use alloy::providers::Provider;
 use std::path::{Path, PathBuf};
@@ -24,17 +27,6 @@ use veriregime::round::Signaler;
 /// anvil's first development account (public knowledge; test chains only).
 const KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const SPEED: f64 = 2.0;
-
-fn require_setup(root: &Path) {
-    for (p, what) in [
-        ("scripts/node_modules/.bin/anvil", "the npm toolchain"),
-        ("out/Halo2Verifier.sol/Halo2Verifier.json", "forge build output"),
-        (".venv/bin/python", "the ezkl virtualenv"),
-        ("circuits/student/pk.key", "the student's proving key"),
-    ] {
-        assert!(root.join(p).exists(), "{p} is missing ({what}): run `make test`, which sets it up");
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -362,7 +354,7 @@ fn soak() {
         assert!(d.try_wait().unwrap().is_none(), "the daemon exited");
         assert!(t0.elapsed() < Duration::from_secs(120 * rounds as u64), "too slow: {} of {rounds} rounds", confirmed(&s.db));
         if last_sample.elapsed() >= Duration::from_secs(10) {
-            if let Some(kib) = rss_kib(d.id()) {
+            if let Some(kib) = rss_kib(d.id()).filter(|k| *k > 0) {
                 memory.push((t0.elapsed().as_secs(), kib));
             }
             last_sample = Instant::now();

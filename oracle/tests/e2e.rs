@@ -5,6 +5,9 @@
 //! Needs what `make test` sets up first: the npm toolchain (anvil), `forge build` output, the
 //! virtualenv with ezkl and the student's proving key (`make keys`).
 
+mod common;
+use common::require_setup;
+
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{B256, U256};
 use std::path::{Path, PathBuf};
@@ -16,17 +19,6 @@ use veriregime::round::{expected_binding, submit, Signaler, Target};
 
 fn root() -> PathBuf {
     project_root()
-}
-
-fn require_setup(root: &Path) {
-    for (p, what) in [
-        ("scripts/node_modules/.bin/anvil", "the npm toolchain"),
-        ("out/Halo2Verifier.sol/Halo2Verifier.json", "forge build output"),
-        (".venv/bin/python", "the ezkl virtualenv"),
-        ("circuits/student/pk.key", "the student's proving key"),
-    ] {
-        assert!(root.join(p).exists(), "{} is missing ({what}): run `make test`, which sets it up", p);
-    }
 }
 
 async fn chain(root: &Path, signaler: &Signaler) -> (AnvilInstance, Client, Deployment) {
