@@ -48,6 +48,14 @@ pub fn latest_due(now: i64, step_ms: i64, settle_ms: i64) -> i64 {
     last_open.div_euclid(step_ms) * step_ms
 }
 
+/// The receipt of a round's transaction.
+#[derive(Debug, Clone, Copy)]
+struct Confirmation {
+    hash: B256,
+    block: u64,
+    gas: u64,
+}
+
 /// What became of a round (the daemon's own errors, such as a broken database, are `Err`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -217,9 +225,7 @@ impl Daemon {
                 self.prove_and_submit(feed, &inf, t).await
             }
             Stage::Proved => {
-                let proof = Bytes::from(row.proof.clone().unwrap_or_default());
-                let instances: Vec<String> = serde_json::from_str(row.instances.as_deref().unwrap_or("[]")).context("stored instances")?;
-                let instances = instances.iter().map(|s| crate::chain::parse_word(s)).collect::<anyhow::Result<Vec<_>>>()?;
+                let (proof, instances) = row.proven()?;
                 self.submit(feed, row.minute, proof, instances, t).await
             }
             Stage::Submitted | Stage::Confirmed | Stage::Skipped => Ok(Outcome::Pending),
@@ -457,25 +463,23 @@ impl Daemon {
             if let Some(ts) = t_send {
                 self.stage_time(feed, minute, "confirm", ts.elapsed().as_secs_f64())?;
             }
-            let _ = self.store.set_confirmed(&feed.symbol, minute, round_id, r.block_number.unwrap_or_default(), r.gas_used);
-            return Ok(Some(self.confirmed(feed, minute, round_id, Some((hash, r.gas_used)), t0)?));
+            let tx = Confirmation { hash, block: r.block_number.unwrap_or_default(), gas: r.gas_used };
+            return Ok(Some(self.confirmed(feed, minute, round_id, Some(tx), t0)?));
         }
         Ok(None)
     }
 
     /// Records a confirmed round; `t0` is when this run started it (none when it is found after
     /// a restart, which has no meaningful duration).
-    fn confirmed(&self, feed: &Feed, minute: i64, round_id: u64, tx: Option<(B256, u64)>, t0: Option<Instant>) -> anyhow::Result<Outcome> {
-        let row = self.store.get(&feed.symbol, minute)?;
-        if row.as_ref().map(|r| r.stage) != Some(Stage::Confirmed) {
-            self.store.set_confirmed(&feed.symbol, minute, round_id, 0, tx.map(|t| t.1).unwrap_or(0))?;
-        }
+    /// `tx`: our receipt, when there is one (not when the round was found on the oracle only).
+    fn confirmed(&self, feed: &Feed, minute: i64, round_id: u64, tx: Option<Confirmation>, t0: Option<Instant>) -> anyhow::Result<Outcome> {
+        self.store.set_confirmed(&feed.symbol, minute, round_id, tx.map_or(0, |t| t.block), tx.map_or(0, |t| t.gas))?;
         if let Some(t0) = t0 {
             self.stage_time(feed, minute, "total", t0.elapsed().as_secs_f64())?;
         }
         self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
         self.metrics.last_confirmed_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
-        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = ?tx.map(|t| t.0), gas = ?tx.map(|t| t.1), "confirmed");
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = ?tx.map(|t| t.hash), gas = ?tx.map(|t| t.gas), "confirmed");
         Ok(Outcome::Confirmed { round_id })
     }
 
@@ -526,9 +530,7 @@ impl Daemon {
             let raw = Bytes::from(row.raw_tx.clone().unwrap_or_default());
             // Would it still be accepted? Rebroadcasting a transaction that reverts wastes gas.
             let oracle = ISignalOracle::new(self.oracle, &self.provider);
-            let proof = Bytes::from(row.proof.clone().unwrap_or_default());
-            let instances: Vec<String> = serde_json::from_str(row.instances.as_deref().unwrap_or("[]")).unwrap_or_default();
-            let instances = instances.iter().map(|s| crate::chain::parse_word(s)).collect::<anyhow::Result<Vec<_>>>()?;
+            let (proof, instances) = row.proven()?;
             let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances).from(self.from);
             match call.call().await {
                 Ok(_) => {

@@ -92,6 +92,15 @@ impl RoundRow {
         self.timings.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
     }
 
+    /// The stored proof and its instances, as the oracle's `submit` takes them.
+    pub fn proven(&self) -> anyhow::Result<(alloy::primitives::Bytes, Vec<alloy::primitives::U256>)> {
+        use anyhow::Context;
+        let proof = self.proof.clone().context("the round has no stored proof")?;
+        let words: Vec<String> = serde_json::from_str(self.instances.as_deref().unwrap_or("")).context("stored instances")?;
+        let instances = words.iter().map(|w| crate::chain::parse_word(w)).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((proof.into(), instances))
+    }
+
     pub fn tx_hashes(&self) -> Vec<String> {
         self.txs.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
     }
