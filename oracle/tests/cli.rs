@@ -171,3 +171,73 @@ fn real_archive_eval_of_the_shipped_student() {
     // Better than always answering the majority class on macro-F1 (which would score <= 1/3 * ~0.6).
     assert!(v["macro_f1"].as_f64().unwrap() > 0.25, "{v}");
 }
+
+/// `train study --quick` on a synthetic archive: every artefact of the study is written, the
+/// shipped folders load and agree with the report, and a rerun resumes (trains nothing again).
+#[test]
+fn train_study_writes_the_report_and_resumes() {
+    let root = synth_root(8);
+    let out = root.path().join("models");
+    let ck = root.path().join("ck");
+    let run = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .args(["train", "study", "--quick", "--from", "2024-01-02", "--to", "2024-01-07", "--out"])
+            .arg(&out)
+            .arg("--checkpoints")
+            .arg(&ck)
+            .arg("--data")
+            .arg(root.path())
+            .output()
+            .unwrap();
+        (ok(&o), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let (stdout, _) = run();
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    for section in ["## Data", "## All models", "## Goals", "## Teacher", "## Training speed", "## Distillation", "## Students"] {
+        assert!(report.contains(section), "REPORT.md lacks {section}");
+    }
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("REPORT.json")).unwrap()).unwrap();
+    assert_eq!(r["teacher"], v["teacher"]);
+    assert_eq!(r["shipped_student"], v["shipped_student"]);
+    assert_eq!(r["teacher_variants"].as_array().unwrap().len(), 2);
+    assert_eq!(r["students"].as_array().unwrap().len(), 2);
+    assert_eq!(r["no_teacher"].as_array().unwrap().len(), 2);
+    assert!(r["baselines"].as_array().unwrap().iter().any(|b| b["name"] == "majority"));
+    assert!(r["baselines"].as_array().unwrap().iter().any(|b| b["name"] == "logistic"));
+    // Splits: chronological, label counts per split add up to the windows.
+    let n: u64 = r["label_counts"][0].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum();
+    assert_eq!(n, r["data"]["n_train"].as_u64().unwrap());
+    for png in ["students.png", "teacher/training.png", "teacher/confusion_test.png", "student/training.png"] {
+        assert!(std::fs::metadata(out.join(png)).unwrap().len() > 1000, "{png}");
+    }
+    // The shipped folders load (hash, feature spec) and carry the study's test figures.
+    let (tc, _) = veriregime::model::ModelCard::load(out.join("teacher")).unwrap();
+    assert_eq!(tc.param_count, veriregime::model::SEED_TEACHER_PARAMS);
+    let t = r["teacher_variants"].as_array().unwrap().iter().find(|t| t["name"] == r["teacher"]).unwrap();
+    assert_eq!(tc.metrics["test"].macro_f1, t["test"]["macro_f1"].as_f64().unwrap());
+    let (sc, _) = veriregime::model::ModelCard::load(out.join("student")).unwrap();
+    assert!(sc.training.unwrap().config.distill.is_some(), "the shipped student is distilled");
+
+    // Rerun: every run is found in the checkpoint folder, the report is the same.
+    let (_, stderr) = run();
+    assert!(stderr.matches("already trained").count() >= 8, "{stderr}");
+    let r2: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("REPORT.json")).unwrap()).unwrap();
+    assert_eq!(r2["students"], r["students"]);
+    assert_eq!(r2["teacher_variants"], r["teacher_variants"]);
+
+    // Bad input: a range the archive does not hold is an error naming it; nothing is written.
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .args(["train", "study", "--quick", "--from", "2024-02-01", "--to", "2024-02-03", "--out"])
+        .arg(root.path().join("none"))
+        .arg("--checkpoints")
+        .arg(root.path().join("none-ck"))
+        .arg("--data")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("2024-02-01"), "{e}");
+    assert!(!root.path().join("none").join("REPORT.md").exists());
+}

@@ -303,3 +303,113 @@ fn bench_default_batch_256() {
     eprintln!("tract parity on 2000 windows: {:e}", parity(&s, &m, &vx).unwrap());
 }
 
+
+/// Timing of the teacher CNN (the seed's recipe) on synthetic data:
+/// `cargo test --release --test model bench_teacher -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_teacher_batch_256() {
+    let (x, y) = synthetic(10_240, 5);
+    let (vx, vy) = synthetic(2_000, 6);
+    let teacher = Teacher::new(TeacherConfig::default(), 1).unwrap();
+    let cfg = TrainConfig { epochs: 2, ..TrainConfig::seed_teacher() };
+    let h = fit(&teacher, &TrainData { x: &x, y: &y, teacher: None }, &vx, &vy, &cfg, None).unwrap();
+    eprintln!(
+        "teacher: {:.1} ms per batch of 256, val acc {:.3} after 2 epochs",
+        h.ms_per_batch,
+        h.epochs.last().unwrap().val_accuracy
+    );
+    let t = std::time::Instant::now();
+    let _ = teacher.logits(&vx).unwrap();
+    eprintln!("teacher candle eval: {:.3} ms per 1000 windows", t.elapsed().as_secs_f64() * 1000.0 / 2.0);
+}
+
+#[test]
+fn teacher_onnx_matches_candle_after_training() {
+    let (x, y) = synthetic(1024, 11);
+    let (vx, vy) = synthetic(300, 12);
+    let t = Teacher::new(TeacherConfig::default(), 3).unwrap();
+    assert_eq!(t.param_count(), SEED_TEACHER_PARAMS);
+    // Two short epochs move the batch-norm statistics away from (0, 1), so the folding is tested.
+    let cfg = TrainConfig { epochs: 2, batch_size: 128, progress: false, ..TrainConfig::seed_teacher() };
+    let h = fit(&t, &TrainData { x: &x, y: &y, teacher: None }, &vx, &vy, &cfg, None).unwrap();
+    assert_eq!(h.epochs.len(), 2);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("teacher.onnx");
+    write_onnx(&t.onnx().unwrap(), &p).unwrap();
+    let m = OnnxModel::load(&p).unwrap();
+    let d = parity(&t, &m, &vx).unwrap();
+    assert!(d < 1e-4, "tract vs candle: {d}");
+    assert_eq!(m.predict(&vx).unwrap(), Net::logits(&t, &vx).unwrap().iter().map(argmax3).collect::<Vec<_>>());
+    // The graph uses only ops EZKL and tract both support.
+    let ops: Vec<String> = t.onnx().unwrap().graph.unwrap().node.iter().map(|n| n.op_type.clone()).collect();
+    for op in &ops {
+        assert!(["Reshape", "Transpose", "Conv", "Relu", "MaxPool", "GlobalAveragePool", "Flatten", "Gemm"].contains(&op.as_str()), "{op}");
+    }
+}
+
+#[test]
+fn an_interrupted_run_resumes_to_the_same_result() {
+    let (x, y) = synthetic(2000, 21);
+    let (vx, vy) = synthetic(300, 22);
+    let cfg = TrainConfig { epochs: 4, batch_size: 64, subsample: 2, progress: false, ..TrainConfig::seed_teacher() };
+    let data = TrainData { x: &x, y: &y, teacher: None };
+    let whole = Teacher::new(TeacherConfig::default(), 5).unwrap();
+    let h_whole = fit(&whole, &data, &vx, &vy, &cfg, None).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    let first = Teacher::new(TeacherConfig::default(), 5).unwrap();
+    let h1 = fit_until(&first, &data, &vx, &vy, &cfg, Some(&ck), Some(2)).unwrap();
+    assert_eq!(h1.epochs.len(), 2);
+    assert!(ck.join(CHECKPOINT_FILE).exists());
+    // A new process: a fresh model (another init seed even) picks the run up after epoch 2.
+    let resumed = Teacher::new(TeacherConfig::default(), 999).unwrap();
+    let h2 = fit(&resumed, &data, &vx, &vy, &cfg, Some(&ck)).unwrap();
+    assert_eq!(h2.epochs.len(), 4);
+    // Equal up to float rounding (candle's parallel reductions may differ in the last bit).
+    for (a, b) in h2.epochs.iter().zip(&h_whole.epochs) {
+        assert!((a.train_loss - b.train_loss).abs() < 1e-6 && (a.val_loss - b.val_loss).abs() < 1e-6, "{a:?} vs {b:?}");
+    }
+    assert_eq!(h2.best_epoch, h_whole.best_epoch);
+    let (la, lb) = (Net::logits(&resumed, &vx).unwrap(), Net::logits(&whole, &vx).unwrap());
+    let diff = la.iter().zip(&lb).flat_map(|(p, q)| p.iter().zip(q).map(|(u, v)| (u - v).abs())).fold(0.0f32, f32::max);
+    assert!(diff < 1e-4, "resumed vs whole logits differ by {diff}");
+
+    // Another configuration on the same folder is refused, naming the folder.
+    let other = TrainConfig { lr: 5e-4, ..cfg };
+    let e = fit(&Teacher::new(TeacherConfig::default(), 5).unwrap(), &data, &vx, &vy, &other, Some(&ck)).unwrap_err();
+    assert!(e.to_string().contains("another training configuration") && e.to_string().contains("ck"), "{e}");
+}
+
+#[test]
+fn distillation_follows_the_teacher_and_the_regulariser_bounds_weights() {
+    let (x, y) = synthetic(4000, 31);
+    let (vx, vy) = synthetic(500, 32);
+    // A "teacher" whose soft targets disagree with the labels: it calls every window BUY-ish.
+    let teacher: Vec<[f32; 3]> = (0..y.len()).map(|_| [-4.0, 0.0, 4.0]).collect();
+    let base = TrainConfig { epochs: 6, batch_size: 64, lr: 3e-3, progress: false, student: StudentConfig::with_hidden(&[16]), ..Default::default() };
+    let kd = TrainConfig { distill: Some(Distill { alpha: 0.0, beta: 1.0, temperature: 2.0 }), ..base.clone() };
+    let s = Student::new(kd.student.clone(), 1).unwrap();
+    fit(&s, &TrainData { x: &x, y: &y, teacher: Some(&teacher) }, &vx, &vy, &kd, None).unwrap();
+    let buy = s.predict(&vx).unwrap().iter().filter(|&&c| c == 2).count();
+    assert!(buy as f64 > 0.7 * vy.len() as f64, "pure distillation follows the teacher: {buy} BUY of {}", vy.len());
+    let labelled_buy = vy.iter().filter(|&&c| c == 2).count();
+    assert!(buy > labelled_buy + vy.len() / 4, "{buy} BUY predicted, {labelled_buy} BUY labels");
+    // Distillation without teacher logits is refused.
+    let e = fit(&s, &TrainData { x: &x, y: &y, teacher: None }, &vx, &vy, &kd, None).unwrap_err();
+    assert!(e.to_string().contains("teacher logit"), "{e}");
+
+    // l2 * ReLU(|w| - tau) pushes weights into [-tau, tau].
+    let max_abs = |reg: Option<Regularizer>| {
+        let cfg = TrainConfig { regularizer: reg, ..base.clone() };
+        let s = Student::new(cfg.student.clone(), 1).unwrap();
+        fit(&s, &TrainData { x: &x, y: &y, teacher: None }, &vx, &vy, &cfg, None).unwrap();
+        let w = s.params().unwrap();
+        let all: Vec<f32> = w.iter().filter(|(n, _, _)| n.ends_with(".weight")).flat_map(|(_, _, v)| v.clone()).collect();
+        all.iter().filter(|v| v.abs() > 0.05).count() as f64 / all.len() as f64
+    };
+    let free = max_abs(None);
+    let bounded = max_abs(Some(Regularizer { gamma: 1.0, l1: 0.0, l2: 100.0, tau: 0.05 }));
+    assert!(bounded < 0.5 * free, "share of |w| > tau: {bounded} with the regulariser, {free} without");
+}

@@ -51,6 +51,13 @@ pub(crate) fn load_with_margins(archive: &Archive, from: i64, to: i64) -> anyhow
     let lo = crate::data::parse_day(&first.to_string())?;
     let hi = crate::data::parse_day(&last.to_string())? + day;
     let (a, b) = ((from - day).max(lo), (to + day).min(hi));
-    anyhow::ensure!(a < b, "the archive covers {first}..{last}, which does not meet the range asked");
+    let show = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    anyhow::ensure!(
+        a < b,
+        "the archive under {} covers {first}..{last}, which does not meet the range asked ({}..{})",
+        archive.root.display(),
+        show(from),
+        show(to - day)
+    );
     Ok(archive.load(a, b)?)
 }

@@ -6,7 +6,7 @@ mod data;
 mod demo;
 mod deploy;
 mod eval;
-mod features;
+pub(crate) mod features;
 mod oracle;
 mod train;
 

@@ -1,139 +1,285 @@
-use crate::data::Archive;
-use crate::features::{Dataset, Sample, FEATURE_SPEC, HORIZON};
-use crate::model::{self, ClassWeights, ModelCard, StudentConfig, TrainConfig};
+use crate::features::{FEATURE_SPEC, INPUT_LEN};
+use crate::model::study::{self, describe_cfg, Prepared, Study, StudyPlan, StudyResults};
+use crate::model::{
+    self, ClassWeights, Distill, ModelCard, Net, OnnxModel, Regularizer, Schedule, Student, StudentConfig, Teacher, TeacherConfig,
+    TrainConfig, TrainData,
+};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum TrainCmd {
-    /// Train the student MLP on labels (no teacher yet) and write models/student.
+    /// Train the teacher CNN (the seed's Algorithm 1 and recipe) and write a model folder.
     ///
-    /// Example: veriregime train student --data ../shared/data/binance-vision --from 2022-12-31 --to 2024-03-31 --out models/student
+    /// Example: veriregime train teacher --data ../shared/data/binance-vision --out models/teacher
+    Teacher(TeacherArgs),
+    /// Train a student MLP, on labels or distilled from a teacher folder, and write a model folder.
+    ///
+    /// Example: veriregime train student --data ../shared/data/binance-vision --teacher models/teacher --hidden 32,16 --out models/student
     Student(StudentArgs),
+    /// The whole study: baselines, teacher variants, distillation grid, student sizes; writes
+    /// models/teacher, models/student, models/study/*, models/REPORT.md and REPORT.json.
+    ///
+    /// Example: veriregime train study --data ../shared/data/binance-vision --out models
+    Study(StudyArgs),
+    /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
+    Report {
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+    },
 }
 
 impl TrainCmd {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
+            TrainCmd::Teacher(a) => a.run(),
             TrainCmd::Student(a) => a.run(),
+            TrainCmd::Study(a) => a.run(),
+            TrainCmd::Report { out } => {
+                let p = out.join(model::report::RESULTS_FILE);
+                let r: StudyResults = serde_json::from_slice(&std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?)
+                    .with_context(|| format!("parsing {}", p.display()))?;
+                model::report::write_report(&r, &out)
+            }
         }
     }
 }
 
+/// Data selection shared by the training commands.
 #[derive(Debug, Args)]
-pub struct StudentArgs {
+pub struct DataArgs {
     /// Archive root in Binance Vision's layout.
     #[arg(long)]
     pub data: PathBuf,
     #[arg(long, default_value = "BTCUSDT")]
     pub symbol: String,
-    /// First decision day (YYYY-MM-DD).
+    /// First decision day (YYYY-MM-DD); the seed's start.
     #[arg(long, default_value = "2022-12-31")]
     pub from: String,
     /// Last decision day (YYYY-MM-DD).
     #[arg(long, default_value = "2024-03-31")]
     pub to: String,
-    /// Output model folder (network.onnx, card.json, PNGs).
-    #[arg(long, default_value = "models/student")]
-    pub out: PathBuf,
-    #[arg(long, default_value_t = 10)]
-    pub epochs: usize,
-    /// Use every k-th training window (overlapping windows are highly correlated).
-    #[arg(long, default_value_t = 1)]
-    pub stride: usize,
-    /// Hidden layer sizes.
-    #[arg(long, default_value = "128,64,32", value_delimiter = ',')]
-    pub hidden: Vec<usize>,
-    #[arg(long, default_value_t = 1e-3)]
-    pub lr: f64,
+}
+
+impl DataArgs {
+    fn prepare(&self) -> anyhow::Result<Prepared> {
+        let t0 = std::time::Instant::now();
+        let p = study::prepare(&self.data, &self.symbol, &self.from, &self.to)?;
+        tracing::info!(train = p.train.len(), val = p.val.len(), test = p.test.len(), "windows ready in {:.1} s", t0.elapsed().as_secs_f64());
+        Ok(p)
+    }
+}
+
+/// Optimisation settings shared by the single-model commands.
+#[derive(Debug, Args)]
+pub struct OptArgs {
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Each epoch trains on a fresh random 1/k of the training windows.
+    #[arg(long)]
+    pub subsample: Option<usize>,
+    #[arg(long)]
+    pub lr: Option<f64>,
     /// Weight the loss by inverse class frequency.
     #[arg(long)]
     pub balanced: bool,
+    /// Focal loss with this gamma.
+    #[arg(long)]
+    pub focal: Option<f64>,
+    /// Cosine learning-rate decay instead of the default schedule.
+    #[arg(long)]
+    pub cosine: bool,
+    /// Clip the global gradient norm.
+    #[arg(long)]
+    pub clip: Option<f64>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Checkpoint folder: written after every epoch; a run on a folder with a checkpoint of the
+    /// same settings resumes after its last epoch.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
 }
 
-/// Chronological 70/15/15 split by decision minute with a purge of HORIZON minutes before each
-/// boundary, so no training label looks into validation and no validation label into test.
-pub(crate) fn split(samples: &[Sample], from: i64, to: i64) -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
-    let span = (to - from) as f64;
-    let minute = 60_000;
-    let b1 = from + ((span * 0.70) as i64 / minute) * minute;
-    let b2 = from + ((span * 0.85) as i64 / minute) * minute;
-    let purge = HORIZON as i64 * minute;
-    let pick = |lo: i64, hi: i64| samples.iter().filter(|s| s.open_time >= lo && s.open_time < hi).copied().collect::<Vec<_>>();
-    (pick(from, b1 - purge), pick(b1, b2 - purge), pick(b2, to))
+impl OptArgs {
+    fn apply(&self, mut c: TrainConfig) -> TrainConfig {
+        if let Some(e) = self.epochs {
+            c.epochs = e;
+        }
+        if let Some(s) = self.subsample {
+            c.subsample = s;
+        }
+        if let Some(lr) = self.lr {
+            c.lr = lr;
+        }
+        if self.balanced {
+            c.class_weights = ClassWeights::Balanced;
+        }
+        if self.focal.is_some() {
+            c.focal_gamma = self.focal;
+        }
+        if self.cosine {
+            c.schedule = Schedule::Cosine { min_factor: 0.05 };
+        }
+        if self.clip.is_some() {
+            c.grad_clip = self.clip;
+        }
+        c.seed = self.seed;
+        c
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TeacherArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub opt: OptArgs,
+    #[arg(long, default_value = "models/teacher")]
+    pub out: PathBuf,
+}
+
+impl TeacherArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let p = self.data.prepare()?;
+        let cfg = self.opt.apply(TrainConfig { subsample: 20, ..TrainConfig::seed_teacher() });
+        let t = Teacher::new(TeacherConfig::default(), cfg.seed)?;
+        train_one(&p, &t, "teacher", &cfg, None, &self.out, self.opt.checkpoint.as_deref())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StudentArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub opt: OptArgs,
+    /// Hidden layer sizes.
+    #[arg(long, default_value = "128,64,32", value_delimiter = ',')]
+    pub hidden: Vec<usize>,
+    /// Teacher model folder to distil from (its ONNX gives the soft targets); without it the
+    /// student learns from labels only.
+    #[arg(long)]
+    pub teacher: Option<PathBuf>,
+    /// Distillation: weight of the cross-entropy on labels.
+    #[arg(long, default_value_t = 0.5)]
+    pub alpha: f64,
+    /// Distillation: weight of T^2 * KL(teacher || student).
+    #[arg(long, default_value_t = 0.5)]
+    pub beta: f64,
+    /// Distillation temperature.
+    #[arg(long, default_value_t = 4.0)]
+    pub temperature: f64,
+    /// Regulariser weight gamma (0 disables), with l1, l2 and tau below.
+    #[arg(long, default_value_t = 0.0)]
+    pub gamma: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub l1: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub l2: f64,
+    #[arg(long, default_value_t = 0.1)]
+    pub tau: f64,
+    #[arg(long, default_value = "models/student")]
+    pub out: PathBuf,
 }
 
 impl StudentArgs {
     pub fn run(self) -> anyhow::Result<()> {
+        let p = self.data.prepare()?;
+        let mut cfg = self.opt.apply(StudyPlan::full(self.opt.seed).student_cfg);
+        cfg.student = StudentConfig::with_hidden(&self.hidden);
+        if self.gamma > 0.0 {
+            cfg.regularizer = Some(Regularizer { gamma: self.gamma, l1: self.l1, l2: self.l2, tau: self.tau });
+        }
+        let logits = match &self.teacher {
+            Some(dir) => {
+                let (card, onnx) = ModelCard::load(dir)?;
+                anyhow::ensure!(
+                    card.normalization == p.norm,
+                    "teacher {} was trained with another normaliser (data range); distil on the teacher's data",
+                    dir.display()
+                );
+                cfg.distill = Some(Distill { alpha: self.alpha, beta: self.beta, temperature: self.temperature });
+                Some(onnx.logits(&p.train.x)?)
+            }
+            None => None,
+        };
+        let s = Student::new(cfg.student.clone(), cfg.seed)?;
+        train_one(&p, &s, "student", &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref())
+    }
+}
+
+fn train_one(
+    p: &Prepared,
+    net: &dyn Net,
+    name: &str,
+    cfg: &TrainConfig,
+    teacher: Option<&[[f32; 3]]>,
+    out: &std::path::Path,
+    checkpoint: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let t0 = std::time::Instant::now();
+    tracing::info!("{name}: {}", describe_cfg(cfg));
+    let monitor = p.val.every(4);
+    let hist = model::fit(net, &TrainData { x: &p.train.x, y: &p.train.y, teacher }, &monitor.x, &monitor.y, cfg, checkpoint)?;
+    let (_, m_val) = model::evaluate(net, &p.val.x, &p.val.y)?;
+    let (_, m_test) = model::evaluate(net, &p.test.x, &p.test.y)?;
+    let mut card = ModelCard::new(name, FEATURE_SPEC, p.norm.clone(), net);
+    card.data = model::DataInfo { split: format!("{}; training subsample 1/{} per epoch", p.info.split, cfg.subsample), ..p.info.clone() };
+    card.set_training_of(cfg, &hist, study::student_coefs(net), t0.elapsed().as_secs_f64());
+    card.metrics.insert("val".into(), m_val.clone());
+    card.metrics.insert("test".into(), m_test.clone());
+    let n = 2000.min(p.test.len());
+    let parity = model::save_model_dir(out, net, &mut card, &p.test.x[..n * INPUT_LEN])?;
+    anyhow::ensure!(parity < 1e-3, "tract and candle logits differ by {parity} (> 1e-3)");
+    model::plot_history(&hist, &format!("{name}: training curves"), out.join("training.png")).context("plotting")?;
+    model::plot_confusion(&m_test, &format!("{name}: test confusion"), out.join("confusion_test.png")).context("plotting")?;
+    let _ = OnnxModel::load(out.join(model::ONNX_FILE))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "out": out, "wall_s": t0.elapsed().as_secs_f64(), "best_epoch": hist.best_epoch,
+            "ms_per_batch": hist.ms_per_batch, "parity_max_abs": parity, "params": net.param_count(),
+            "val": {"accuracy": m_val.accuracy, "macro_f1": m_val.macro_f1},
+            "test": {"accuracy": m_test.accuracy, "macro_f1": m_test.macro_f1},
+        })
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output root: writes teacher/, student/, study/, REPORT.md, REPORT.json there.
+    #[arg(long, default_value = "models")]
+    pub out: PathBuf,
+    /// Per-run checkpoints and finished-run records; a rerun resumes from them.
+    #[arg(long, default_value = "target/train-checkpoints")]
+    pub checkpoints: PathBuf,
+    /// A minutes-long plan (two short teacher variants, two small students) for trying it out.
+    #[arg(long)]
+    pub quick: bool,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl StudyArgs {
+    pub fn run(self) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
-        let (from, to) = super::day_range(&self.from, &self.to)?;
-        let series = super::features::load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
-        let ds = Dataset::from_series(&series);
-        let samples = ds.samples(from, to, true);
-        let (train, val, test) = split(&samples, from, to);
-        anyhow::ensure!(!train.is_empty() && !val.is_empty() && !test.is_empty(), "too little data for a 70/15/15 split");
-        let norm = ds.fit_normalizer(&train);
-        let train_s: Vec<Sample> = train.iter().step_by(self.stride.max(1)).copied().collect();
-        let labels = |s: &[Sample]| s.iter().map(|s| s.label.expect("labelled")).collect::<Vec<u8>>();
-        let (xtr, ytr) = (ds.windows(&train_s, &norm), labels(&train_s));
-        let (xva, yva) = (ds.windows(&val, &norm), labels(&val));
-        let (xte, yte) = (ds.windows(&test, &norm), labels(&test));
-        tracing::info!(train = train_s.len(), val = val.len(), test = test.len(), "windows ready in {:.1} s", t0.elapsed().as_secs_f64());
-
-        let cfg = TrainConfig {
-            student: StudentConfig { hidden: self.hidden.clone(), ..Default::default() },
-            epochs: self.epochs,
-            lr: self.lr,
-            class_weights: if self.balanced { ClassWeights::Balanced } else { ClassWeights::None },
-            seed: self.seed,
-            ..Default::default()
-        };
-        let (student, hist) = model::train(&xtr, &ytr, &xva, &yva, cfg.clone())?;
-        let (_, m_val) = model::evaluate(&student, &xva, &yva)?;
-        let (_, m_test) = model::evaluate(&student, &xte, &yte)?;
-
-        let mut card = ModelCard::new("student", FEATURE_SPEC, norm, &student);
-        card.set_training(&cfg, &hist, &student)?;
-        card.data = model::DataInfo {
-            symbol: self.symbol.clone(),
-            interval: "1m".into(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            split: format!(
-                "chronological 70/15/15 by decision minute, {HORIZON}-minute purge before each boundary; training windows stride {}",
-                self.stride
-            ),
-            n_train: train_s.len(),
-            n_val: val.len(),
-            n_test: test.len(),
-            train_class_counts: model::class_counts(&ytr),
-        };
-        card.metrics.insert("val".into(), m_val.clone());
-        card.metrics.insert("test".into(), m_test.clone());
-        let parity_n = 2000.min(test.len());
-        let parity = model::save_model_dir(&self.out, &student, &mut card, &xte[..parity_n * crate::features::INPUT_LEN])?;
-        anyhow::ensure!(parity < 1e-4, "tract and candle logits differ by {parity} (> 1e-4)");
-        model::plot_history(&hist, "student: training curves", self.out.join("training.png")).context("plotting")?;
-        model::plot_confusion(&m_test, "student: test confusion", self.out.join("confusion_test.png")).context("plotting")?;
-        let majority = model::Metrics::compute(&yte, &vec![majority_class(&ytr); yte.len()]);
+        let p = self.data.prepare()?;
+        let plan = if self.quick { StudyPlan::quick(self.seed) } else { StudyPlan::full(self.seed) };
+        let study = Study { data: &p, plan, out: self.out.clone(), checkpoints: self.checkpoints.clone() };
+        let mut results = study.run_all()?;
+        results.wall_s = t0.elapsed().as_secs_f64();
+        model::report::write_report(&results, &self.out)?;
         println!(
             "{}",
             serde_json::json!({
-                "out": self.out, "wall_s": t0.elapsed().as_secs_f64(), "best_epoch": hist.best_epoch,
-                "ms_per_batch": hist.ms_per_batch, "parity_max_abs": parity,
-                "val": {"accuracy": m_val.accuracy, "macro_f1": m_val.macro_f1},
-                "test": {"accuracy": m_test.accuracy, "macro_f1": m_test.macro_f1},
-                "test_majority_baseline": {"accuracy": majority.accuracy, "macro_f1": majority.macro_f1},
+                "report": self.out.join(model::report::REPORT_FILE), "wall_s": results.wall_s,
+                "teacher": results.teacher, "shipped_student": results.shipped_student,
             })
         );
         Ok(())
     }
-}
-
-fn majority_class(y: &[u8]) -> u8 {
-    let c = model::class_counts(y);
-    (0..3u8).max_by_key(|&k| c[k as usize]).unwrap_or(1)
 }

@@ -1,8 +1,9 @@
 //! The model card (`card.json`) and the model folder (`network.onnx` + `card.json` + plots).
 
 use super::metrics::Metrics;
-use super::onnx::{export_onnx, parity, sha256_file, OnnxModel};
-use super::student::{Student, StudentConfig};
+use super::net::{Architecture, Net};
+use super::onnx::{parity, sha256_file, write_onnx, OnnxModel};
+use super::student::Student;
 use super::train::{TrainConfig, TrainHistory};
 use crate::features::{self, Normalizer};
 use serde::{Deserialize, Serialize};
@@ -46,8 +47,12 @@ pub struct TrainingInfo {
     pub epochs_run: usize,
     pub class_weights: [f32; 3],
     pub ms_per_batch: f64,
-    /// Learned activation coefficients `(a, b)` per hidden layer.
+    /// Learned activation coefficients `(a, b)` per hidden layer (students).
+    #[serde(default)]
     pub activation_coefs: Vec<(f32, f32)>,
+    /// Wall time of the training run, seconds.
+    #[serde(default)]
+    pub wall_s: f64,
 }
 
 /// Everything needed to use and audit a model; stored as `card.json` beside `network.onnx`.
@@ -69,7 +74,7 @@ pub struct ModelCard {
     /// Class names in output order.
     pub classes: Vec<String>,
     pub data: DataInfo,
-    pub architecture: StudentConfig,
+    pub architecture: Architecture,
     pub param_count: usize,
     pub training: Option<TrainingInfo>,
     /// Metrics by split name ("val", "test", ...).
@@ -84,7 +89,7 @@ pub struct ModelCard {
 impl ModelCard {
     /// A card with the feature constants of [`crate::features`] filled in; data, training, metrics,
     /// parity and hash are left for the caller / [`save_model_dir`].
-    pub fn new(name: &str, feature_spec: &str, normalization: Normalizer, student: &Student) -> ModelCard {
+    pub fn new(name: &str, feature_spec: &str, normalization: Normalizer, net: &dyn Net) -> ModelCard {
         ModelCard {
             format: CARD_FORMAT.into(),
             name: name.into(),
@@ -104,8 +109,8 @@ impl ModelCard {
             },
             classes: features::CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
             data: DataInfo::default(),
-            architecture: student.config.clone(),
-            param_count: student.param_count(),
+            architecture: net.architecture(),
+            param_count: net.param_count(),
             training: None,
             metrics: BTreeMap::new(),
             parity_max_abs_diff: None,
@@ -117,15 +122,21 @@ impl ModelCard {
 
     /// Fills `training` from a run (also reads the learned activation coefficients).
     pub fn set_training(&mut self, cfg: &TrainConfig, hist: &TrainHistory, student: &Student) -> anyhow::Result<()> {
+        self.set_training_of(cfg, hist, student.activation_coefs()?, 0.0);
+        Ok(())
+    }
+
+    /// Fills `training` for any model; `activation_coefs` empty for the teacher.
+    pub fn set_training_of(&mut self, cfg: &TrainConfig, hist: &TrainHistory, activation_coefs: Vec<(f32, f32)>, wall_s: f64) {
         self.training = Some(TrainingInfo {
             config: cfg.clone(),
             best_epoch: hist.best_epoch,
             epochs_run: hist.epochs.len(),
             class_weights: hist.class_weights,
             ms_per_batch: hist.ms_per_batch,
-            activation_coefs: student.activation_coefs()?,
+            activation_coefs,
+            wall_s,
         });
-        Ok(())
     }
 
     /// Writes `dir/card.json` (pretty JSON), creating `dir`.
@@ -173,24 +184,19 @@ impl ModelCard {
 /// Writes a model folder: `dir/network.onnx`, then checks tract-vs-candle parity on
 /// `parity_x` (flat windows; at least one), fills the card's hash, parity, architecture and
 /// parameter count, and writes `dir/card.json`. Returns the parity figure.
-pub fn save_model_dir(
-    dir: impl AsRef<Path>,
-    student: &Student,
-    card: &mut ModelCard,
-    parity_x: &[f32],
-) -> anyhow::Result<f64> {
+pub fn save_model_dir(dir: impl AsRef<Path>, net: &dyn Net, card: &mut ModelCard, parity_x: &[f32]) -> anyhow::Result<f64> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir)?;
     let onnx_path = dir.join(ONNX_FILE);
-    card.onnx_sha256 = export_onnx(student, &onnx_path)?;
+    card.onnx_sha256 = write_onnx(&net.onnx()?, &onnx_path)?;
     card.onnx_file = ONNX_FILE.into();
     debug_assert_eq!(card.onnx_sha256, sha256_file(&onnx_path)?);
     let model = OnnxModel::load(&onnx_path)?;
-    let p = parity(student, &model, parity_x)?;
+    let p = parity(net, &model, parity_x)?;
     card.parity_max_abs_diff = Some(p);
-    card.parity_windows = parity_x.len() / student.config.input;
-    card.architecture = student.config.clone();
-    card.param_count = student.param_count();
+    card.parity_windows = parity_x.len() / net.input_len();
+    card.architecture = net.architecture();
+    card.param_count = net.param_count();
     card.save(dir)?;
     Ok(p)
 }

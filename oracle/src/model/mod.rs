@@ -1,8 +1,14 @@
-//! The student model: a small MLP trained with candle, exported to ONNX for EZKL, run with tract.
+//! The models: the teacher CNN and the student MLPs, trained with candle, exported to ONNX for
+//! EZKL, run with tract; and the study that compares them (`REPORT.md`).
 //!
 //! # Public API
 //! | item | what |
 //! |------|------|
+//! | [`Net`] | what one training loop needs from a model: train/eval forward, trainable vars, state, ONNX, [`Architecture`] |
+//! | [`TeacherConfig`], [`Teacher`] | the seed's 1D-CNN (27,779 parameters), conv as unfold + GEMM, BN folded at export |
+//! | [`fit`]`(net, TrainData, val_x, val_y, cfg, checkpoint) -> TrainHistory`, [`fit_until`] | the training loop: own AdamW (resumable), schedules (cosine, plateau), label smoothing, focal loss, class weights, clipping, per-epoch subsample, distillation ([`Distill`]), regulariser ([`Regularizer`]), checkpoints and exact resume |
+//! | [`study`] | `prepare` (split, normaliser, windows), `StudyPlan`, `Study::run_all` -> `StudyResults` |
+//! | [`report`] | `write_report(results, dir)`: `REPORT.md`, `REPORT.json`, `students.png` |
 //! | [`StudentConfig`] | architecture: `input` (420) -> `hidden` (default `[128, 64, 32]`) -> 3, activation init |
 //! | [`Student`] | the candle model: `Student::new(cfg, seed)`, `logits(&[f32]) -> Vec<[f32; 3]>`, `predict`, `params`, `param_count`, `save_safetensors`/`load_safetensors` |
 //! | [`TrainConfig`], [`ClassWeights`] | AdamW settings: epochs, batch size, lr (cosine), weight decay, grad clip, dropout, class weights, patience, seed, progress bar |
@@ -47,16 +53,23 @@
 
 pub mod card;
 pub mod metrics;
+pub mod net;
 pub mod onnx;
 pub mod plot;
+pub mod report;
 pub mod student;
+pub mod study;
+pub mod teacher;
 pub mod train;
 
 pub use card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainingInfo, CARD_FILE, ONNX_FILE};
 pub use metrics::{argmax3, decide, ClassMetrics, Metrics, PerClass};
-pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, to_onnx_proto, OnnxModel};
+pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, teacher_onnx_proto, to_onnx_proto, write_onnx, OnnxModel};
 pub use plot::{fonts_available, plot_confusion, plot_history};
+pub use net::{Architecture, Net, NetState};
 pub use student::{PolyAct, Student, StudentConfig, N_CLASSES};
+pub use teacher::{Teacher, TeacherConfig, SEED_TEACHER_PARAMS};
 pub use train::{
-    balanced_class_weights, class_counts, evaluate, train, ClassWeights, EpochStats, TrainConfig, TrainHistory,
+    balanced_class_weights, class_counts, evaluate, fit, fit_until, score_logits, train, ClassWeights, Distill, EpochStats, Regularizer, Schedule,
+    TrainConfig, TrainData, TrainHistory, CHECKPOINT_FILE,
 };

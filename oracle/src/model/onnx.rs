@@ -6,7 +6,9 @@
 //! Input `input` `[1, 420]` f32, output `output` `[1, 3]` logits. Only Gemm, Mul and Add.
 
 use super::metrics::argmax3;
+use super::net::Net;
 use super::student::{Student, StudentConfig, N_CLASSES};
+use super::teacher::Teacher;
 use prost::Message;
 use std::collections::HashMap;
 use std::path::Path;
@@ -133,9 +135,92 @@ pub fn to_onnx_proto(student: &Student) -> anyhow::Result<pb::ModelProto> {
     })
 }
 
-/// Writes the student as ONNX to `path`; returns the file's bytes' sha256 (hex).
-pub fn export_onnx(student: &Student, path: impl AsRef<Path>) -> anyhow::Result<String> {
-    let bytes = to_onnx_proto(student)?.encode_to_vec();
+fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
+    pb::AttributeProto {
+        name: name.to_string(),
+        r#type: pb::attribute_proto::AttributeType::Ints as i32,
+        ints: v.to_vec(),
+        ..Default::default()
+    }
+}
+
+fn int64_initializer(name: &str, data: &[i64]) -> pb::TensorProto {
+    pb::TensorProto {
+        name: name.to_string(),
+        dims: vec![data.len() as i64],
+        data_type: pb::tensor_proto::DataType::Int64 as i32,
+        raw_data: data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        ..Default::default()
+    }
+}
+
+/// The ONNX model of the teacher (batch dimension fixed at 1), batch norm folded into the
+/// convolutions (inference mode, exact up to float rounding):
+/// `Reshape([-1, 60, 7]) -> Transpose([0, 2, 1]) -> {Conv(same) -> Relu -> MaxPool(2)} x 2 ->
+/// GlobalAveragePool -> Flatten -> Gemm(transB=1)`. Input `input` `[1, 420]` (time-major, as
+/// every model here), output `output` `[1, 3]`.
+pub fn teacher_onnx_proto(teacher: &Teacher) -> anyhow::Result<pb::ModelProto> {
+    let cfg = &teacher.config;
+    let mut inits = vec![int64_initializer("shape", &[-1, cfg.window as i64, cfg.features as i64])];
+    let mut nodes = vec![
+        node("Reshape", "reshape", &[INPUT_NAME, "shape"], "x_tc", vec![]),
+        node("Transpose", "transpose", &["x_tc"], "x_ct", vec![attr_ints("perm", &[0, 2, 1])]),
+    ];
+    let mut x = "x_ct".to_string();
+    for (l, (dims, w, b)) in teacher.folded_convs()?.into_iter().enumerate() {
+        let l = l + 1;
+        let k = dims[2] as i64;
+        inits.push(initializer(&format!("conv{l}.weight"), &dims, &w));
+        inits.push(initializer(&format!("conv{l}.bias"), &[dims[0]], &b));
+        let (c, r, m) = (format!("conv{l}.out"), format!("relu{l}.out"), format!("pool{l}.out"));
+        nodes.push(node(
+            "Conv",
+            &format!("conv{l}"),
+            &[&x, &format!("conv{l}.weight"), &format!("conv{l}.bias")],
+            &c,
+            vec![attr_ints("kernel_shape", &[k]), attr_ints("pads", &[k / 2, k / 2]), attr_ints("strides", &[1]), attr_ints("dilations", &[1])],
+        ));
+        nodes.push(node("Relu", &format!("relu{l}"), &[&c], &r, vec![]));
+        nodes.push(node("MaxPool", &format!("pool{l}"), &[&r], &m, vec![attr_ints("kernel_shape", &[2]), attr_ints("strides", &[2])]));
+        x = m;
+    }
+    nodes.push(node("GlobalAveragePool", "gap", &[&x], "gap.out", vec![]));
+    nodes.push(node("Flatten", "flatten", &["gap.out"], "flat", vec![attr_int("axis", 1)]));
+    let (fd, fw, fb) = teacher.fc()?;
+    inits.push(initializer("fc.weight", &fd, &fw));
+    inits.push(initializer("fc.bias", &[fd[0]], &fb));
+    nodes.push(node(
+        "Gemm",
+        "fc",
+        &["flat", "fc.weight", "fc.bias"],
+        OUTPUT_NAME,
+        vec![attr_float("alpha", 1.0), attr_float("beta", 1.0), attr_int("transA", 0), attr_int("transB", 1)],
+    ));
+    let graph = pb::GraphProto {
+        node: nodes,
+        name: "veriregime_teacher".into(),
+        initializer: inits,
+        input: vec![value_info(INPUT_NAME, &[1, cfg.input_len() as i64])],
+        output: vec![value_info(OUTPUT_NAME, &[1, N_CLASSES as i64])],
+        doc_string: format!(
+            "VeriRegime teacher 1D-CNN {:?} (batch norm folded), global average pool, FC(3); logits of SELL, HOLD, BUY",
+            cfg.convs
+        ),
+        ..Default::default()
+    };
+    Ok(pb::ModelProto {
+        ir_version: ONNX_IR_VERSION,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: ONNX_OPSET }],
+        producer_name: "veriregime".into(),
+        producer_version: env!("CARGO_PKG_VERSION").into(),
+        graph: Some(graph),
+        ..Default::default()
+    })
+}
+
+/// Writes an ONNX model to `path`; returns the file's sha256 (hex).
+pub fn write_onnx(proto: &pb::ModelProto, path: impl AsRef<Path>) -> anyhow::Result<String> {
+    let bytes = proto.encode_to_vec();
     let path = path.as_ref();
     if let Some(dir) = path.parent() {
         if !dir.as_os_str().is_empty() {
@@ -144,6 +229,11 @@ pub fn export_onnx(student: &Student, path: impl AsRef<Path>) -> anyhow::Result<
     }
     std::fs::write(path, &bytes)?;
     Ok(sha256_hex(&bytes))
+}
+
+/// Writes the student as ONNX to `path`; returns the file's bytes' sha256 (hex).
+pub fn export_onnx(student: &Student, path: impl AsRef<Path>) -> anyhow::Result<String> {
+    write_onnx(&to_onnx_proto(student)?, path)
 }
 
 /// sha256 (lowercase hex) of some bytes.
@@ -232,8 +322,8 @@ impl OnnxModel {
 }
 
 /// Max absolute difference between the candle and tract logits of the given flat windows.
-pub fn parity(student: &Student, onnx: &OnnxModel, x: &[f32]) -> anyhow::Result<f64> {
-    let a = student.logits(x)?;
+pub fn parity(net: &dyn Net, onnx: &OnnxModel, x: &[f32]) -> anyhow::Result<f64> {
+    let a = net.logits(x)?;
     let b = onnx.logits(x)?;
     anyhow::ensure!(a.len() == b.len(), "logit counts differ");
     Ok(a.iter()

@@ -302,21 +302,47 @@ impl Student {
         }
         Ok(())
     }
+}
 
-    /// `(decayed, not decayed)` variables: weights get weight decay; biases and activation
-    /// coefficients do not.
-    pub(crate) fn var_groups(&self) -> (Vec<Var>, Vec<Var>) {
+impl super::net::Net for Student {
+    fn input_len(&self) -> usize {
+        self.config.input
+    }
+
+    fn param_count(&self) -> usize {
+        self.config.param_count()
+    }
+
+    fn forward_train(&self, xs: &Tensor, dropout: f32, rng: &mut StdRng) -> candle_core::Result<Tensor> {
+        self.forward_t(xs, Some((dropout, rng)))
+    }
+
+    fn forward_eval(&self, xs: &Tensor) -> candle_core::Result<Tensor> {
+        self.forward_t(xs, None)
+    }
+
+    fn trainable(&self) -> Vec<(String, Var, bool)> {
         let data = self.varmap.data().lock().unwrap();
-        let mut names: Vec<&String> = data.keys().collect();
-        names.sort();
-        let (mut wd, mut no) = (Vec::new(), Vec::new());
-        for n in names {
-            if n.ends_with(".weight") {
-                wd.push(data[n].clone());
-            } else {
-                no.push(data[n].clone());
-            }
-        }
-        (wd, no)
+        self.config.param_names().into_iter().map(|n| (n.clone(), data[&n].clone(), n.ends_with(".weight"))).collect()
+    }
+
+    fn state(&self) -> anyhow::Result<super::net::NetState> {
+        self.snapshot()
+    }
+
+    fn set_state(&self, s: &super::net::NetState) -> anyhow::Result<()> {
+        self.restore(s)
+    }
+
+    fn weight_tensors(&self) -> Vec<Tensor> {
+        self.linears.iter().map(|l| l.weight().clone()).collect()
+    }
+
+    fn architecture(&self) -> super::net::Architecture {
+        super::net::Architecture::Mlp(self.config.clone())
+    }
+
+    fn onnx(&self) -> anyhow::Result<tract_onnx::pb::ModelProto> {
+        super::onnx::to_onnx_proto(self)
     }
 }

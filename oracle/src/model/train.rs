@@ -1,13 +1,14 @@
 //! Training: AdamW on mini-batches, weighted cross-entropy, best epoch by validation macro-F1.
 
 use super::metrics::{argmax3, Metrics};
+use super::net::{Net, NetState};
 use super::student::{Student, StudentConfig, N_CLASSES};
-use candle_core::{Tensor, D};
-use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
+use candle_core::{DType, Tensor, Var, D};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::time::Instant;
 
 /// Class weights of the cross-entropy loss.
@@ -22,28 +23,69 @@ pub enum ClassWeights {
     Manual([f32; 3]),
 }
 
-/// Training settings. Everything is deterministic in `seed` (init, shuffling, dropout masks).
+/// Learning-rate schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    Constant,
+    /// Cosine decay per batch from `lr` to `lr * min_factor` over all epochs.
+    Cosine { min_factor: f64 },
+    /// ReduceLROnPlateau on the validation loss: `lr *= factor` after `patience` epochs without
+    /// a lower validation loss (PyTorch's default threshold: relative 1e-4).
+    Plateau { factor: f64, patience: usize },
+}
+
+/// Knowledge distillation (Hinton et al.): `alpha * CE(y, s) + beta * T^2 * KL(softmax(t/T) ||
+/// softmax(s/T))`, with the teacher's logits given per training window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distill {
+    pub alpha: f64,
+    pub beta: f64,
+    pub temperature: f64,
+}
+
+/// Sparsity / range regulariser on the weight matrices, added with factor `gamma`:
+/// `l1 * sum |w| + l2 * sum ReLU(|w| - tau)` (the second term pushes weights into `[-tau, tau]`,
+/// which keeps the quantised range, and so the circuit's lookups, small). Sums are divided by
+/// the number of weights, so the factors do not depend on the model size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Regularizer {
+    pub gamma: f64,
+    pub l1: f64,
+    pub l2: f64,
+    pub tau: f64,
+}
+
+/// Training settings. Everything is deterministic in `seed` (init, shuffling, subsets, dropout).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TrainConfig {
+    /// Student architecture (used by [`train`]; ignored when training a teacher with [`fit`]).
     pub student: StudentConfig,
     pub epochs: usize,
     pub batch_size: usize,
     /// Peak AdamW learning rate.
     pub lr: f64,
-    /// Decoupled weight decay on the weight matrices (not on biases nor activation coefficients).
+    /// Decoupled weight decay on the weight matrices and kernels (not on biases, batch-norm
+    /// affine parameters nor activation coefficients).
     pub weight_decay: f64,
-    /// Cosine decay of the learning rate from `lr` to `lr * lr_min_factor` over the epochs
-    /// (per batch); `false` keeps it constant.
-    pub cosine: bool,
-    pub lr_min_factor: f64,
-    /// Clip the global gradient norm to this value (polynomial activations can produce rare
-    /// huge gradients); `None` disables.
+    pub schedule: Schedule,
+    /// Clip the global gradient norm to this value; `None` disables.
     pub grad_clip: Option<f64>,
-    /// Inverted dropout after every hidden activation (0 disables).
+    /// Inverted dropout after every hidden activation of a student (0 disables).
     pub dropout: f32,
     pub class_weights: ClassWeights,
+    /// Label smoothing of the cross-entropy targets (0 disables; the seed uses 0.1).
+    pub label_smoothing: f64,
+    /// Focal loss exponent: each sample's loss is multiplied by `(1 - p_y)^gamma`.
+    pub focal_gamma: Option<f64>,
     /// Stop after this many epochs without a better validation macro-F1.
     pub patience: Option<usize>,
+    /// Each epoch trains on a fresh random `1/subsample` of the training windows (1 = all).
+    /// Neighbouring windows overlap by 59 of 60 minutes, so a subset loses little per epoch.
+    pub subsample: usize,
+    pub distill: Option<Distill>,
+    pub regularizer: Option<Regularizer>,
     pub seed: u64,
     /// Show an indicatif progress bar on stderr.
     pub progress: bool,
@@ -57,14 +99,33 @@ impl Default for TrainConfig {
             batch_size: 256,
             lr: 1e-3,
             weight_decay: 1e-4,
-            cosine: true,
-            lr_min_factor: 0.05,
+            schedule: Schedule::Cosine { min_factor: 0.05 },
             grad_clip: Some(5.0),
             dropout: 0.0,
             class_weights: ClassWeights::None,
+            label_smoothing: 0.0,
+            focal_gamma: None,
             patience: None,
+            subsample: 1,
+            distill: None,
+            regularizer: None,
             seed: 42,
             progress: true,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The seed's teacher recipe: AdamW (lr 1e-3, weight decay 1e-4), batch 256, label smoothing
+    /// 0.1, ReduceLROnPlateau (0.5, 5), up to 50 epochs, early stopping after 10.
+    pub fn seed_teacher() -> TrainConfig {
+        TrainConfig {
+            epochs: 50,
+            schedule: Schedule::Plateau { factor: 0.5, patience: 5 },
+            grad_clip: None,
+            label_smoothing: 0.1,
+            patience: Some(10),
+            ..Default::default()
         }
     }
 }
@@ -122,17 +183,14 @@ pub fn balanced_class_weights(y: &[u8]) -> [f32; 3] {
     w
 }
 
-/// Weighted cross-entropy: `sum_i w[y_i] * -log softmax(logits_i)[y_i] / sum_i w[y_i]`
-/// (PyTorch's convention). `w_per_sample` holds `w[y_i]`.
-fn weighted_ce(logits: &Tensor, targets: &Tensor, w_per_sample: &Tensor, w_sum: f64) -> candle_core::Result<Tensor> {
-    let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
-    let picked = logp.gather(&targets.unsqueeze(1)?, 1)?.squeeze(1)?;
-    picked.mul(w_per_sample)?.sum_all()? / (-w_sum)
+/// Unweighted mean cross-entropy and metrics of a model on a labelled set (evaluation mode).
+pub fn evaluate(net: &dyn Net, x: &[f32], y: &[u8]) -> anyhow::Result<(f64, Metrics)> {
+    let logits = net.logits(x)?;
+    Ok(score_logits(&logits, y))
 }
 
-/// Unweighted mean cross-entropy and predicted classes of a validation set (student in eval mode).
-pub fn evaluate(student: &Student, x: &[f32], y: &[u8]) -> anyhow::Result<(f64, Metrics)> {
-    let logits = student.logits(x)?;
+/// Mean cross-entropy and metrics of given logits.
+pub fn score_logits(logits: &[[f32; 3]], y: &[u8]) -> (f64, Metrics) {
     let mut loss = 0.0f64;
     let mut pred = Vec::with_capacity(y.len());
     for (l, &t) in logits.iter().zip(y) {
@@ -142,98 +200,348 @@ pub fn evaluate(student: &Student, x: &[f32], y: &[u8]) -> anyhow::Result<(f64, 
         pred.push(argmax3(l));
     }
     let n = y.len().max(1) as f64;
-    Ok((loss / n, Metrics::compute(y, &pred)))
+    (loss / n, Metrics::compute(y, &pred))
 }
 
 /// Trains a student on `x` (`n * input` values, row-major windows) and labels `y`, validating
 /// every epoch on `val_x`/`val_y`. Returns the student with the parameters of the best epoch (by
-/// validation macro-F1) and the history.
-pub fn train(
-    x: &[f32],
-    y: &[u8],
+/// validation macro-F1) and the history. `cfg.distill` must be `None` (use [`fit`] with teacher
+/// logits to distil).
+pub fn train(x: &[f32], y: &[u8], val_x: &[f32], val_y: &[u8], cfg: TrainConfig) -> anyhow::Result<(Student, TrainHistory)> {
+    let student = Student::new(cfg.student.clone(), cfg.seed)?;
+    let hist = fit(&student, &TrainData { x, y, teacher: None }, val_x, val_y, &cfg, None)?;
+    Ok((student, hist))
+}
+
+/// Training windows, labels and (for distillation) the teacher's logits of each window.
+pub struct TrainData<'a> {
+    pub x: &'a [f32],
+    pub y: &'a [u8],
+    pub teacher: Option<&'a [[f32; 3]]>,
+}
+
+/// A minimal AdamW (decoupled weight decay, bias correction) whose moments can be saved and
+/// restored, so a resumed run continues exactly where it stopped.
+struct AdamW {
+    vars: Vec<(String, Var, bool)>,
+    m: Vec<Tensor>,
+    v: Vec<Tensor>,
+    t: usize,
+    weight_decay: f64,
+}
+
+impl AdamW {
+    const B1: f64 = 0.9;
+    const B2: f64 = 0.999;
+    const EPS: f64 = 1e-8;
+
+    fn new(vars: Vec<(String, Var, bool)>, weight_decay: f64) -> candle_core::Result<AdamW> {
+        let m = vars.iter().map(|(_, v, _)| v.as_tensor().zeros_like()).collect::<candle_core::Result<Vec<_>>>()?;
+        let v = m.clone();
+        Ok(AdamW { vars, m, v, t: 0, weight_decay })
+    }
+
+    fn step(&mut self, grads: &candle_core::backprop::GradStore, lr: f64, scale: f64) -> candle_core::Result<()> {
+        self.t += 1;
+        let c1 = 1.0 - Self::B1.powi(self.t as i32);
+        let c2 = 1.0 - Self::B2.powi(self.t as i32);
+        for (k, (_, var, decay)) in self.vars.iter().enumerate() {
+            let Some(g) = grads.get(var.as_tensor()) else { continue };
+            // Detached: gradient tensors can carry the graph of the forward pass, and moments
+            // built from them would keep every step's graph alive (memory grows per step).
+            let g = if scale != 1.0 { (g.detach() * scale)? } else { g.detach() };
+            let m = ((&self.m[k] * Self::B1)? + (&g * (1.0 - Self::B1))?)?;
+            let v = ((&self.v[k] * Self::B2)? + (g.sqr()? * (1.0 - Self::B2))?)?;
+            let upd = ((&m / c1)? / ((&v / c2)?.sqrt()? + Self::EPS)?)?;
+            let mut w = var.as_tensor().clone();
+            if *decay && self.weight_decay > 0.0 {
+                w = (w * (1.0 - lr * self.weight_decay))?;
+            }
+            var.set(&(w - (upd * lr)?)?.detach())?;
+            self.m[k] = m.detach();
+            self.v[k] = v.detach();
+        }
+        Ok(())
+    }
+}
+
+/// Where a run stands after an epoch; with the tensors, enough to resume it exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Progress {
+    /// Epochs completed.
+    epoch: usize,
+    step: usize,
+    adam_t: usize,
+    lr: f64,
+    plateau_best: f64,
+    plateau_bad: usize,
+    history: Vec<EpochStats>,
+    best_epoch: usize,
+    best_f1: f64,
+    step_time: f64,
+    /// The training configuration as JSON; a resume with a different one is refused.
+    config: String,
+    /// The tensors file of this checkpoint (beside the JSON).
+    tensors: String,
+}
+
+pub const CHECKPOINT_FILE: &str = "checkpoint.json";
+
+fn save_checkpoint(dir: &Path, p: &Progress, net: &dyn Net, opt: &AdamW, best: &Option<NetState>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut map = std::collections::HashMap::new();
+    for (n, t) in net.state()? {
+        map.insert(format!("net.{n}"), t);
+    }
+    for (k, (n, _, _)) in opt.vars.iter().enumerate() {
+        map.insert(format!("adam_m.{n}"), opt.m[k].clone());
+        map.insert(format!("adam_v.{n}"), opt.v[k].clone());
+    }
+    if let Some(b) = best {
+        for (n, t) in b {
+            map.insert(format!("best.{n}"), t.clone());
+        }
+    }
+    // Tensors first (a new file per epoch), then the JSON that names them, replaced atomically;
+    // a crash at any point leaves a JSON that names a complete tensors file.
+    let tensors = format!("epoch-{:04}.safetensors", p.epoch);
+    let tmp = dir.join(format!("{tensors}.tmp"));
+    candle_core::safetensors::save(&map, &tmp)?;
+    std::fs::rename(&tmp, dir.join(&tensors))?;
+    let p = Progress { tensors: tensors.clone(), ..p.clone() };
+    let tmp = dir.join(format!("{CHECKPOINT_FILE}.tmp"));
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&p)?)?;
+    std::fs::rename(&tmp, dir.join(CHECKPOINT_FILE))?;
+    for e in std::fs::read_dir(dir)? {
+        let name = e?.file_name().to_string_lossy().to_string();
+        if name.starts_with("epoch-") && name.ends_with(".safetensors") && name != tensors {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    }
+    Ok(())
+}
+
+/// Loads a checkpoint into `net` and `opt`; returns the progress and the best state.
+fn load_checkpoint(dir: &Path, config: &str, net: &dyn Net, opt: &mut AdamW) -> anyhow::Result<Option<(Progress, Option<NetState>)>> {
+    let path = dir.join(CHECKPOINT_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let p: Progress = serde_json::from_slice(&std::fs::read(&path)?).map_err(|e| anyhow::anyhow!("reading checkpoint {}: {e}", path.display()))?;
+    anyhow::ensure!(
+        p.config == config,
+        "checkpoint {} was made with another training configuration; remove the folder or run with the same settings",
+        path.display()
+    );
+    let tpath = dir.join(&p.tensors);
+    let map = candle_core::safetensors::load(&tpath, &candle_core::Device::Cpu).map_err(|e| anyhow::anyhow!("reading {}: {e}", tpath.display()))?;
+    let take = |prefix: &str| -> NetState {
+        let mut v: NetState = map.iter().filter_map(|(k, t)| k.strip_prefix(prefix).map(|n| (n.to_string(), t.clone()))).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    net.set_state(&take("net."))?;
+    for (k, (n, _, _)) in opt.vars.iter().enumerate() {
+        let get = |pre: &str| map.get(&format!("{pre}.{n}")).cloned().ok_or_else(|| anyhow::anyhow!("checkpoint lacks {pre}.{n}"));
+        opt.m[k] = get("adam_m")?;
+        opt.v[k] = get("adam_v")?;
+    }
+    opt.t = p.adam_t;
+    let best = take("best.");
+    Ok(Some((p.clone(), if best.is_empty() { None } else { Some(best) })))
+}
+
+fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
+    StdRng::seed_from_u64(seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// The per-batch loss: (smoothed, focal, class-weighted) cross-entropy, plus distillation and
+/// the regulariser when configured.
+fn batch_loss(
+    net: &dyn Net,
+    logits: &Tensor,
+    targets: &[u8],
+    teacher: Option<&Tensor>,
+    cw: &[f32; 3],
+    cfg: &TrainConfig,
+) -> candle_core::Result<Tensor> {
+    let b = targets.len();
+    let dev = logits.device();
+    let ls = cfg.label_smoothing as f32;
+    let mut q = vec![ls / 3.0; b * 3];
+    let mut w = Vec::with_capacity(b);
+    for (i, &t) in targets.iter().enumerate() {
+        q[i * 3 + t as usize] += 1.0 - ls;
+        w.push(cw[t as usize]);
+    }
+    let w_sum: f64 = w.iter().map(|&v| v as f64).sum();
+    let q = Tensor::from_vec(q, (b, 3), dev)?;
+    let w = Tensor::from_vec(w, b, dev)?;
+    let logp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+    let mut per = (logp.mul(&q)?.sum(1)? * -1.0)?; // [b]
+    if let Some(gamma) = cfg.focal_gamma {
+        let idx = Tensor::from_vec(targets.iter().map(|&t| t as u32).collect::<Vec<_>>(), b, dev)?;
+        let p_y = logp.gather(&idx.unsqueeze(1)?, 1)?.squeeze(1)?.exp()?;
+        let factor = (p_y.affine(-1.0, 1.0)?.relu()? + 1e-12)?.powf(gamma)?;
+        per = per.mul(&factor)?;
+    }
+    let ce = (per.mul(&w)?.sum_all()? / w_sum)?;
+    let mut loss = match (&cfg.distill, teacher) {
+        (Some(d), Some(t)) => {
+            let tt = d.temperature;
+            let log_ps = candle_nn::ops::log_softmax(&(logits / tt)?, D::Minus1)?;
+            let log_pt = candle_nn::ops::log_softmax(&(t / tt)?, D::Minus1)?;
+            let kl = (log_pt.exp()?.mul(&(log_pt - log_ps)?)?.sum_all()? / b as f64)?;
+            ((ce * d.alpha)? + (kl * (d.beta * tt * tt))?)?
+        }
+        _ => ce,
+    };
+    if let Some(r) = &cfg.regularizer {
+        if r.gamma > 0.0 {
+            let mut reg = Tensor::zeros((), DType::F32, dev)?;
+            let mut count = 0usize;
+            for wt in net.weight_tensors() {
+                count += wt.elem_count();
+                let a = wt.abs()?;
+                if r.l1 > 0.0 {
+                    reg = (reg + (a.sum_all()? * r.l1)?)?;
+                }
+                if r.l2 > 0.0 {
+                    reg = (reg + (a.affine(1.0, -r.tau)?.relu()?.sum_all()? * r.l2)?)?;
+                }
+            }
+            loss = (loss + (reg * (r.gamma / count.max(1) as f64))?)?;
+        }
+    }
+    Ok(loss)
+}
+
+/// Trains `net` in place on `data`, validating every epoch; keeps the parameters of the epoch
+/// with the best validation macro-F1 and returns the history. With `checkpoint = Some(dir)`,
+/// the full state (parameters, optimizer moments, schedule, history, best epoch) is written
+/// after every epoch, and a run started on a folder that holds a checkpoint of the same
+/// configuration resumes after its last completed epoch, with the same result as an
+/// uninterrupted run.
+pub fn fit(
+    net: &dyn Net,
+    data: &TrainData,
     val_x: &[f32],
     val_y: &[u8],
-    cfg: TrainConfig,
-) -> anyhow::Result<(Student, TrainHistory)> {
-    let d = cfg.student.input;
+    cfg: &TrainConfig,
+    checkpoint: Option<&Path>,
+) -> anyhow::Result<TrainHistory> {
+    fit_until(net, data, val_x, val_y, cfg, checkpoint, None)
+}
+
+/// [`fit`] that returns after epoch `stop_after` (if given) as an interrupted run would, with
+/// its checkpoint written and the current (not the best) parameters left in `net`.
+pub fn fit_until(
+    net: &dyn Net,
+    data: &TrainData,
+    val_x: &[f32],
+    val_y: &[u8],
+    cfg: &TrainConfig,
+    checkpoint: Option<&Path>,
+    stop_after: Option<usize>,
+) -> anyhow::Result<TrainHistory> {
+    let d = net.input_len();
+    let (x, y) = (data.x, data.y);
     let n = y.len();
     anyhow::ensure!(n > 0, "empty training set");
     anyhow::ensure!(x.len() == n * d, "x has {} values, expected {n} x {d}", x.len());
     anyhow::ensure!(val_x.len() == val_y.len() * d, "val_x has {} values, expected {} x {d}", val_x.len(), val_y.len());
     anyhow::ensure!(!val_y.is_empty(), "empty validation set");
     anyhow::ensure!(y.iter().chain(val_y).all(|&c| (c as usize) < N_CLASSES), "label above 2");
-    anyhow::ensure!(cfg.batch_size > 0 && cfg.epochs > 0, "batch_size and epochs must be > 0");
-
-    let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let student = Student::new(cfg.student.clone(), cfg.seed)?;
-    let dev = student.device().clone();
+    anyhow::ensure!(cfg.batch_size > 0 && cfg.epochs > 0 && cfg.subsample > 0, "batch_size, epochs and subsample must be > 0");
+    anyhow::ensure!((0.0..1.0).contains(&cfg.label_smoothing), "label_smoothing must be in [0, 1)");
+    if let Some(dd) = &cfg.distill {
+        anyhow::ensure!(data.teacher.map(|t| t.len()) == Some(n), "distillation needs one teacher logit row per training window");
+        anyhow::ensure!(dd.temperature > 0.0, "distillation temperature must be > 0");
+    }
+    let dev = candle_core::Device::Cpu;
     let cw = match &cfg.class_weights {
         ClassWeights::None => [1.0; 3],
         ClassWeights::Balanced => balanced_class_weights(y),
         ClassWeights::Manual(w) => *w,
     };
+    let mut opt = AdamW::new(net.trainable(), cfg.weight_decay)?;
+    let config_json = serde_json::to_string(cfg)?;
 
-    let (wd_vars, no_wd_vars) = student.var_groups();
-    let all_vars: Vec<_> = wd_vars.iter().chain(&no_wd_vars).cloned().collect();
-    let params = |wd| ParamsAdamW { lr: cfg.lr, weight_decay: wd, ..Default::default() };
-    let mut opt_wd = AdamW::new(wd_vars, params(cfg.weight_decay))?;
-    let mut opt_no = AdamW::new(no_wd_vars, params(0.0))?;
-
-    let batches_per_epoch = n.div_ceil(cfg.batch_size);
+    let per_epoch = n / cfg.subsample;
+    let batches_per_epoch = per_epoch.div_ceil(cfg.batch_size);
     let total_steps = (batches_per_epoch * cfg.epochs) as f64;
+    let mut p = Progress {
+        epoch: 0,
+        step: 0,
+        adam_t: 0,
+        lr: cfg.lr,
+        plateau_best: f64::INFINITY,
+        plateau_bad: 0,
+        history: Vec::new(),
+        best_epoch: 0,
+        best_f1: f64::NEG_INFINITY,
+        step_time: 0.0,
+        config: config_json.clone(),
+        tensors: String::new(),
+    };
+    let mut best_snap: Option<NetState> = None;
+    if let Some(dir) = checkpoint {
+        if let Some((q, b)) = load_checkpoint(dir, &config_json, net, &mut opt)? {
+            tracing::info!(epoch = q.epoch, dir = %dir.display(), "resuming from checkpoint");
+            p = q;
+            best_snap = b;
+        }
+    }
+    let done_early = p.epoch > 0 && stopped_early(&p, cfg);
     let pb = if cfg.progress {
-        let pb = indicatif::ProgressBar::with_draw_target(
-            Some((batches_per_epoch * cfg.epochs) as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
+        let pb = indicatif::ProgressBar::with_draw_target(Some(total_steps as u64), indicatif::ProgressDrawTarget::stderr());
         pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} train [{elapsed_precise}] {wide_bar} {pos}/{len} batches (eta {eta}) {msg}",
-            )
-            .unwrap(),
+            indicatif::ProgressStyle::with_template("{spinner} train [{elapsed_precise}] {wide_bar} {pos}/{len} batches (eta {eta}) {msg}")
+                .unwrap(),
         );
+        pb.set_position(p.step as u64);
         pb
     } else {
         indicatif::ProgressBar::hidden()
     };
 
-    let mut order: Vec<usize> = (0..n).collect();
     let mut bx: Vec<f32> = Vec::with_capacity(cfg.batch_size * d);
-    let mut history = Vec::new();
-    let (mut best_f1, mut best_epoch, mut best_snap) = (f64::NEG_INFINITY, 0usize, None);
-    let (mut step_time, mut steps) = (0.0f64, 0usize);
-    let mut step = 0usize;
-    let mut lr = cfg.lr;
-
-    for epoch in 1..=cfg.epochs {
+    let mut bt: Vec<f32> = Vec::with_capacity(cfg.batch_size * 3);
+    let mut order: Vec<usize> = (0..n).collect();
+    let all_vars: Vec<Var> = opt.vars.iter().map(|(_, v, _)| v.clone()).collect();
+    let first = p.epoch + 1;
+    for epoch in first..=cfg.epochs {
+        if done_early {
+            break;
+        }
         let t_epoch = Instant::now();
+        let mut rng = epoch_rng(cfg.seed, epoch);
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
         order.shuffle(&mut rng);
         let (mut loss_sum, mut loss_n) = (0.0f64, 0usize);
-        for idx in order.chunks(cfg.batch_size) {
+        for idx in order[..per_epoch.max(1)].chunks(cfg.batch_size) {
             let t0 = Instant::now();
-            if cfg.cosine {
-                let p = step as f64 / total_steps;
-                let min = cfg.lr * cfg.lr_min_factor;
-                lr = min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * p).cos());
-                opt_wd.set_learning_rate(lr);
-                opt_no.set_learning_rate(lr);
+            if let Schedule::Cosine { min_factor } = cfg.schedule {
+                let frac = p.step as f64 / total_steps;
+                let min = cfg.lr * min_factor;
+                p.lr = min + 0.5 * (cfg.lr - min) * (1.0 + (std::f64::consts::PI * frac).cos());
             }
             bx.clear();
+            bt.clear();
             let mut by = Vec::with_capacity(idx.len());
-            let mut bw = Vec::with_capacity(idx.len());
             for &i in idx {
                 bx.extend_from_slice(&x[i * d..(i + 1) * d]);
-                by.push(y[i] as u32);
-                bw.push(cw[y[i] as usize]);
+                by.push(y[i]);
+                if let Some(t) = data.teacher {
+                    bt.extend_from_slice(&t[i]);
+                }
             }
-            let w_sum: f64 = bw.iter().map(|&w| w as f64).sum();
             let xs = Tensor::from_slice(&bx, (idx.len(), d), &dev)?;
-            let ts = Tensor::from_vec(by, idx.len(), &dev)?;
-            let ws = Tensor::from_vec(bw, idx.len(), &dev)?;
-            let drop = if cfg.dropout > 0.0 { Some((cfg.dropout, &mut rng)) } else { None };
-            let logits = student.forward_t(&xs, drop)?;
-            let loss = weighted_ce(&logits, &ts, &ws, w_sum)?;
-            let mut grads = loss.backward()?;
+            let ts = if data.teacher.is_some() && cfg.distill.is_some() { Some(Tensor::from_slice(&bt, (idx.len(), 3), &dev)?) } else { None };
+            let logits = net.forward_train(&xs, cfg.dropout, &mut rng)?;
+            let loss = batch_loss(net, &logits, &by, ts.as_ref(), &cw, cfg)?;
+            let grads = loss.backward()?;
+            let mut scale = 1.0;
             if let Some(max_norm) = cfg.grad_clip {
                 let mut sq = 0.0f64;
                 for v in &all_vars {
@@ -243,66 +551,89 @@ pub fn train(
                 }
                 let norm = sq.sqrt();
                 if norm > max_norm {
-                    let s = max_norm / norm;
-                    for v in &all_vars {
-                        if let Some(g) = grads.remove(v.as_tensor()) {
-                            grads.insert(v.as_tensor(), (g * s)?);
-                        }
-                    }
+                    scale = max_norm / norm;
                 }
             }
-            opt_wd.step(&grads)?;
-            opt_no.step(&grads)?;
+            opt.step(&grads, p.lr, scale)?;
             let l = loss.to_scalar::<f32>()? as f64;
-            anyhow::ensure!(l.is_finite(), "training loss is {l} at epoch {epoch}, step {step}");
+            anyhow::ensure!(l.is_finite(), "training loss is {l} at epoch {epoch}, step {}", p.step);
             loss_sum += l;
             loss_n += 1;
-            step += 1;
-            step_time += t0.elapsed().as_secs_f64();
-            steps += 1;
+            p.step += 1;
+            p.step_time += t0.elapsed().as_secs_f64();
             pb.inc(1);
-            if step % 20 == 0 {
+            if p.step % 20 == 0 {
                 pb.set_message(format!("epoch {epoch}/{} loss {:.4}", cfg.epochs, loss_sum / loss_n as f64));
             }
         }
-        let (val_loss, m) = evaluate(&student, val_x, val_y)?;
+        let (val_loss, m) = evaluate(net, val_x, val_y)?;
         let stats = EpochStats {
             epoch,
             train_loss: loss_sum / loss_n.max(1) as f64,
             val_loss,
             val_accuracy: m.accuracy,
             val_macro_f1: m.macro_f1,
-            lr,
+            lr: p.lr,
             seconds: t_epoch.elapsed().as_secs_f64(),
         };
-        pb.println(format!(
+        let line = format!(
             "epoch {epoch:>3}: train_loss {:.4}  val_loss {:.4}  val_acc {:.4}  val_macro_f1 {:.4}  lr {:.2e}  ({:.1}s)",
             stats.train_loss, stats.val_loss, stats.val_accuracy, stats.val_macro_f1, stats.lr, stats.seconds
-        ));
-        history.push(stats);
-        if m.macro_f1 > best_f1 {
-            best_f1 = m.macro_f1;
-            best_epoch = epoch;
-            best_snap = Some(student.snapshot()?);
-        } else if let Some(p) = cfg.patience {
-            if epoch - best_epoch >= p {
-                pb.println(format!("early stop: no better val macro-F1 for {p} epochs"));
-                break;
+        );
+        // The bar is hidden off a terminal (logs, CI): the epoch line goes to the log then.
+        if pb.is_hidden() {
+            tracing::info!("{line}");
+        } else {
+            pb.println(line);
+        }
+        p.history.push(stats);
+        if m.macro_f1 > p.best_f1 {
+            p.best_f1 = m.macro_f1;
+            p.best_epoch = epoch;
+            best_snap = Some(net.state()?);
+        }
+        if let Schedule::Plateau { factor, patience } = cfg.schedule {
+            if val_loss < p.plateau_best * (1.0 - 1e-4) {
+                p.plateau_best = val_loss;
+                p.plateau_bad = 0;
+            } else {
+                p.plateau_bad += 1;
+                if p.plateau_bad > patience {
+                    p.lr *= factor;
+                    p.plateau_bad = 0;
+                    pb.println(format!("plateau: learning rate now {:.2e}", p.lr));
+                }
             }
+        }
+        p.epoch = epoch;
+        p.adam_t = opt.t;
+        if let Some(dir) = checkpoint {
+            save_checkpoint(dir, &p, net, &opt, &best_snap)?;
+        }
+        if stopped_early(&p, cfg) {
+            pb.println(format!("early stop: no better val macro-F1 for {} epochs", epoch - p.best_epoch));
+            break;
+        }
+        if stop_after == Some(epoch) {
+            best_snap = None;
+            break;
         }
     }
     pb.finish_and_clear();
     if let Some(s) = &best_snap {
-        student.restore(s)?;
+        net.set_state(s)?;
     }
-    let hist = TrainHistory {
-        epochs: history,
-        best_epoch,
-        best_val_macro_f1: best_f1,
+    Ok(TrainHistory {
+        epochs: p.history,
+        best_epoch: p.best_epoch,
+        best_val_macro_f1: p.best_f1,
         class_weights: cw,
-        ms_per_batch: 1000.0 * step_time / steps.max(1) as f64,
+        ms_per_batch: 1000.0 * p.step_time / p.step.max(1) as f64,
         n_train: n,
         n_val: val_y.len(),
-    };
-    Ok((student, hist))
+    })
+}
+
+fn stopped_early(p: &Progress, cfg: &TrainConfig) -> bool {
+    matches!(cfg.patience, Some(k) if p.epoch - p.best_epoch >= k)
 }
