@@ -121,18 +121,21 @@ pub fn to_onnx_proto(student: &Student) -> anyhow::Result<pb::ModelProto> {
         ),
         ..Default::default()
     };
-    Ok(pb::ModelProto {
+    let hidden = pb::StringStringEntryProto { key: "hidden".into(), value: serde_json::to_string(&cfg.hidden)? };
+    Ok(model_proto(graph, vec![hidden]))
+}
+
+/// A model of opset [`ONNX_OPSET`], IR [`ONNX_IR_VERSION`], produced by this crate.
+fn model_proto(graph: pb::GraphProto, metadata_props: Vec<pb::StringStringEntryProto>) -> pb::ModelProto {
+    pb::ModelProto {
         ir_version: ONNX_IR_VERSION,
         opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: ONNX_OPSET }],
         producer_name: "veriregime".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
         graph: Some(graph),
-        metadata_props: vec![pb::StringStringEntryProto {
-            key: "hidden".into(),
-            value: serde_json::to_string(&cfg.hidden)?,
-        }],
+        metadata_props,
         ..Default::default()
-    })
+    }
 }
 
 fn attr_ints(name: &str, v: &[i64]) -> pb::AttributeProto {
@@ -208,14 +211,7 @@ pub fn teacher_onnx_proto(teacher: &Teacher) -> anyhow::Result<pb::ModelProto> {
         ),
         ..Default::default()
     };
-    Ok(pb::ModelProto {
-        ir_version: ONNX_IR_VERSION,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: ONNX_OPSET }],
-        producer_name: "veriregime".into(),
-        producer_version: env!("CARGO_PKG_VERSION").into(),
-        graph: Some(graph),
-        ..Default::default()
-    })
+    Ok(model_proto(graph, vec![]))
 }
 
 /// Writes an ONNX model to `path`; returns the file's sha256 (hex).

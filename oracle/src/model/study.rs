@@ -143,8 +143,9 @@ pub struct StudyPlan {
     pub grid: Vec<(Distill, Option<Regularizer>)>,
     pub grid_hidden: Vec<usize>,
     pub grid_cfg: TrainConfig,
-    /// Subsample factors compared on the student without a teacher (same epochs).
-    pub subsample_ablation: Vec<usize>,
+    /// `(subsample, epochs)` runs of the seed-size student without a teacher: the same epochs
+    /// (less compute) and the same number of steps (same compute).
+    pub subsample_ablation: Vec<(usize, usize)>,
 }
 
 impl StudyPlan {
@@ -190,7 +191,7 @@ impl StudyPlan {
             grid,
             grid_hidden: vec![128, 64, 32],
             grid_cfg: TrainConfig { epochs: 8, subsample: 8, patience: None, ..student_cfg },
-            subsample_ablation: vec![1, 4, 20],
+            subsample_ablation: vec![(1, 8), (4, 8), (20, 8), (4, 32), (20, 160)],
         }
     }
 
@@ -208,7 +209,7 @@ impl StudyPlan {
         p.grid.truncate(2);
         p.grid_hidden = vec![16, 8];
         p.sizes = vec![vec![16, 8], vec![8]];
-        p.subsample_ablation = vec![1, 2];
+        p.subsample_ablation = vec![(1, 1), (2, 1), (2, 2)];
         p.val_monitor_stride = 1;
         p
     }
@@ -416,10 +417,10 @@ impl Study<'_> {
 
         // Subsample ablation on the seed-size student without a teacher.
         let mut subsample_ablation = Vec::new();
-        for &k in &p.subsample_ablation {
-            let cfg = TrainConfig { subsample: k, patience: None, ..p.grid_cfg.clone() };
+        for &(k, epochs) in &p.subsample_ablation {
+            let cfg = TrainConfig { subsample: k, epochs, patience: None, ..p.grid_cfg.clone() };
             let s = Student::new(StudentConfig::with_hidden(&p.grid_hidden), p.seed)?;
-            let name = format!("ablation-subsample-{k}");
+            let name = if epochs == p.grid_cfg.epochs { format!("ablation-subsample-{k}") } else { format!("ablation-subsample-{k}-e{epochs}") };
             let desc = format!("{} trained on labels, 1/{k} of the windows per epoch", arch_name(&s));
             subsample_ablation.push((k, self.run(&name, "grid", desc, &s, &cfg, None, false)?));
         }
