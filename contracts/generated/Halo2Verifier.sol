@@ -212,7 +212,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0660, 0x305d39164adc3dd81440d09b3da653631a7847ea57f4f090d45f1913a0352192) // vk_digest
+                mstore(0x0660, 0x19dc91fd7e1a5d4ca65cab5e909c16a169f16503f4b94e8a8d5262401bd1e84c) // vk_digest
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
 
                 // Check valid length of proof
@@ -312,7 +312,7 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0660, 0x305d39164adc3dd81440d09b3da653631a7847ea57f4f090d45f1913a0352192) // vk_digest
+                mstore(0x0660, 0x19dc91fd7e1a5d4ca65cab5e909c16a169f16503f4b94e8a8d5262401bd1e84c) // vk_digest
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
                 mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000010) // k
                 mstore(0x06c0, 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001) // n_inv
@@ -333,20 +333,20 @@ contract Halo2Verifier {
                 mstore(0x08a0, 0x1490d648e3bddf966298861a1dc3b72bf461b24b55a1dbbf354af1c8d9a206dc) // neg_s_g2_x_2
                 mstore(0x08c0, 0x0814200b37eff9c835981656712538f5e82e3cf24693cd6b8121d591350cc93e) // neg_s_g2_y_1
                 mstore(0x08e0, 0x0a33403b83f03ec61c7c90347458b6dba51449f16136d00bc1094df47df6469c) // neg_s_g2_y_2
-                mstore(0x0900, 0x1b78ba75f6e009d6fa77c111caefdc3487d225592e4ba17f308d828be472b625) // fixed_comms[0].x
-                mstore(0x0920, 0x2799077a890ebac0d847bb1359810ffb1d3c3a94aab6d1d0550c93c7a7c0dd99) // fixed_comms[0].y
-                mstore(0x0940, 0x1fbaf109436e682754d8dde6f5b46834e8405e5ae73aea651ab8432af73e8569) // fixed_comms[1].x
-                mstore(0x0960, 0x29b248b04887ea474936e4bf5d4d3c5eac7cc819cdbdea21567e5e008f5b4acc) // fixed_comms[1].y
-                mstore(0x0980, 0x0c0be13cae56ea41edf7e5290bab09716fa9ccfef103b420f4a470005660710d) // fixed_comms[2].x
-                mstore(0x09a0, 0x0488fd4e59a2104b6edb97805debae3c21883c672c6bc488bc4a3a4d7f3f14d8) // fixed_comms[2].y
-                mstore(0x09c0, 0x070f875fb90ea45ae1495aa649614136027e91cf6b9202591b843df3f5b6897b) // fixed_comms[3].x
-                mstore(0x09e0, 0x243bd25a359c2b0ab4ff8277047f731ea703cbe62dce7e7c661ed29fb53b8669) // fixed_comms[3].y
-                mstore(0x0a00, 0x11b9df650fd765bfb7556af863bfba52e5ca76cf4a931e44e8604ece8f296c80) // fixed_comms[4].x
-                mstore(0x0a20, 0x227ebd8951b451158b606252b85425f20e003992923353f5df59ce779a6bd3e7) // fixed_comms[4].y
-                mstore(0x0a40, 0x0437558d6483b6aeb5db3a4740c35c3fa67ea2f1381f545127c005cfba8d973b) // fixed_comms[5].x
-                mstore(0x0a60, 0x0787cca6acfa9d0d82572f725c8f70a5ee72de8fd360368ab1cc283efa3d983f) // fixed_comms[5].y
-                mstore(0x0a80, 0x010f5b0ebb4fa8daab3a8556e21036dd81dd8ad8613b9afaa5e7356a021f37d4) // fixed_comms[6].x
-                mstore(0x0aa0, 0x1ae54b13e24ca73b8b97094b66dfce65bcf265c5ce88e1cae753f42721a0ec33) // fixed_comms[6].y
+                mstore(0x0900, 0x2bbcf9a801d9c09baf695f974c3f5d40aeeabbaf2620af7e559c578d2de77eaf) // fixed_comms[0].x
+                mstore(0x0920, 0x12397e16544c80e079f166304b0c03ad3a97628d7fb4e4c040a3b937a53fab64) // fixed_comms[0].y
+                mstore(0x0940, 0x0c0be13cae56ea41edf7e5290bab09716fa9ccfef103b420f4a470005660710d) // fixed_comms[1].x
+                mstore(0x0960, 0x0488fd4e59a2104b6edb97805debae3c21883c672c6bc488bc4a3a4d7f3f14d8) // fixed_comms[1].y
+                mstore(0x0980, 0x1fbaf109436e682754d8dde6f5b46834e8405e5ae73aea651ab8432af73e8569) // fixed_comms[2].x
+                mstore(0x09a0, 0x29b248b04887ea474936e4bf5d4d3c5eac7cc819cdbdea21567e5e008f5b4acc) // fixed_comms[2].y
+                mstore(0x09c0, 0x0437558d6483b6aeb5db3a4740c35c3fa67ea2f1381f545127c005cfba8d973b) // fixed_comms[3].x
+                mstore(0x09e0, 0x0787cca6acfa9d0d82572f725c8f70a5ee72de8fd360368ab1cc283efa3d983f) // fixed_comms[3].y
+                mstore(0x0a00, 0x010f5b0ebb4fa8daab3a8556e21036dd81dd8ad8613b9afaa5e7356a021f37d4) // fixed_comms[4].x
+                mstore(0x0a20, 0x1ae54b13e24ca73b8b97094b66dfce65bcf265c5ce88e1cae753f42721a0ec33) // fixed_comms[4].y
+                mstore(0x0a40, 0x070f875fb90ea45ae1495aa649614136027e91cf6b9202591b843df3f5b6897b) // fixed_comms[5].x
+                mstore(0x0a60, 0x243bd25a359c2b0ab4ff8277047f731ea703cbe62dce7e7c661ed29fb53b8669) // fixed_comms[5].y
+                mstore(0x0a80, 0x11b9df650fd765bfb7556af863bfba52e5ca76cf4a931e44e8604ece8f296c80) // fixed_comms[6].x
+                mstore(0x0aa0, 0x227ebd8951b451158b606252b85425f20e003992923353f5df59ce779a6bd3e7) // fixed_comms[6].y
                 mstore(0x0ac0, 0x167cbae0804b1cc500e52b59783b2452125d760b0f624c4f76aa99cebd31e50b) // fixed_comms[7].x
                 mstore(0x0ae0, 0x201a009a1364271eda15c4daa3dc18759e68690b05c4b8038eab5e716cec1be3) // fixed_comms[7].y
                 mstore(0x0b00, 0x29b9f5db900f0ccce6bd14b50496f0d99f3ade214a6f6473b9120826708770c4) // fixed_comms[8].x
@@ -363,16 +363,16 @@ contract Halo2Verifier {
                 mstore(0x0c60, 0x218f8a5663080be28d30768642fc3945de5a440daf6b57b764e450c8ed4491c3) // permutation_comms[1].y
                 mstore(0x0c80, 0x1baf5df77127ea5292ec7e3927d49bb6bcdd67ef406b54fa2231d1a36017898e) // permutation_comms[2].x
                 mstore(0x0ca0, 0x27c7823c5b8d2f5138bde3542cec16e2899317df582da6b30844da02a5f887c1) // permutation_comms[2].y
-                mstore(0x0cc0, 0x24fec33455d1be8ecc18bc44ce93c0f2bc97bc5bf5080e4edc5671cc040fb03d) // permutation_comms[3].x
-                mstore(0x0ce0, 0x294fe2a83901f920ccba488323176d1bb35713857238d70778b1086a0b70aa16) // permutation_comms[3].y
-                mstore(0x0d00, 0x055272464269bae5278540eb6b0333a16abb2ca7c2642d8b72802b47c0394e0f) // permutation_comms[4].x
-                mstore(0x0d20, 0x21eae358ea4ffdb5cd242438455f39d62d177fa27486b12aedd7677e468f54e6) // permutation_comms[4].y
+                mstore(0x0cc0, 0x056dd16c8575b10b7da709a9318390e47628173f3302b0ff075854966b3e3110) // permutation_comms[3].x
+                mstore(0x0ce0, 0x1ac1928002fe485334e3f7b029d507294dc2ada63302a5dff0d2311c7d6c7c17) // permutation_comms[3].y
+                mstore(0x0d00, 0x1daa1223ea3af2137c024b9b6382a9febc31baf93680679d89a0700169b91e65) // permutation_comms[4].x
+                mstore(0x0d20, 0x0a988b6598f3da5f16e0aed4ab9e1ad15b2fbe57f452ff50b859c1f9af815b24) // permutation_comms[4].y
                 mstore(0x0d40, 0x007fa4f87ae24ed962aede5ebd33d4b3ee0e737e74ff2b5c392255f3b9e77092) // permutation_comms[5].x
                 mstore(0x0d60, 0x1dbc94039a22e865e0bfd43ac5d3bfb63446f1396ddeda4e726c931b630cc1a4) // permutation_comms[5].y
                 mstore(0x0d80, 0x24e1eee482e8c719d524297e1476f93865e6700fe5f7a09029bf20979e2d3379) // permutation_comms[6].x
                 mstore(0x0da0, 0x2c97769a1442e57bb1f471a180de6291b0e76752358612eea04795a82691dcea) // permutation_comms[6].y
-                mstore(0x0dc0, 0x00ae6b82bce434596a28f4526bfb50bb582b4216ff041c0b8fe8ea5559762fad) // permutation_comms[7].x
-                mstore(0x0de0, 0x0ac714783b32415c7e4e760e034e514e957c77cde31cd760e05d59fc53fa62ce) // permutation_comms[7].y
+                mstore(0x0dc0, 0x2a87926bd2e0591a7f3da7c5fc5e0f17b85fc292a78a5eb5895d02d05413ab37) // permutation_comms[7].x
+                mstore(0x0de0, 0x0198aac6c47ae9b3d18c3dbf75fbb570c4a9a871b8c2f8d7d3570b75603352dd) // permutation_comms[7].y
                 mstore(0x0e00, 0x25346f13b84ac2daf22a4e4d6d6a2985322c3fa17187756e40fb6ac4c74ad6e0) // permutation_comms[8].x
                 mstore(0x0e20, 0x1a27040eb6c97c3c443eb9e203d15d984165cd0b66205c537438c6e68dfcbbde) // permutation_comms[8].y
 
@@ -860,7 +860,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -905,7 +905,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_2, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -950,7 +950,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -995,7 +995,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_2, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7

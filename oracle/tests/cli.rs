@@ -241,3 +241,43 @@ fn train_study_writes_the_report_and_resumes() {
     assert!(e.contains("2024-02-01"), "{e}");
     assert!(!root.path().join("none").join("REPORT.md").exists());
 }
+
+/// The shipped models are the study's: their cards carry the report's figures, the teacher is
+/// the seed's architecture, the student is distilled, and both load (hash and feature spec).
+#[test]
+fn shipped_models_match_the_report() {
+    use veriregime::model::{Architecture, ModelCard, SEED_TEACHER_PARAMS};
+    let models = project_root().join("models");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(models.join("REPORT.json")).unwrap()).unwrap();
+    let (tc, _) = ModelCard::load(models.join("teacher")).unwrap();
+    let (sc, _) = ModelCard::load(models.join("student")).unwrap();
+    assert_eq!(tc.param_count, SEED_TEACHER_PARAMS);
+    assert!(matches!(tc.architecture, Architecture::Cnn(_)));
+    assert!(matches!(sc.architecture, Architecture::Mlp(_)));
+    let find = |list: &str, name: &serde_json::Value| {
+        r[list].as_array().unwrap().iter().find(|x| &x["name"] == name).cloned().unwrap_or_else(|| panic!("{name} not in {list}"))
+    };
+    let t = find("teacher_variants", &r["teacher"]);
+    let s = find("students", &r["shipped_student"]);
+    for (card, rec) in [(&tc, &t), (&sc, &s)] {
+        for split in ["val", "test"] {
+            assert_eq!(card.metrics[split].macro_f1, rec[split]["macro_f1"].as_f64().unwrap(), "{} {split}", card.name);
+            assert_eq!(card.metrics[split].accuracy, rec[split]["accuracy"].as_f64().unwrap(), "{} {split}", card.name);
+        }
+        assert!(card.parity_max_abs_diff.unwrap() < 1e-3);
+    }
+    assert!(sc.training.as_ref().unwrap().config.distill.is_some());
+    // The circuit proves this student.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project_root().join("circuits/student/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["sha256"]["network.onnx"], sc.onnx_sha256.as_str());
+}
+
+#[test]
+fn real_archive_eval_of_the_shipped_teacher() {
+    let Some(root) = shared() else { return };
+    let o = bin(&["eval", "--model", "models/teacher", "--from", "2024-03-25", "--to", "2024-03-30", "--json"], &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert!(v["n"].as_u64().unwrap() > 6 * 1400);
+    assert!(v["macro_f1"].as_f64().unwrap() > 0.25, "{v}");
+}
