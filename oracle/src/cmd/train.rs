@@ -1,7 +1,6 @@
-use crate::features::{FEATURE_SPEC, INPUT_LEN};
 use crate::model::study::{self, describe_cfg, Prepared, Study, StudyPlan, StudyResults};
 use crate::model::{
-    self, ClassWeights, Distill, ModelCard, Net, OnnxModel, Regularizer, Schedule, Student, StudentConfig, Teacher, TeacherConfig,
+    self, ClassWeights, Distill, ModelCard, Net, Regularizer, Schedule, Student, StudentConfig, Teacher, TeacherConfig,
     TrainConfig, TrainData,
 };
 use anyhow::Context;
@@ -224,17 +223,7 @@ fn train_one(
     let hist = model::fit(net, &TrainData { x: &p.train.x, y: &p.train.y, teacher }, &monitor.x, &monitor.y, cfg, checkpoint)?;
     let (_, m_val) = model::evaluate(net, &p.val.x, &p.val.y)?;
     let (_, m_test) = model::evaluate(net, &p.test.x, &p.test.y)?;
-    let mut card = ModelCard::new(name, FEATURE_SPEC, p.norm.clone(), net);
-    card.data = model::DataInfo { split: format!("{}; training subsample 1/{} per epoch", p.info.split, cfg.subsample), ..p.info.clone() };
-    card.set_training_of(cfg, &hist, study::student_coefs(net), t0.elapsed().as_secs_f64());
-    card.metrics.insert("val".into(), m_val.clone());
-    card.metrics.insert("test".into(), m_test.clone());
-    let n = 2000.min(p.test.len());
-    let parity = model::save_model_dir(out, net, &mut card, &p.test.x[..n * INPUT_LEN])?;
-    anyhow::ensure!(parity < 1e-3, "tract and candle logits differ by {parity} (> 1e-3)");
-    model::plot_history(&hist, &format!("{name}: training curves"), out.join("training.png")).context("plotting")?;
-    model::plot_confusion(&m_test, &format!("{name}: test confusion"), out.join("confusion_test.png")).context("plotting")?;
-    let _ = OnnxModel::load(out.join(model::ONNX_FILE))?;
+    let parity = study::write_model_dir(out, name, p, net, cfg, &hist, [&m_val, &m_test], t0.elapsed().as_secs_f64())?;
     println!(
         "{}",
         serde_json::json!({

@@ -68,6 +68,11 @@ pub trait Net {
     fn architecture(&self) -> Architecture;
     /// The model as ONNX (batch 1, input `[1, 420]`, output `[1, 3]`).
     fn onnx(&self) -> anyhow::Result<tract_onnx::pb::ModelProto>;
+    /// Learned activation coefficients `(a, b)` per hidden layer, for the model card (none by
+    /// default).
+    fn activation_coefs(&self) -> anyhow::Result<Vec<(f32, f32)>> {
+        Ok(vec![])
+    }
 
     /// Logits of `n` flat windows, evaluation mode, in chunks of 4096.
     fn logits(&self, x: &[f32]) -> anyhow::Result<Vec<[f32; 3]>> {

@@ -345,4 +345,8 @@ impl super::net::Net for Student {
     fn onnx(&self) -> anyhow::Result<tract_onnx::pb::ModelProto> {
         super::onnx::to_onnx_proto(self)
     }
+
+    fn activation_coefs(&self) -> anyhow::Result<Vec<(f32, f32)>> {
+        Student::activation_coefs(self)
+    }
 }

@@ -305,7 +305,7 @@ impl Study<'_> {
         let wall_s = t0.elapsed().as_secs_f64();
         let dir = if save {
             let rel = format!("study/{name}");
-            self.write_dir(&self.out.join(&rel), name, net, cfg, &hist, &val, &test, wall_s)?;
+            write_model_dir(&self.out.join(&rel), name, self.data, net, cfg, &hist, [&val, &test], wall_s)?;
             Some(rel)
         } else {
             None
@@ -331,32 +331,6 @@ impl Study<'_> {
         let _ = std::fs::remove_dir_all(&ck);
         tracing::info!(run = name, val_f1 = r.val.macro_f1, test_f1 = r.test.macro_f1, wall_s, "done");
         Ok(r)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn write_dir(
-        &self,
-        dir: &Path,
-        name: &str,
-        net: &dyn Net,
-        cfg: &TrainConfig,
-        hist: &TrainHistory,
-        val: &Metrics,
-        test: &Metrics,
-        wall_s: f64,
-    ) -> anyhow::Result<()> {
-        let d = self.data;
-        let mut card = ModelCard::new(name, FEATURE_SPEC, d.norm.clone(), net);
-        card.data = DataInfo { split: format!("{}; training subsample 1/{} per epoch", d.info.split, cfg.subsample), ..d.info.clone() };
-        card.set_training_of(cfg, hist, student_coefs(net), wall_s);
-        card.metrics.insert("val".into(), val.clone());
-        card.metrics.insert("test".into(), test.clone());
-        let n = 2000.min(d.test.len());
-        let parity = save_model_dir(dir, net, &mut card, &d.test.x[..n * INPUT_LEN])?;
-        anyhow::ensure!(parity < 1e-3, "{name}: tract and candle logits differ by {parity}");
-        plot_history(hist, &format!("{name}: training curves"), dir.join("training.png"))?;
-        plot_confusion(test, &format!("{name}: test confusion"), dir.join("confusion_test.png"))?;
-        Ok(())
     }
 
     /// Runs the whole plan.
@@ -487,19 +461,31 @@ impl Study<'_> {
     }
 }
 
-pub(crate) fn student_coefs(net: &dyn Net) -> Vec<(f32, f32)> {
-    // Students record their learned activation coefficients; the teacher has none.
-    match net.architecture() {
-        Architecture::Mlp(_) => net
-            .state()
-            .ok()
-            .map(|s| {
-                let get = |n: &str| s.iter().find(|(k, _)| k == n).and_then(|(_, t)| t.to_vec1::<f32>().ok()).map(|v| v[0]);
-                (1..).map_while(|l| Some((get(&format!("act{l}.a"))?, get(&format!("act{l}.b"))?))).collect()
-            })
-            .unwrap_or_default(),
-        Architecture::Cnn(_) => vec![],
-    }
+/// Writes a trained model's folder: `network.onnx` (tract parity checked on up to 2,000 test
+/// windows), `card.json` (data, normaliser, recipe, history summary, val and test metrics),
+/// `training.png` and `confusion_test.png`.
+#[allow(clippy::too_many_arguments)]
+pub fn write_model_dir(
+    dir: &Path,
+    name: &str,
+    d: &Prepared,
+    net: &dyn Net,
+    cfg: &TrainConfig,
+    hist: &TrainHistory,
+    [val, test]: [&Metrics; 2],
+    wall_s: f64,
+) -> anyhow::Result<f64> {
+    let mut card = ModelCard::new(name, FEATURE_SPEC, d.norm.clone(), net);
+    card.data = DataInfo { split: format!("{}; training subsample 1/{} per epoch", d.info.split, cfg.subsample), ..d.info.clone() };
+    card.set_training_of(cfg, hist, net.activation_coefs()?, wall_s);
+    card.metrics.insert("val".into(), val.clone());
+    card.metrics.insert("test".into(), test.clone());
+    let n = 2000.min(d.test.len());
+    let parity = save_model_dir(dir, net, &mut card, &d.test.x[..n * INPUT_LEN])?;
+    anyhow::ensure!(parity < 1e-3, "{name}: tract and candle logits differ by {parity} (> 1e-3)");
+    plot_history(hist, &format!("{name}: training curves"), dir.join("training.png"))?;
+    plot_confusion(test, &format!("{name}: test confusion"), dir.join("confusion_test.png"))?;
+    Ok(parity)
 }
 
 fn arch_name(net: &dyn Net) -> String {

@@ -148,18 +148,6 @@ impl Teacher {
         self.vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_tensor()).expect("known parameter")
     }
 
-    /// Trainable parameters and buffers by name (row-major values).
-    pub fn named_tensors(&self) -> anyhow::Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
-        let mut out = Vec::new();
-        for (n, v) in &self.vars {
-            out.push((n.clone(), v.dims().to_vec(), v.flatten_all()?.to_vec1::<f32>()?));
-        }
-        for (n, t) in self.buffers.lock().unwrap().iter() {
-            out.push((n.clone(), t.dims().to_vec(), t.flatten_all()?.to_vec1::<f32>()?));
-        }
-        Ok(out)
-    }
-
     /// One conv block on `[B, T, C]`: unfold + GEMM, batch norm (batch statistics and a running
     /// update when training, running statistics otherwise), ReLU, MaxPool(2) -> `[B, T/2, C']`.
     fn block(&self, h: &Tensor, l: usize, train: bool) -> candle_core::Result<Tensor> {
@@ -205,28 +193,6 @@ impl Teacher {
         }
         let pooled = h.mean(1)?; // [B, C]
         pooled.matmul(&self.var("fc.weight").t()?)?.broadcast_add(self.var("fc.bias"))
-    }
-
-    /// Builds a teacher from named tensors (trainable and buffers) as written by
-    /// [`Teacher::named_tensors`].
-    pub fn from_named(config: TeacherConfig, named: &std::collections::HashMap<String, (Vec<usize>, Vec<f32>)>) -> anyhow::Result<Teacher> {
-        let fresh = Teacher::new(config.clone(), 0)?;
-        let device = Device::Cpu;
-        let get = |n: &str| -> anyhow::Result<Tensor> {
-            let (dims, v) = named.get(n).ok_or_else(|| anyhow::anyhow!("missing teacher tensor {n}"))?;
-            Ok(Tensor::from_slice(v, dims.as_slice(), &device)?)
-        };
-        let mut vars = Vec::new();
-        for (n, v) in &fresh.vars {
-            let t = get(n)?;
-            anyhow::ensure!(t.dims() == v.dims(), "{n} has shape {:?}, expected {:?}", t.dims(), v.dims());
-            vars.push((n.clone(), Var::from_tensor(&t)?));
-        }
-        let mut buffers = Vec::new();
-        for (n, _) in fresh.buffers.lock().unwrap().iter() {
-            buffers.push((n.clone(), get(n)?));
-        }
-        Self::assemble(config, vars, buffers)
     }
 
     /// BN folded into the preceding convolution (eval mode): `W' = W * g`, `b' = (b - mean) * g + beta`
