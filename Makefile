@@ -12,7 +12,7 @@ export PATH := $(NPM_BIN):$(PATH)
 export VERIREGIME_ROOT := $(CURDIR)
 export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
 
-.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak
+.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak bench
 
 # The gas snapshot covers the deterministic tests (fuzz and invariant figures vary with the seed).
 SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
@@ -35,6 +35,13 @@ snapshot: build
 # the fake exchange and anvil; prints stage latencies (p50/p95) and memory over time.
 soak: build keys
 	cargo test --release --locked --test daemon soak -- --ignored --nocapture
+
+# Benchmark, not a test: the teacher and the study's students as EZKL circuits, measured end to end
+# (bench/RESULTS.md, RESULTS.json, pareto.png). The teacher's circuit needs ~15 GB of RAM and about
+# an hour here; BENCH_ARGS="--no-teacher" leaves it out.
+BENCH_DATA ?= ../shared/data/binance-vision
+bench: build
+	$(BIN) bench --data $(BENCH_DATA) $(BENCH_ARGS)
 
 bootstrap: $(STAMPS)/npm $(STAMPS)/venv
 

@@ -29,6 +29,7 @@ import hashlib
 import inspect
 import json
 import os
+import resource
 import shutil
 import sys
 import time
@@ -362,6 +363,8 @@ def cmd_prove(a):
         "proof_path": proof_path,
         "proof_bytes": len(proof),
         "timings": timings,
+        # Peak resident memory of this process (witness, proving key, prover, verify): Linux reports KiB.
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
     }))
 
 

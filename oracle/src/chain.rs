@@ -70,6 +70,15 @@ sol! {
 }
 
 sol! {
+    /// The EZKL-generated Halo2 verifier (contracts/generated/Halo2Verifier.sol); it reverts on a bad proof.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    interface IHalo2Verifier {
+        function verifyProof(bytes calldata proof, uint256[] calldata instances) external returns (bool);
+    }
+}
+
+sol! {
     /// The demo vault (contracts/DemoVault.sol, ERC-4626), its venue and test-double tokens.
     #[sol(rpc)]
     #[derive(Debug)]

@@ -13,6 +13,7 @@ pub mod prover;
 pub mod chain;
 pub mod round;
 pub mod daemon;
+pub mod bench;
 pub mod cmd;
 
 /// mimalloc keeps freed pages for reuse: training allocates and frees megabyte tensors every

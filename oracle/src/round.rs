@@ -85,6 +85,8 @@ pub struct Proven {
     pub witness_s: f64,
     pub prove_s: f64,
     pub verify_s: f64,
+    /// Peak resident memory of the prover process (witness, keys, proof, verification).
+    pub peak_rss_bytes: u64,
 }
 
 impl Signaler {
@@ -190,6 +192,7 @@ impl Signaler {
             witness_s: t["witness"].as_f64().unwrap_or(0.0),
             prove_s: t["prove"].as_f64().unwrap_or(0.0),
             verify_s: t["verify"].as_f64().unwrap_or(0.0),
+            peak_rss_bytes: v["peak_rss_bytes"].as_u64().unwrap_or(0),
         })
     }
 }

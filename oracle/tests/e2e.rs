@@ -180,3 +180,70 @@ fn demo_shows_three_verified_rounds() {
     assert!(rounds[2]["vault_action"].as_str().unwrap().contains("DemoVaultStaleSignal"));
     assert!(Deployment::load(&dep.path().join("d.json")).is_ok());
 }
+
+fn bench(root: &Path, work: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .current_dir(root)
+        .args(["bench", "--no-teacher", "--calibration-windows", "4", "--fidelity", "8", "--work"])
+        .arg(work)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `veriregime bench` on the smallest study student (synthetic windows, no teacher): a real
+/// circuit, real proofs, a real verifyProof transaction on anvil, fidelity, and the report.
+#[test]
+fn bench_measures_a_student_circuit_end_to_end() {
+    let root = root();
+    require_setup(&root);
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, out) = (tmp.path().join("work"), tmp.path().join("out"));
+
+    // A model folder that does not exist is named, and nothing is written.
+    let o = bench(&root, &work, &out, &["--students", "models/study/no-such-student"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("models/study/no-such-student"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.exists() && !work.exists());
+
+    let o = bench(&root, &work, &out, &["--students", "models/study/student-32-16", "--proofs", "2"]);
+    assert!(o.status.success(), "bench failed: {}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("RESULTS.json")).unwrap()).unwrap();
+    assert_eq!(v["format"], "veriregime-bench-1");
+    let m = &v["models"][0];
+    assert_eq!(m["name"], "student-32-16");
+    assert_eq!(m["params"], 14_055);
+    let b = &m["build"];
+    assert_eq!(b["reused"], false);
+    assert!(b["logrows"].as_u64().unwrap() >= 10 && b["num_rows"].as_u64().unwrap() > 1000);
+    assert!(b["pk_bytes"].as_u64().unwrap() > b["vk_bytes"].as_u64().unwrap());
+    let p = &m["proofs"];
+    let times: Vec<f64> = p["prove_s"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    assert_eq!(times.len(), 2);
+    assert!(times.iter().all(|t| *t > 0.0));
+    assert!((p["prove_median_s"].as_f64().unwrap() - (times[0] + times[1]) / 2.0).abs() < 1e-9);
+    assert!(p["peak_rss_bytes"].as_u64().unwrap() > 50_000_000);
+    assert!(p["proof_bytes"].as_u64().unwrap() > 1000);
+    let g = &m["gas"];
+    assert!(g["verify_tx_gas"].as_u64().unwrap() > 200_000, "{g}");
+    assert!(g["runtime_code_bytes"].as_u64().unwrap() <= 24_576);
+    assert_eq!(m["fidelity"]["n"], 8);
+    assert_eq!(m["fidelity"]["agree"], 8);
+    assert!(m["speedup"].is_null() && m["rho"].is_null());
+    let md = std::fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    for section in ["## Models", "## Circuits", "## Proving and verifying", "## Verification on chain", "## Fidelity", "## Goals"] {
+        assert!(md.contains(section), "RESULTS.md lacks {section}");
+    }
+    assert!(md.contains("not measured (no teacher in this run)"));
+    assert_eq!(&std::fs::read(out.join("pareto.png")).unwrap()[..4], b"\x89PNG");
+
+    // A second run reuses the unchanged build (and says so) but proves again.
+    let o = bench(&root, &work, &out, &["--students", "models/study/student-32-16", "--proofs", "1"]);
+    assert!(o.status.success(), "bench rerun failed: {}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("RESULTS.json")).unwrap()).unwrap();
+    assert_eq!(v["models"][0]["build"]["reused"], true);
+    assert_eq!(v["models"][0]["proofs"]["prove_s"].as_array().unwrap().len(), 1);
+    assert!(std::fs::read_to_string(out.join("RESULTS.md")).unwrap().contains("(reused)"));
+}

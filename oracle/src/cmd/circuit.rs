@@ -1,3 +1,4 @@
+use crate::bench::Fidelity;
 use crate::data::{synth_candles, Archive, Series, SynthConfig};
 use crate::features::{Dataset, Sample, INPUT_LEN};
 use crate::model::ModelCard;
@@ -84,38 +85,66 @@ pub(crate) fn windows_for(data: Option<&Path>, symbol: &str, from: &str, to: &st
     Ok((ds, samples))
 }
 
+/// `n` samples spread evenly over `samples` (all of them when there are fewer).
+pub(crate) fn spread(samples: &[Sample], n: usize) -> Vec<Sample> {
+    let step = (samples.len() / n.max(1)).max(1);
+    samples.iter().step_by(step).take(n).copied().collect()
+}
+
+/// What to compile into a circuit, and where.
+pub(crate) struct CircuitSpec<'a> {
+    pub model: &'a Path,
+    pub out: &'a Path,
+    pub sol_out: &'a Path,
+    pub srs: Option<&'a Path>,
+    /// Extra flags for the driver's build step.
+    pub driver_args: Option<&'a str>,
+}
+
+/// Compiles `spec.model` into an EZKL circuit calibrated on `calibration` (flat, normalised
+/// windows): settings, compiled circuit, SRS, keys, manifest and Solidity verifier. Returns the
+/// driver's build report (settings figures, timings of each step, key sizes).
+pub(crate) async fn build_circuit(ezkl: &Ezkl, spec: &CircuitSpec<'_>, calibration: &[f32]) -> anyhow::Result<serde_json::Value> {
+    std::fs::create_dir_all(spec.out).with_context(|| format!("cannot create {}", spec.out.display()))?;
+    let cal = spec.out.join("calibration.json");
+    // EZKL splits a long input into samples of the model's input size.
+    std::fs::write(&cal, serde_json::json!({ "input_data": [calibration] }).to_string())?;
+    if let Some(dir) = spec.sol_out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut args = vec![
+        "--onnx".to_string(),
+        spec.model.join(crate::model::ONNX_FILE).display().to_string(),
+        "--calibration".into(),
+        cal.display().to_string(),
+        "--out".into(),
+        spec.out.display().to_string(),
+        "--sol-out".into(),
+        spec.sol_out.display().to_string(),
+    ];
+    if let Some(srs) = spec.srs {
+        args.extend(["--srs".into(), srs.display().to_string()]);
+    }
+    if let Some(extra) = spec.driver_args {
+        args.extend(extra.split_whitespace().map(String::from));
+    }
+    Ok(ezkl.run("build", &args, Duration::from_secs(4 * 3600)).await?)
+}
+
 impl BuildArgs {
     pub async fn run(self) -> anyhow::Result<()> {
         let (card, _) = ModelCard::load(&self.model)?;
         let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
-        let step = (samples.len() / self.calibration_windows.max(1)).max(1);
-        let picked: Vec<Sample> = samples.iter().step_by(step).take(self.calibration_windows).copied().collect();
-        let x = ds.windows(&picked, &card.normalization);
-        std::fs::create_dir_all(&self.out)?;
-        let cal = self.out.join("calibration.json");
-        // EZKL splits a long input into samples of the model's input size.
-        std::fs::write(&cal, serde_json::json!({ "input_data": [x] }).to_string())?;
-        if let Some(dir) = self.sol_out.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut args = vec![
-            "--onnx".to_string(),
-            self.model.join(crate::model::ONNX_FILE).display().to_string(),
-            "--calibration".into(),
-            cal.display().to_string(),
-            "--out".into(),
-            self.out.display().to_string(),
-            "--sol-out".into(),
-            self.sol_out.display().to_string(),
-        ];
-        if let Some(srs) = &self.srs {
-            args.extend(["--srs".into(), srs.display().to_string()]);
-        }
-        if let Some(extra) = &self.driver_args {
-            args.extend(extra.split_whitespace().map(String::from));
-        }
+        let picked = spread(&samples, self.calibration_windows);
         let ezkl = Ezkl::new(&project_root());
-        let built = ezkl.run("build", &args, Duration::from_secs(3600)).await?;
+        let spec = CircuitSpec {
+            model: &self.model,
+            out: &self.out,
+            sol_out: &self.sol_out,
+            srs: self.srs.as_deref(),
+            driver_args: self.driver_args.as_deref(),
+        };
+        let built = build_circuit(&ezkl, &spec, &ds.windows(&picked, &card.normalization)).await?;
         eprintln!("circuit: {}", built);
 
         // Real proofs of real windows for the Foundry tests: the last calibration window, and the
@@ -241,52 +270,65 @@ impl FidelityArgs {
         let root = project_root();
         let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&root))?;
         let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
-        let step = (samples.len() / self.n.max(1)).max(1);
-        let picked: Vec<Sample> = samples.iter().step_by(step).take(self.n).copied().collect();
-        let x = ds.windows(&picked, &signaler.card.normalization);
-        let tract = signaler.model.logits(&x)?;
-        let work = tempfile::tempdir()?;
-        let inputs = work.path().join("inputs.json");
-        let rows: Vec<&[f32]> = x.chunks(INPUT_LEN).collect();
-        std::fs::write(&inputs, serde_json::json!({ "input_data": rows }).to_string())?;
-        let pb = crate::round::spinner(format!("witnessing {} windows with EZKL", picked.len()));
-        let v = signaler
-            .ezkl
-            .run(
-                "witness",
-                &["--dir".into(), self.circuit.display().to_string(), "--inputs".into(), inputs.display().to_string(), "--out-dir".into(), work.path().display().to_string()],
-                Duration::from_secs(7200),
-            )
-            .await;
-        pb.finish_and_clear();
-        let v = v?;
-        let scale = f64::powi(2.0, v["output_scale"].as_i64().unwrap_or(0) as i32);
-        let outs = v["outputs_fixed"].as_array().context("witness: no outputs")?;
-        anyhow::ensure!(outs.len() == picked.len(), "witness returned {} outputs for {} windows", outs.len(), picked.len());
-        let (mut agree, mut max_err, mut disagreements) = (0usize, 0f64, Vec::new());
-        for ((s, t), o) in picked.iter().zip(&tract).zip(outs) {
-            let fixed: Vec<i128> = o.as_array().context("witness row")?.iter().map(|x| x.as_str().unwrap_or("0").parse().unwrap_or(0)).collect();
-            let circuit = crate::round::decide([fixed[0], fixed[1], fixed[2]]);
-            let float = crate::round::decide(*t);
-            for k in 0..3 {
-                max_err = max_err.max((fixed[k] as f64 / scale - t[k] as f64).abs());
-            }
-            if circuit == float {
-                agree += 1;
-            } else {
-                disagreements.push(serde_json::json!({
-                    "decision_minute": crate::data::fmt_minute(s.open_time), "tract": t,
-                    "circuit": fixed.iter().map(|f| *f as f64 / scale).collect::<Vec<_>>(),
-                }));
-            }
-        }
-        println!(
-            "{}",
-            serde_json::json!({
-                "n": picked.len(), "agree": agree, "agreement": agree as f64 / picked.len() as f64,
-                "max_abs_logit_error": max_err, "witness_s": v["seconds"], "disagreements": disagreements,
-            })
-        );
+        let f = fidelity(&signaler, &ds, &spread(&samples, self.n)).await?;
+        println!("{}", serde_json::to_string(&f)?);
         Ok(())
     }
+}
+
+/// The circuit's signal (EZKL witness outputs, fixed point) against tract's on the windows of
+/// `picked`.
+pub(crate) async fn fidelity(signaler: &Signaler, ds: &Dataset, picked: &[Sample]) -> anyhow::Result<Fidelity> {
+    let x = ds.windows(picked, &signaler.card.normalization);
+    let tract = signaler.model.logits(&x)?;
+    let work = tempfile::tempdir()?;
+    let inputs = work.path().join("inputs.json");
+    let rows: Vec<&[f32]> = x.chunks(INPUT_LEN).collect();
+    std::fs::write(&inputs, serde_json::json!({ "input_data": rows }).to_string())?;
+    let pb = crate::round::spinner(format!("witnessing {} windows with EZKL", picked.len()));
+    let v = signaler
+        .ezkl
+        .run(
+            "witness",
+            &["--dir".into(), signaler.circuit_dir.display().to_string(), "--inputs".into(), inputs.display().to_string(), "--out-dir".into(), work.path().display().to_string()],
+            Duration::from_secs(4 * 3600),
+        )
+        .await;
+    pb.finish_and_clear();
+    let v = v?;
+    let scale = f64::powi(2.0, v["output_scale"].as_i64().unwrap_or(0) as i32);
+    let outs = v["outputs_fixed"].as_array().context("witness: no outputs")?;
+    anyhow::ensure!(outs.len() == picked.len(), "witness returned {} outputs for {} windows", outs.len(), picked.len());
+    let (mut agree, mut max_err, mut disagreements) = (0usize, 0f64, Vec::new());
+    for ((s, t), o) in picked.iter().zip(&tract).zip(outs) {
+        let fixed: Vec<i128> = o
+            .as_array()
+            .context("witness row")?
+            .iter()
+            .map(|x| x.as_str().unwrap_or_default().parse::<i128>())
+            .collect::<Result<_, _>>()
+            .context("witness: fixed outputs are not integers")?;
+        anyhow::ensure!(fixed.len() == 3, "witness: {} outputs per window, expected 3", fixed.len());
+        let circuit = crate::round::decide([fixed[0], fixed[1], fixed[2]]);
+        let float = crate::round::decide(*t);
+        for k in 0..3 {
+            max_err = max_err.max((fixed[k] as f64 / scale - t[k] as f64).abs());
+        }
+        if circuit == float {
+            agree += 1;
+        } else {
+            disagreements.push(serde_json::json!({
+                "decision_minute": crate::data::fmt_minute(s.open_time), "tract": t,
+                "circuit": fixed.iter().map(|f| *f as f64 / scale).collect::<Vec<_>>(),
+            }));
+        }
+    }
+    Ok(Fidelity {
+        n: picked.len(),
+        agree,
+        agreement: agree as f64 / picked.len().max(1) as f64,
+        max_abs_logit_error: max_err,
+        witness_s: v["seconds"].as_f64().unwrap_or(0.0),
+        disagreements,
+    })
 }

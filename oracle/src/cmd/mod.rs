@@ -1,6 +1,7 @@
 //! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`.
 
 mod audit;
+mod bench;
 mod circuit;
 mod data;
 mod demo;
@@ -47,6 +48,12 @@ pub enum Command {
     Oracle(oracle::OracleCmd),
     /// Audit a published round against public candles (no key needed).
     Audit(audit::AuditArgs),
+    /// Benchmark the teacher against the students as EZKL circuits: settings, setup, proving,
+    /// verifying, key sizes, prover memory, verifier gas, fidelity, S; writes bench/RESULTS.md,
+    /// its JSON twin and a Pareto plot.
+    ///
+    /// Example: veriregime bench --data ../shared/data/binance-vision
+    Bench(bench::BenchArgs),
 }
 
 impl Cli {
@@ -61,6 +68,7 @@ impl Cli {
             Command::Demo(a) => a.run(),
             Command::Oracle(c) => c.run(),
             Command::Audit(a) => a.run(),
+            Command::Bench(a) => a.run(),
         }
     }
 }

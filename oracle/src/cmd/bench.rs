@@ -1,0 +1,241 @@
+//! `veriregime bench`: the teacher and each student compiled to an EZKL circuit and measured end to
+//! end in one run (settings, calibration, setup, proofs, verification, key sizes, prover memory,
+//! on-chain verifier gas, fidelity), then the speed-up S = T_prove(teacher) / T_prove(student).
+//! Writes `bench/RESULTS.md`, `bench/RESULTS.json` and `bench/pareto.png` (see [`crate::bench`]).
+
+use super::circuit::{build_circuit, fidelity, spread, windows_for, CircuitSpec};
+use crate::bench::{median, BenchResults, Build, Gas, ModelBench, Proofs, Role};
+use crate::chain::{creation_code, Client, IHalo2Verifier};
+use crate::features::{Dataset, Sample, INPUT_LEN};
+use crate::model::ModelCard;
+use crate::prover::{project_root, Ezkl};
+use crate::round::{decide, Inference, Proven, Signaler};
+use alloy::node_bindings::Anvil;
+use alloy::providers::Provider;
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A proof of the teacher's circuit takes minutes; none may take longer than this.
+const PROVE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Student model folders (each folder's name names its row).
+    #[arg(long, value_delimiter = ',', default_values = ["models/study/student-128-64-32", "models/study/student-64-32", "models/study/student-32-16"])]
+    pub students: Vec<PathBuf>,
+    /// The teacher's model folder. Its circuit is heavy (here: logrows 20, a proving key of GBs,
+    /// ~15 GB of RAM and minutes per proof).
+    #[arg(long, default_value = "models/teacher")]
+    pub teacher: PathBuf,
+    /// Leave the teacher out (then S is not measured).
+    #[arg(long)]
+    pub no_teacher: bool,
+    /// Archive root for the windows; without it, the synthetic fixture.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First day of the windows (calibration, proofs, fidelity): by default the test split's.
+    #[arg(long, default_value = "2024-01-24")]
+    pub from: String,
+    #[arg(long, default_value = "2024-03-31")]
+    pub to: String,
+    /// Proofs per model (timings are their median; the issue asks for at least 3).
+    #[arg(long, default_value_t = 3)]
+    pub proofs: usize,
+    /// Windows for each student's fidelity (circuit signal vs tract).
+    #[arg(long, default_value_t = 1000)]
+    pub fidelity: usize,
+    /// Windows for the teacher's fidelity (each witness of its circuit takes seconds).
+    #[arg(long, default_value_t = 20)]
+    pub teacher_fidelity: usize,
+    #[arg(long, default_value_t = 32)]
+    pub calibration_windows: usize,
+    /// Where circuits and keys go (large; never committed). A build whose inputs are unchanged is
+    /// reused from here, with the timings measured when it was made.
+    #[arg(long, default_value = "target/bench")]
+    pub work: PathBuf,
+    /// Where RESULTS.md, RESULTS.json and pareto.png go.
+    #[arg(long, default_value = "bench")]
+    pub out: PathBuf,
+    /// A public SRS file for every circuit; without it, insecure development SRSs are generated.
+    #[arg(long)]
+    pub srs: Option<PathBuf>,
+    /// Rebuild every circuit even when an identical build is in --work.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+impl BenchArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        tokio::runtime::Runtime::new()?.block_on(self.run_async())
+    }
+
+    async fn run_async(self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.proofs >= 1, "--proofs must be at least 1");
+        let root = project_root();
+        let ezkl = Ezkl::new(&root);
+        let mut models: Vec<(PathBuf, Role)> = Vec::new();
+        if !self.no_teacher {
+            models.push((self.teacher.clone(), Role::Teacher));
+        }
+        models.extend(self.students.iter().map(|s| (s.clone(), Role::Student)));
+        anyhow::ensure!(!models.is_empty(), "nothing to benchmark: no students and --no-teacher");
+        // Every model folder is checked before any heavy work starts.
+        let mut names = Vec::new();
+        for (dir, _) in &models {
+            ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?;
+            let name = dir.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} has no folder name", dir.display()))?.to_string();
+            anyhow::ensure!(!names.contains(&name), "two model folders are named {name}: rows would collide");
+            names.push(name);
+        }
+        let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
+        let source = match &self.data {
+            Some(d) => format!("{} {} {}..{} ({})", self.symbol, "1m", self.from, self.to, d.display()),
+            None => "synthetic fixture".to_string(),
+        };
+        let started = std::time::Instant::now();
+        let bar = ProgressBar::new((models.len() * 3) as u64);
+        bar.set_style(ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").expect("template").progress_chars("=> "));
+
+        let mut rows = Vec::new();
+        let mut last_proofs = Vec::new();
+        for ((dir, role), name) in models.iter().zip(&names) {
+            let circuit = self.work.join(name);
+            let n_fid = if *role == Role::Teacher { self.teacher_fidelity } else { self.fidelity };
+            bar.set_message(format!("{name}: circuit"));
+            let build = self.build(&ezkl, dir, &circuit, &ds, &samples).await.with_context(|| format!("building the circuit of {name}"))?;
+            bar.inc(1);
+            bar.set_message(format!("{name}: {} proofs", self.proofs));
+            let signaler = Signaler::load(dir, &circuit, ezkl.clone())?;
+            let (proofs, last) = prove_many(&signaler, &ds, &spread_from_end(&samples, self.proofs), &circuit.join("proofs")).await.with_context(|| format!("proving {name}"))?;
+            bar.inc(1);
+            bar.set_message(format!("{name}: fidelity on {n_fid} windows"));
+            let fid = if n_fid > 0 { Some(fidelity(&signaler, &ds, &spread(&samples, n_fid)).await.with_context(|| format!("fidelity of {name}"))?) } else { None };
+            bar.inc(1);
+            rows.push(ModelBench::new(name, *role, &signaler.card, build, proofs, fid));
+            last_proofs.push((circuit, last));
+        }
+        bar.set_message("verifier gas on anvil");
+        let gas = verifier_gas(&root, &last_proofs).await?;
+        for (row, g) in rows.iter_mut().zip(gas) {
+            row.gas = Some(g);
+        }
+        bar.finish_and_clear();
+        let results = BenchResults::new(rows, source, self.proofs, started.elapsed().as_secs_f64(), &root);
+        results.write(&self.out)?;
+        eprintln!("{}", results.summary());
+        eprintln!("wrote {}", self.out.join(crate::bench::RESULTS_MD).display());
+        Ok(())
+    }
+
+    /// Builds the circuit of `model` into `dir`, or reuses the build there when its inputs (ONNX,
+    /// calibration windows, SRS, driver version) are unchanged and its proving key is present.
+    async fn build(&self, ezkl: &Ezkl, model: &Path, dir: &Path, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Build> {
+        let (card, _) = ModelCard::load(model)?;
+        let calibration = ds.windows(&spread(samples, self.calibration_windows), &card.normalization);
+        let mut h = Sha256::new();
+        h.update(card.onnx_sha256.as_bytes());
+        for x in &calibration {
+            h.update(x.to_le_bytes());
+        }
+        h.update(format!("{:?}", self.srs).as_bytes());
+        h.update(std::fs::read(&ezkl.script).with_context(|| format!("reading {}", ezkl.script.display()))?);
+        let key = hex::encode(h.finalize());
+        let record = dir.join("build.json");
+        if !self.rebuild && dir.join("pk.key").is_file() {
+            if let Ok(b) = serde_json::from_str::<Build>(&std::fs::read_to_string(&record).unwrap_or_default()) {
+                if b.key == key {
+                    return Ok(Build { reused: true, ..b });
+                }
+            }
+        }
+        let sol = dir.join("Halo2Verifier.sol");
+        let spec = CircuitSpec { model, out: dir, sol_out: &sol, srs: self.srs.as_deref(), driver_args: None };
+        let report = build_circuit(ezkl, &spec, &calibration).await?;
+        let b = Build::from_report(key, &report, &dir.join("settings.json"), calibration.len() / INPUT_LEN)?;
+        let tmp = record.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&b)? + "\n")?;
+        std::fs::rename(&tmp, &record)?;
+        Ok(b)
+    }
+}
+
+/// `n` windows spread over the last part of `samples` (the newest), distinct from each other.
+fn spread_from_end(samples: &[Sample], n: usize) -> Vec<Sample> {
+    let tail = &samples[samples.len().saturating_sub(n * 60)..];
+    spread(tail, n)
+}
+
+/// Proves each window (real EZKL proofs, verified by the driver, signal checked against tract).
+async fn prove_many(signaler: &Signaler, ds: &Dataset, picked: &[Sample], work: &Path) -> anyhow::Result<(Proofs, Proven)> {
+    let mut p = Proofs::default();
+    let mut last = None;
+    for (i, s) in picked.iter().enumerate() {
+        let mut input = vec![0.0f32; INPUT_LEN];
+        signaler.card.normalization.apply(ds.raw_window(s), &mut input);
+        let logits = signaler.model.logits(&input)?[0];
+        let inf = Inference { decision_minute: s.open_time, input, logits, signal: decide(logits) };
+        let proven = signaler.prove_within(&inf, &work.join(i.to_string()), PROVE_TIMEOUT).await?;
+        p.witness_s.push(proven.witness_s);
+        p.prove_s.push(proven.prove_s);
+        p.verify_s.push(proven.verify_s);
+        p.peak_rss_bytes = p.peak_rss_bytes.max(proven.peak_rss_bytes);
+        p.proof_bytes = proven.proof.len();
+        p.instances = proven.instances.len();
+        last = Some(proven);
+    }
+    p.prove_median_s = median(&p.prove_s);
+    p.verify_median_s = median(&p.verify_s);
+    Ok((p, last.context("no proof window")?))
+}
+
+/// Compiles each circuit's generated verifier with forge (the project's pinned solc), deploys it
+/// on a fresh anvil and sends one real `verifyProof` transaction with the model's last proof.
+async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Result<Vec<Gas>> {
+    let bin = |name: &str| {
+        let p = root.join("scripts/node_modules/.bin").join(name);
+        if p.is_file() {
+            p
+        } else {
+            PathBuf::from(name)
+        }
+    };
+    // The teacher's verifier may exceed EIP-170: deploy it anyway to measure, and report its size.
+    let anvil = Anvil::at(bin("anvil"))
+        .args(["--code-size-limit", "1000000", "--gas-limit", "1000000000"])
+        .try_spawn()
+        .context("cannot start anvil (run `make bootstrap`)")?;
+    let key = hex::encode(anvil.first_key().to_bytes());
+    let client = Client::connect(anvil.endpoint_url().as_str(), &key).await?;
+    let mut out = Vec::new();
+    for (dir, proven) in circuits {
+        let forge_dir = std::fs::canonicalize(dir)?.join("forge");
+        let sol = std::fs::canonicalize(dir.join("Halo2Verifier.sol"))?;
+        let status = std::process::Command::new(bin("forge"))
+            .current_dir(root)
+            .args(["build", "--quiet"])
+            .arg(&sol)
+            .arg("--out")
+            .arg(forge_dir.join("out"))
+            .arg("--cache-path")
+            .arg(forge_dir.join("cache"))
+            .status()
+            .context("cannot run forge (run `make bootstrap`)")?;
+        anyhow::ensure!(status.success(), "forge could not compile {}", sol.display());
+        let code = creation_code(&forge_dir, "Halo2Verifier.sol", "Halo2Verifier")?;
+        let addr = client.deploy("Halo2Verifier", &code, &[]).await?;
+        let runtime = client.provider.get_code_at(addr).await?.len();
+        let verifier = IHalo2Verifier::new(addr, &client.provider);
+        let call = verifier.verifyProof(proven.proof.clone(), proven.instances.clone());
+        let calldata_bytes = call.calldata().len();
+        let receipt = call.send().await.with_context(|| format!("verifyProof of {}", dir.display()))?.get_receipt().await?;
+        anyhow::ensure!(receipt.status(), "verifyProof of {} reverted", dir.display());
+        out.push(Gas { verify_tx_gas: receipt.gas_used, runtime_code_bytes: runtime, calldata_bytes });
+    }
+    Ok(out)
+}
