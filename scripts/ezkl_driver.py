@@ -7,6 +7,7 @@ message naming the step.
 
 Subcommands
   build  --onnx M.onnx --calibration CAL.json --out DIR [--srs FILE] [--logrows N]
+         [--num-inner-cols N] [--decomp-base B --decomp-legs L]
          [--input-visibility polycommit|public|hashed] [--sol-out FILE.sol] [--target resources|accuracy]
          settings, calibration, compile, SRS, setup, Solidity verifier, manifest (with the input binding:
          which instances and which proof bytes the oracle hashes into a round's inputBinding).
@@ -217,6 +218,12 @@ def cmd_build(a):
     ra.param_visibility = "fixed"  # weights are constants of the circuit: a prover cannot pick others
     if a.num_inner_cols:
         ra.num_inner_cols = a.num_inner_cols
+    # Range checks decompose values into decomp_legs digits of base decomp_base; the base is also
+    # the lookup table's size, which sets a floor on logrows (16384 -> logrows >= 15).
+    if a.decomp_base:
+        ra.decomp_base = a.decomp_base
+    if a.decomp_legs:
+        ra.decomp_legs = a.decomp_legs
     _, timings["gen_settings"] = run("gen_settings", ezkl.gen_settings, p["onnx"], p["settings"], py_run_args=ra)
     cal_kwargs = {"target": a.target}
     if a.scales:
@@ -433,6 +440,8 @@ def main():
     b.add_argument("--logrows", type=int)
     b.add_argument("--max-logrows", type=int)
     b.add_argument("--num-inner-cols", type=int)
+    b.add_argument("--decomp-base", type=int)
+    b.add_argument("--decomp-legs", type=int)
     b.add_argument("--scales", help="comma-separated input scales calibration may choose from")
     b.add_argument("--input-visibility", default="polycommit", choices=["polycommit", "public", "hashed"])
     b.add_argument("--target", default="resources", choices=["resources", "accuracy"])

@@ -51,6 +51,9 @@ pub struct Build {
     #[serde(default)]
     pub reused: bool,
     pub calibration_windows: usize,
+    /// Driver flags beyond EZKL's defaults (empty: defaults).
+    #[serde(default)]
+    pub driver_args: String,
     pub logrows: u32,
     pub num_rows: u64,
     pub total_assignments: u64,
@@ -58,6 +61,8 @@ pub struct Build {
     pub param_scale: u32,
     pub output_scale: u32,
     pub num_inner_cols: u64,
+    pub decomp_base: u64,
+    pub decomp_legs: u64,
     pub input_visibility: String,
     pub srs_kind: String,
     pub ezkl_version: String,
@@ -68,7 +73,7 @@ pub struct Build {
 }
 
 impl Build {
-    pub fn from_report(key: String, r: &serde_json::Value, settings: &Path, calibration_windows: usize) -> anyhow::Result<Build> {
+    pub fn from_report(key: String, driver_args: &str, r: &serde_json::Value, settings: &Path, calibration_windows: usize) -> anyhow::Result<Build> {
         let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(settings).with_context(|| format!("reading {}", settings.display()))?)?;
         let u = |v: &serde_json::Value, what: &str| v.as_u64().with_context(|| format!("build report: no {what}"));
         Ok(Build {
@@ -76,6 +81,7 @@ impl Build {
             built_at: now(),
             reused: false,
             calibration_windows,
+            driver_args: driver_args.into(),
             logrows: u(&r["logrows"], "logrows")? as u32,
             num_rows: u(&r["num_rows"], "num_rows")?,
             total_assignments: u(&r["total_assignments"], "total_assignments")?,
@@ -83,6 +89,8 @@ impl Build {
             param_scale: u(&r["param_scale"], "param_scale")? as u32,
             output_scale: u(&r["output_scale"], "output_scale")? as u32,
             num_inner_cols: s["run_args"]["num_inner_cols"].as_u64().unwrap_or(0),
+            decomp_base: s["run_args"]["decomp_base"].as_u64().unwrap_or(0),
+            decomp_legs: s["run_args"]["decomp_legs"].as_u64().unwrap_or(0),
             input_visibility: r["input_visibility"].as_str().unwrap_or_default().to_string(),
             srs_kind: r["srs"]["kind"].as_str().unwrap_or_default().to_string(),
             ezkl_version: r["ezkl_version"].as_str().unwrap_or_default().to_string(),
@@ -214,7 +222,8 @@ impl BenchResults {
         }
         let shipped = ModelCard::read(root.join("models/student")).map(|c| c.onnx_sha256).unwrap_or_default();
         for m in models.iter_mut() {
-            m.shipped = m.role == Role::Student && m.onnx_sha256 == shipped;
+            // The shipped circuit is built with the driver's defaults.
+            m.shipped = m.role == Role::Student && m.onnx_sha256 == shipped && m.build.driver_args.is_empty();
         }
         let shipped_submit_gas = std::fs::read_to_string(root.join("snapshots/SignalOracle.json"))
             .ok()
@@ -335,6 +344,9 @@ impl BenchResults {
             self.wall_s / 60.0,
             self.proofs_per_model
         );
+        for m in self.models.iter().filter(|m| !m.build.driver_args.is_empty()) {
+            let _ = writeln!(s, "`{}` is compiled with the driver flags `{}`; every other circuit with EZKL's defaults.\n", m.name, m.build.driver_args);
+        }
         let _ = writeln!(s, "## Models (test split)\n");
         let _ = writeln!(s, "| model | role | architecture | params | MACs | test accuracy | test macro-F1 | rho (acc / teacher) | F1 retention |");
         let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---:|");
@@ -355,13 +367,13 @@ impl BenchResults {
             );
         }
         let _ = writeln!(s, "\n## Circuits (EZKL settings, calibration, setup)\n");
-        let _ = writeln!(s, "| model | logrows | rows | assignments | scales in/param/out | inner cols | input | calibration | calibrate | compile | setup | pk | vk | built |");
-        let _ = writeln!(s, "|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(s, "| model | logrows | rows | assignments | scales in/param/out | inner cols | range check (base^legs) | input | calibration | calibrate | compile | setup | pk | vk | built |");
+        let _ = writeln!(s, "|---|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         for m in &self.models {
             let b = &m.build;
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {}/{}/{} | {} | {} | {} windows | {:.1} s | {:.1} s | {:.1} s | {} | {} | {}{} |",
+                "| {} | {} | {} | {} | {}/{}/{} | {} | {}^{} | {} | {} windows | {:.1} s | {:.1} s | {:.1} s | {} | {} | {}{} |",
                 m.name,
                 b.logrows,
                 b.num_rows,
@@ -370,6 +382,8 @@ impl BenchResults {
                 b.param_scale,
                 b.output_scale,
                 b.num_inner_cols,
+                b.decomp_base,
+                b.decomp_legs,
                 b.input_visibility,
                 b.calibration_windows,
                 b.t("calibrate"),
@@ -537,6 +551,9 @@ mod tests {
             param_scale: 13,
             output_scale: 13,
             num_inner_cols: 2,
+            decomp_base: 16384,
+            decomp_legs: 2,
+            driver_args: String::new(),
             input_visibility: "polycommit".into(),
             srs_kind: "insecure-dev".into(),
             ezkl_version: "23.0.5".into(),

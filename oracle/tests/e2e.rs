@@ -237,6 +237,13 @@ fn bench_measures_a_student_circuit_end_to_end() {
         assert!(md.contains(section), "RESULTS.md lacks {section}");
     }
     assert!(md.contains("not measured (no teacher in this run)"));
+    // The tuned twin: a 2^12-entry range-check table lets this < 2^14-row circuit drop a logrow.
+    let t = &v["models"][1];
+    assert_eq!(t["name"], "student-32-16-tuned");
+    assert_eq!(t["build"]["decomp_base"], 4096);
+    assert_eq!(t["build"]["logrows"].as_u64().unwrap() + 1, b["logrows"].as_u64().unwrap());
+    assert_eq!(t["fidelity"]["agree"], 8);
+    assert!(t["gas"]["verify_tx_gas"].as_u64().unwrap() > 200_000);
     assert_eq!(&std::fs::read(out.join("pareto.png")).unwrap()[..4], b"\x89PNG");
 
     // A second run reuses the unchanged build (and says so) but proves again.
@@ -244,6 +251,7 @@ fn bench_measures_a_student_circuit_end_to_end() {
     assert!(o.status.success(), "bench rerun failed: {}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("RESULTS.json")).unwrap()).unwrap();
     assert_eq!(v["models"][0]["build"]["reused"], true);
+    assert_eq!(v["models"][1]["build"]["reused"], true);
     assert_eq!(v["models"][0]["proofs"]["prove_s"].as_array().unwrap().len(), 1);
     assert!(std::fs::read_to_string(out.join("RESULTS.md")).unwrap().contains("(reused)"));
 }

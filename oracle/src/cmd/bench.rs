@@ -25,8 +25,13 @@ const PROVE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Student model folders (each folder's name names its row).
-    #[arg(long, value_delimiter = ',', default_values = ["models/study/student-128-64-32", "models/study/student-64-32", "models/study/student-32-16"])]
+    #[arg(long, value_delimiter = ',', default_values = ["models/study/student-128-64-32", "models/study/student-32-16"])]
     pub students: Vec<PathBuf>,
+    /// Driver build flags of each student's second, tuned circuit (row `<name>-tuned`); empty for
+    /// none. The default shrinks the range-check lookup table from 2^14 to 2^12 entries, which
+    /// lets a circuit of < 2^14 rows drop from logrows 15 to 14.
+    #[arg(long, default_value = "--decomp-base 4096 --decomp-legs 2", allow_hyphen_values = true)]
+    pub tuned_args: String,
     /// The teacher's model folder. Its circuit is heavy (here: logrows 20, a proving key of GBs,
     /// ~15 GB of RAM and minutes per proof).
     #[arg(long, default_value = "models/teacher")]
@@ -79,19 +84,24 @@ impl BenchArgs {
         anyhow::ensure!(self.proofs >= 1, "--proofs must be at least 1");
         let root = project_root();
         let ezkl = Ezkl::new(&root);
-        let mut models: Vec<(PathBuf, Role)> = Vec::new();
+        // (folder, role, driver flags, row name); every folder is checked before any heavy work.
+        let mut models: Vec<(PathBuf, Role, String, String)> = Vec::new();
+        let mut folders: Vec<(PathBuf, Role)> = self.students.iter().map(|s| (s.clone(), Role::Student)).collect();
         if !self.no_teacher {
-            models.push((self.teacher.clone(), Role::Teacher));
+            folders.insert(0, (self.teacher.clone(), Role::Teacher));
         }
-        models.extend(self.students.iter().map(|s| (s.clone(), Role::Student)));
-        anyhow::ensure!(!models.is_empty(), "nothing to benchmark: no students and --no-teacher");
-        // Every model folder is checked before any heavy work starts.
-        let mut names = Vec::new();
-        for (dir, _) in &models {
+        anyhow::ensure!(!folders.is_empty(), "nothing to benchmark: no students and --no-teacher");
+        for (dir, role) in &folders {
             ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?;
             let name = dir.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} has no folder name", dir.display()))?.to_string();
-            anyhow::ensure!(!names.contains(&name), "two model folders are named {name}: rows would collide");
-            names.push(name);
+            models.push((dir.clone(), *role, String::new(), name.clone()));
+            if *role == Role::Student && !self.tuned_args.trim().is_empty() {
+                models.push((dir.clone(), *role, self.tuned_args.trim().to_string(), format!("{name}-tuned")));
+            }
+        }
+        let names: Vec<String> = models.iter().map(|m| m.3.clone()).collect();
+        for (i, n) in names.iter().enumerate() {
+            anyhow::ensure!(!names[..i].contains(n), "two model folders are named {n}: rows would collide");
         }
         let (ds, samples) = windows_for(self.data.as_deref(), &self.symbol, &self.from, &self.to)?;
         let source = match &self.data {
@@ -104,11 +114,11 @@ impl BenchArgs {
 
         let mut rows = Vec::new();
         let mut last_proofs = Vec::new();
-        for ((dir, role), name) in models.iter().zip(&names) {
+        for (dir, role, driver_args, name) in &models {
             let circuit = self.work.join(name);
             let n_fid = if *role == Role::Teacher { self.teacher_fidelity } else { self.fidelity };
             bar.set_message(format!("{name}: circuit"));
-            let build = self.build(&ezkl, dir, &circuit, &ds, &samples).await.with_context(|| format!("building the circuit of {name}"))?;
+            let build = self.build(&ezkl, dir, driver_args, &circuit, &ds, &samples).await.with_context(|| format!("building the circuit of {name}"))?;
             bar.inc(1);
             bar.set_message(format!("{name}: {} proofs", self.proofs));
             let signaler = Signaler::load(dir, &circuit, ezkl.clone())?;
@@ -135,7 +145,7 @@ impl BenchArgs {
 
     /// Builds the circuit of `model` into `dir`, or reuses the build there when its inputs (ONNX,
     /// calibration windows, SRS, driver version) are unchanged and its proving key is present.
-    async fn build(&self, ezkl: &Ezkl, model: &Path, dir: &Path, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Build> {
+    async fn build(&self, ezkl: &Ezkl, model: &Path, driver_args: &str, dir: &Path, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Build> {
         let (card, _) = ModelCard::load(model)?;
         let calibration = ds.windows(&spread(samples, self.calibration_windows), &card.normalization);
         let mut h = Sha256::new();
@@ -143,7 +153,7 @@ impl BenchArgs {
         for x in &calibration {
             h.update(x.to_le_bytes());
         }
-        h.update(format!("{:?}", self.srs).as_bytes());
+        h.update(format!("{:?} {driver_args:?}", self.srs).as_bytes());
         h.update(std::fs::read(&ezkl.script).with_context(|| format!("reading {}", ezkl.script.display()))?);
         let key = hex::encode(h.finalize());
         let record = dir.join("build.json");
@@ -155,9 +165,9 @@ impl BenchArgs {
             }
         }
         let sol = dir.join("Halo2Verifier.sol");
-        let spec = CircuitSpec { model, out: dir, sol_out: &sol, srs: self.srs.as_deref(), driver_args: None };
+        let spec = CircuitSpec { model, out: dir, sol_out: &sol, srs: self.srs.as_deref(), driver_args: Some(driver_args) };
         let report = build_circuit(ezkl, &spec, &calibration).await?;
-        let b = Build::from_report(key, &report, &dir.join("settings.json"), calibration.len() / INPUT_LEN)?;
+        let b = Build::from_report(key, driver_args, &report, &dir.join("settings.json"), calibration.len() / INPUT_LEN)?;
         let tmp = record.with_extension("json.tmp");
         std::fs::write(&tmp, serde_json::to_string_pretty(&b)? + "\n")?;
         std::fs::rename(&tmp, &record)?;
