@@ -413,3 +413,26 @@ fn distillation_follows_the_teacher_and_the_regulariser_bounds_weights() {
     let bounded = max_abs(Some(Regularizer { gamma: 1.0, l1: 0.0, l2: 100.0, tau: 0.05 }));
     assert!(bounded < 0.5 * free, "share of |w| > tau: {bounded} with the regulariser, {free} without");
 }
+
+/// Every ablation activation trains, exports to ONNX with its own ops, keeps tract/candle parity
+/// and reads back as the same activation; parameter-free activations have no `act` parameters.
+#[test]
+fn each_activation_trains_and_exports_with_parity() {
+    let (x, y) = synthetic(600, 5);
+    for (act, op) in [(Activation::Quadratic, "Add"), (Activation::Square, "Mul"), (Activation::Relu, "Relu"), (Activation::Silu, "Sigmoid")] {
+        let cfg = TrainConfig { student: StudentConfig { hidden: vec![16, 8], activation: act, ..Default::default() }, ..tiny_cfg() };
+        let s = Student::new(cfg.student.clone(), 3).unwrap();
+        let base = 420 * 16 + 16 + 16 * 8 + 8 + 8 * 3 + 3;
+        assert_eq!(s.param_count(), if act == Activation::Quadratic { base + 4 } else { base }, "{act:?}");
+        let h = veriregime::model::fit(&s, &TrainData { x: &x, y: &y, teacher: None }, &x, &y, &cfg, None).unwrap();
+        assert!(h.epochs.iter().all(|e| e.train_loss.is_finite()), "{act:?}: {:?}", h.epochs);
+        let g = to_onnx_proto(&s).unwrap().graph.unwrap();
+        assert!(g.node.iter().any(|n| n.op_type == op), "{act:?} exports no {op}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("network.onnx");
+        export_onnx(&s, &path).unwrap();
+        let d = parity(&s, &OnnxModel::load(&path).unwrap(), &x).unwrap();
+        assert!(d < 1e-4, "{act:?}: parity {d}");
+        assert_eq!(student_from_onnx(&path, (0.0, 1.0)).unwrap().config.activation, act);
+    }
+}

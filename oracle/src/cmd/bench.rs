@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// lets a circuit of < 2^14 rows drop from logrows 15 to 14.
     #[arg(long, default_value = "--decomp-base 4096 --decomp-legs 2", allow_hyphen_values = true)]
     pub tuned_args: String,
+    /// Driver build flags of every model's first circuit (default: none, EZKL's defaults).
+    #[arg(long, default_value = "", allow_hyphen_values = true)]
+    pub driver_args: String,
     /// The teacher's model folder. Its circuit is heavy (here: logrows 20, a proving key of GBs,
     /// ~15 GB of RAM and minutes per proof).
     #[arg(long, default_value = "models/teacher")]
@@ -73,6 +76,9 @@ pub struct BenchArgs {
     /// Rebuild every circuit even when an identical build is in --work.
     #[arg(long)]
     pub rebuild: bool,
+    /// Measure nothing: re-render RESULTS.md and pareto.png from --out's RESULTS.json.
+    #[arg(long)]
+    pub render: bool,
 }
 
 impl BenchArgs {
@@ -81,6 +87,12 @@ impl BenchArgs {
     }
 
     async fn run_async(self) -> anyhow::Result<()> {
+        if self.render {
+            let r = BenchResults::read(&self.out)?;
+            r.write(&self.out)?;
+            eprintln!("{}", r.summary());
+            return Ok(());
+        }
         anyhow::ensure!(self.proofs >= 1, "--proofs must be at least 1");
         let root = project_root();
         let ezkl = Ezkl::new(&root);
@@ -94,7 +106,7 @@ impl BenchArgs {
         for (dir, role) in &folders {
             ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?;
             let name = dir.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} has no folder name", dir.display()))?.to_string();
-            models.push((dir.clone(), *role, String::new(), name.clone()));
+            models.push((dir.clone(), *role, self.driver_args.trim().to_string(), name.clone()));
             if *role == Role::Student && !self.tuned_args.trim().is_empty() {
                 models.push((dir.clone(), *role, self.tuned_args.trim().to_string(), format!("{name}-tuned")));
             }
@@ -242,10 +254,12 @@ async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Re
         let runtime = client.provider.get_code_at(addr).await?.len();
         let verifier = IHalo2Verifier::new(addr, &client.provider);
         let call = verifier.verifyProof(proven.proof.clone(), proven.instances.clone());
-        let calldata_bytes = call.calldata().len();
+        let calldata = call.calldata().clone();
+        // What any transaction pays before executing (EIP-2028 calldata pricing).
+        let intrinsic_gas = 21_000 + calldata.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum::<u64>();
         let receipt = call.send().await.with_context(|| format!("verifyProof of {}", dir.display()))?.get_receipt().await?;
         anyhow::ensure!(receipt.status(), "verifyProof of {} reverted", dir.display());
-        out.push(Gas { verify_tx_gas: receipt.gas_used, runtime_code_bytes: runtime, calldata_bytes });
+        out.push(Gas { verify_tx_gas: receipt.gas_used, intrinsic_gas: Some(intrinsic_gas), runtime_code_bytes: runtime, calldata_bytes: calldata.len() });
     }
     Ok(out)
 }

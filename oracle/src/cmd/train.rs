@@ -1,6 +1,6 @@
 use crate::model::study::{self, describe_cfg, Prepared, Study, StudyPlan, StudyResults};
 use crate::model::{
-    self, ClassWeights, Distill, ModelCard, Net, Regularizer, Schedule, Student, StudentConfig, Teacher, TeacherConfig,
+    self, Activation, ClassWeights, Distill, ModelCard, Net, Regularizer, Schedule, Student, StudentConfig, Teacher, TeacherConfig,
     TrainConfig, TrainData,
 };
 use anyhow::Context;
@@ -22,6 +22,11 @@ pub enum TrainCmd {
     ///
     /// Example: veriregime train study --data ../shared/data/binance-vision --out models
     Study(StudyArgs),
+    /// The activation ablation (issue 7): one student per activation, each distilled from the
+    /// teacher with the shipped student's recipe; writes a model folder per activation.
+    ///
+    /// Example: veriregime train activations --data ../shared/data/binance-vision --hidden 32,16 --out models/ablation
+    Activations(ActivationsArgs),
     /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
     Report {
         #[arg(long, default_value = "models")]
@@ -35,6 +40,7 @@ impl TrainCmd {
             TrainCmd::Teacher(a) => a.run(),
             TrainCmd::Student(a) => a.run(),
             TrainCmd::Study(a) => a.run(),
+            TrainCmd::Activations(a) => a.run(),
             TrainCmd::Report { out } => {
                 let p = out.join(model::report::RESULTS_FILE);
                 let r: StudyResults = serde_json::from_slice(&std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?)
@@ -156,6 +162,9 @@ pub struct StudentArgs {
     /// Hidden layer sizes.
     #[arg(long, default_value = "128,64,32", value_delimiter = ',')]
     pub hidden: Vec<usize>,
+    /// Activation after each hidden layer.
+    #[arg(long, value_enum, default_value_t = Activation::Quadratic)]
+    pub activation: Activation,
     /// Teacher model folder to distil from (its ONNX gives the soft targets); without it the
     /// student learns from labels only.
     #[arg(long)]
@@ -186,7 +195,7 @@ impl StudentArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let p = self.data.prepare()?;
         let mut cfg = self.opt.apply(StudyPlan::full(self.opt.seed).student_cfg);
-        cfg.student = StudentConfig::with_hidden(&self.hidden);
+        cfg.student = StudentConfig { activation: self.activation, ..StudentConfig::with_hidden(&self.hidden) };
         if self.gamma > 0.0 {
             cfg.regularizer = Some(Regularizer { gamma: self.gamma, l1: self.l1, l2: self.l2, tau: self.tau });
         }
@@ -205,6 +214,72 @@ impl StudentArgs {
         };
         let s = Student::new(cfg.student.clone(), cfg.seed)?;
         train_one(&p, &s, "student", &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ActivationsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The teacher to distil from.
+    #[arg(long, default_value = "models/teacher")]
+    pub teacher: PathBuf,
+    /// The student whose recipe (distillation, regulariser, schedule, epochs, seed) every run
+    /// copies; only the hidden sizes and the activation change.
+    #[arg(long, default_value = "models/student")]
+    pub recipe: PathBuf,
+    #[arg(long, default_value = "32,16", value_delimiter = ',')]
+    pub hidden: Vec<usize>,
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Activation::Quadratic, Activation::Square, Activation::Relu, Activation::Silu])]
+    pub activations: Vec<Activation>,
+    /// Writes OUT/act-<activation>-<hidden>/ per run.
+    #[arg(long, default_value = "models/ablation")]
+    pub out: PathBuf,
+    /// Per-run checkpoints (a rerun resumes); a run whose folder already holds a card of the same
+    /// recipe is not trained again.
+    #[arg(long, default_value = "target/train-checkpoints")]
+    pub checkpoints: PathBuf,
+}
+
+impl ActivationsArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let recipe = ModelCard::read(&self.recipe)?
+            .training
+            .with_context(|| format!("{} has no training recipe in its card", self.recipe.display()))?
+            .config;
+        anyhow::ensure!(recipe.distill.is_some(), "the recipe of {} is not a distillation", self.recipe.display());
+        let runs: Vec<(String, TrainConfig)> = self
+            .activations
+            .iter()
+            .map(|&a| {
+                let hidden = self.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-");
+                let name = format!("act-{}-{hidden}", serde_json::to_value(a).expect("enum").as_str().unwrap_or_default());
+                let student = StudentConfig { activation: a, hidden: self.hidden.clone(), ..recipe.student.clone() };
+                (name, TrainConfig { student, ..recipe.clone() })
+            })
+            .collect();
+        let todo: Vec<&(String, TrainConfig)> = runs
+            .iter()
+            .filter(|(name, cfg)| {
+                let done = ModelCard::read(self.out.join(name)).ok().and_then(|c| c.training).map(|t| t.config == *cfg);
+                if done == Some(true) {
+                    eprintln!("{name}: already trained with this recipe");
+                }
+                done != Some(true)
+            })
+            .collect();
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let p = self.data.prepare()?;
+        let (card, onnx) = ModelCard::load(&self.teacher)?;
+        anyhow::ensure!(card.normalization == p.norm, "teacher {} was trained with another normaliser (data range)", self.teacher.display());
+        let logits = onnx.logits(&p.train.x)?;
+        for (name, cfg) in todo {
+            let s = Student::new(cfg.student.clone(), cfg.seed)?;
+            train_one(&p, &s, name, cfg, Some(&logits), &self.out.join(name), Some(&self.checkpoints.join(name)))?;
+        }
+        Ok(())
     }
 }
 

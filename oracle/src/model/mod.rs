@@ -67,7 +67,7 @@ pub use metrics::{argmax3, decide, ClassMetrics, Metrics, PerClass};
 pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, teacher_onnx_proto, to_onnx_proto, write_onnx, OnnxModel};
 pub use plot::{fonts_available, plot_confusion, plot_history};
 pub use net::{Architecture, Net, NetState};
-pub use student::{PolyAct, Student, StudentConfig, N_CLASSES};
+pub use student::{Activation, PolyAct, Student, StudentConfig, N_CLASSES};
 pub use teacher::{Teacher, TeacherConfig, SEED_TEACHER_PARAMS};
 pub use train::{
     balanced_class_weights, class_counts, evaluate, fit, fit_until, score_logits, train, ClassWeights, Distill, EpochStats, Regularizer, Schedule,

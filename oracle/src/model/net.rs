@@ -23,7 +23,7 @@ impl Architecture {
                 let mut dims = vec![c.input];
                 dims.extend(&c.hidden);
                 dims.push(super::student::N_CLASSES);
-                format!("MLP {} (a*x^2+b*x)", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("-"))
+                format!("MLP {} ({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("-"), c.activation.describe())
             }
             Architecture::Cnn(c) => format!(
                 "1D-CNN {}, GAP, FC(3)",

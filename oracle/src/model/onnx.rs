@@ -7,7 +7,7 @@
 
 use super::metrics::argmax3;
 use super::net::Net;
-use super::student::{Student, StudentConfig, N_CLASSES};
+use super::student::{Activation, Student, StudentConfig, N_CLASSES};
 use super::teacher::Teacher;
 use prost::Message;
 use std::collections::HashMap;
@@ -100,12 +100,23 @@ pub fn to_onnx_proto(student: &Student) -> anyhow::Result<pb::ModelProto> {
         x = out;
         if l < n_layers {
             let act = format!("act{l}");
-            let (sq, sqa, xb, y) =
-                (format!("{act}.sq"), format!("{act}.sq_a"), format!("{act}.x_b"), format!("{act}.out"));
-            nodes.push(node("Mul", &format!("{act}/sq"), &[&x, &x], &sq, vec![]));
-            nodes.push(node("Mul", &format!("{act}/sq_a"), &[&sq, &format!("{act}.a")], &sqa, vec![]));
-            nodes.push(node("Mul", &format!("{act}/x_b"), &[&x, &format!("{act}.b")], &xb, vec![]));
-            nodes.push(node("Add", &format!("{act}/add"), &[&sqa, &xb], &y, vec![]));
+            let y = format!("{act}.out");
+            match cfg.activation {
+                Activation::Quadratic => {
+                    let (sq, sqa, xb) = (format!("{act}.sq"), format!("{act}.sq_a"), format!("{act}.x_b"));
+                    nodes.push(node("Mul", &format!("{act}/sq"), &[&x, &x], &sq, vec![]));
+                    nodes.push(node("Mul", &format!("{act}/sq_a"), &[&sq, &format!("{act}.a")], &sqa, vec![]));
+                    nodes.push(node("Mul", &format!("{act}/x_b"), &[&x, &format!("{act}.b")], &xb, vec![]));
+                    nodes.push(node("Add", &format!("{act}/add"), &[&sqa, &xb], &y, vec![]));
+                }
+                Activation::Square => nodes.push(node("Mul", &format!("{act}/sq"), &[&x, &x], &y, vec![])),
+                Activation::Relu => nodes.push(node("Relu", &format!("{act}/relu"), &[&x], &y, vec![])),
+                Activation::Silu => {
+                    let sig = format!("{act}.sigmoid");
+                    nodes.push(node("Sigmoid", &format!("{act}/sigmoid"), &[&x], &sig, vec![]));
+                    nodes.push(node("Mul", &format!("{act}/mul"), &[&x, &sig], &y, vec![]));
+                }
+            }
             x = y;
         }
     }
@@ -116,13 +127,19 @@ pub fn to_onnx_proto(student: &Student) -> anyhow::Result<pb::ModelProto> {
         input: vec![value_info(INPUT_NAME, &[1, cfg.input as i64])],
         output: vec![value_info(OUTPUT_NAME, &[1, N_CLASSES as i64])],
         doc_string: format!(
-            "VeriRegime student MLP {} -> {:?} -> 3, activation a*x^2+b*x; logits of SELL, HOLD, BUY",
-            cfg.input, cfg.hidden
+            "VeriRegime student MLP {} -> {:?} -> 3, activation {}; logits of SELL, HOLD, BUY",
+            cfg.input,
+            cfg.hidden,
+            cfg.activation.describe()
         ),
         ..Default::default()
     };
-    let hidden = pb::StringStringEntryProto { key: "hidden".into(), value: serde_json::to_string(&cfg.hidden)? };
-    Ok(model_proto(graph, vec![hidden]))
+    let mut meta = vec![pb::StringStringEntryProto { key: "hidden".into(), value: serde_json::to_string(&cfg.hidden)? }];
+    // Written only for the ablation's activations, so the shipped student's file is unchanged.
+    if cfg.activation != Activation::Quadratic {
+        meta.push(pb::StringStringEntryProto { key: "activation".into(), value: serde_json::to_string(&cfg.activation)? });
+    }
+    Ok(model_proto(graph, meta))
 }
 
 /// A model of opset [`ONNX_OPSET`], IR [`ONNX_IR_VERSION`], produced by this crate.
@@ -355,6 +372,10 @@ pub fn student_from_onnx(path: impl AsRef<Path>, act_init: (f32, f32)) -> anyhow
         l += 1;
     }
     anyhow::ensure!(hidden.pop() == Some(N_CLASSES), "last layer does not have 3 outputs");
-    let cfg = StudentConfig { input, hidden, act_a_init: act_init.0, act_b_init: act_init.1 };
+    let activation = match proto.metadata_props.iter().find(|p| p.key == "activation") {
+        Some(p) => serde_json::from_str(&p.value).map_err(|e| anyhow::anyhow!("ONNX metadata activation {:?}: {e}", p.value))?,
+        None => Activation::Quadratic,
+    };
+    let cfg = StudentConfig { input, hidden, act_a_init: act_init.0, act_b_init: act_init.1, activation };
     Student::from_params(cfg, &params)
 }

@@ -1,5 +1,6 @@
-//! The student MLP (candle): `input -> hidden.. -> 3` with a polynomial activation
-//! `y = a*x^2 + b*x` (learnable scalars `a`, `b` per hidden layer) after every hidden layer.
+//! The student MLP (candle): `input -> hidden.. -> 3` with an activation after every hidden layer:
+//! by default the polynomial `y = a*x^2 + b*x` (learnable scalars `a`, `b` per hidden layer); the
+//! activation ablation also trains `x^2`, ReLU and SiLU students (see [`Activation`]).
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{Linear, Module, VarBuilder, VarMap};
@@ -9,6 +10,40 @@ use serde::{Deserialize, Serialize};
 
 /// Number of output classes (SELL, HOLD, BUY).
 pub const N_CLASSES: usize = 3;
+
+/// The activation after each hidden layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// `a*x^2 + b*x` with learnable `a`, `b` per layer (the seed's polynomial activation).
+    #[default]
+    Quadratic,
+    /// `x^2` (the seed's "square" activation; no parameters).
+    Square,
+    Relu,
+    /// `x * sigmoid(x)`: smooth, needs a lookup table in a circuit.
+    Silu,
+}
+
+impl Activation {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Activation::Quadratic => "a*x^2+b*x",
+            Activation::Square => "x^2",
+            Activation::Relu => "ReLU",
+            Activation::Silu => "SiLU",
+        }
+    }
+
+    /// Whether the activation has the learnable `a`, `b` of each layer.
+    pub fn learnable(self) -> bool {
+        self == Activation::Quadratic
+    }
+
+    fn is_default(&self) -> bool {
+        *self == Activation::Quadratic
+    }
+}
 
 /// Architecture of a student MLP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +56,9 @@ pub struct StudentConfig {
     pub act_a_init: f32,
     /// Initial linear coefficient `b` of every activation.
     pub act_b_init: f32,
+    /// Activation after each hidden layer (cards written before the ablation have none: quadratic).
+    #[serde(default, skip_serializing_if = "Activation::is_default")]
+    pub activation: Activation,
 }
 
 impl Default for StudentConfig {
@@ -35,6 +73,7 @@ impl Default for StudentConfig {
             hidden: vec![128, 64, 32],
             act_a_init: 0.05,
             act_b_init: 1.0,
+            activation: Activation::Quadratic,
         }
     }
 }
@@ -56,21 +95,22 @@ impl StudentConfig {
         dims
     }
 
-    /// Number of parameters (weights, biases, and 2 per activation).
+    /// Number of parameters (weights, biases, and 2 per learnable activation).
     pub fn param_count(&self) -> usize {
-        self.layer_dims().iter().map(|(i, o)| i * o + o).sum::<usize>() + 2 * self.hidden.len()
+        let acts = if self.activation.learnable() { 2 * self.hidden.len() } else { 0 };
+        self.layer_dims().iter().map(|(i, o)| i * o + o).sum::<usize>() + acts
     }
 
     /// Parameter names in a fixed order: `fc1.weight`, `fc1.bias`, `act1.a`, `act1.b`, `fc2.weight`,
-    /// ... `fcL.weight`, `fcL.bias` (L = hidden layers + 1). These are the VarBuilder paths and the
-    /// ONNX initializer names.
+    /// ... `fcL.weight`, `fcL.bias` (L = hidden layers + 1; no `act` names when the activation has
+    /// no parameters). These are the VarBuilder paths and the ONNX initializer names.
     pub fn param_names(&self) -> Vec<String> {
         let n = self.hidden.len() + 1;
         let mut names = Vec::new();
         for l in 1..=n {
             names.push(format!("fc{l}.weight"));
             names.push(format!("fc{l}.bias"));
-            if l < n {
+            if l < n && self.activation.learnable() {
                 names.push(format!("act{l}.a"));
                 names.push(format!("act{l}.b"));
             }
@@ -134,7 +174,7 @@ impl Student {
                 data.insert(format!("fc{}.weight", l + 1), Var::from_tensor(&w)?);
                 let b = Tensor::zeros(o, DType::F32, &device)?;
                 data.insert(format!("fc{}.bias", l + 1), Var::from_tensor(&b)?);
-                if l + 1 < dims.len() {
+                if l + 1 < dims.len() && config.activation.learnable() {
                     let a = Tensor::new(&[config.act_a_init], &device)?;
                     let bb = Tensor::new(&[config.act_b_init], &device)?;
                     data.insert(format!("act{}.a", l + 1), Var::from_tensor(&a)?);
@@ -154,7 +194,7 @@ impl Student {
         let mut acts = Vec::new();
         for (l, &(i, o)) in dims.iter().enumerate() {
             linears.push(candle_nn::linear(i, o, vb.pp(format!("fc{}", l + 1)))?);
-            if l + 1 < dims.len() {
+            if l + 1 < dims.len() && config.activation.learnable() {
                 acts.push(PolyAct::new(vb.pp(format!("act{}", l + 1)))?);
             }
         }
@@ -215,7 +255,7 @@ impl Student {
         Ok(out)
     }
 
-    /// The activation coefficients `(a, b)` of every hidden layer.
+    /// The activation coefficients `(a, b)` of every hidden layer (none for parameter-free activations).
     pub fn activation_coefs(&self) -> anyhow::Result<Vec<(f32, f32)>> {
         self.acts
             .iter()
@@ -233,8 +273,13 @@ impl Student {
         let mut h = xs.clone();
         for (l, lin) in self.linears.iter().enumerate() {
             h = lin.forward(&h)?;
-            if let Some(act) = self.acts.get(l) {
-                h = act.forward(&h)?;
+            if l + 1 < self.linears.len() {
+                h = match self.config.activation {
+                    Activation::Quadratic => self.acts[l].forward(&h)?,
+                    Activation::Square => h.mul(&h)?,
+                    Activation::Relu => h.relu()?,
+                    Activation::Silu => candle_nn::ops::silu(&h)?,
+                };
                 if let Some((p, rng)) = dropout.as_mut() {
                     if *p > 0.0 {
                         let keep = 1.0 - *p;
