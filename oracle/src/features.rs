@@ -216,6 +216,13 @@ pub struct Normalizer {
 impl Normalizer {
     pub const DEFAULT_CLIP: f64 = 5.0;
 
+    /// Equal up to a relative 1e-12: a normaliser read back from a card's JSON may differ from a
+    /// freshly fitted one in the last bit (serde_json's default float parsing is not exact).
+    pub fn same_as(&self, other: &Normalizer) -> bool {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
+        self.clip == other.clip && self.mean.iter().zip(&other.mean).chain(self.std.iter().zip(&other.std)).all(|(a, b)| close(*a, *b))
+    }
+
     /// Fits mean and standard deviation over the given input rows.
     pub fn fit<'a>(rows: impl IntoIterator<Item = &'a [f64; N_FEATURES]>) -> Normalizer {
         let (mut n, mut s, mut s2) = (0.0f64, [0.0f64; N_FEATURES], [0.0f64; N_FEATURES]);
@@ -439,6 +446,17 @@ mod tests {
         }
         let w = window_from_candles(&series.candles[..600]);
         assert!(matches!(w, Err(FeatureError::NotContiguous { .. })));
+    }
+
+    #[test]
+    fn a_normalizer_read_back_from_json_is_the_same_and_another_is_not() {
+        let rows: Vec<[f64; N_FEATURES]> = (0..1000).map(|i| std::array::from_fn(|k| ((i * 7 + k * 13) % 101) as f64 / 7.3 + 0.1 / 3.0)).collect();
+        let n = Normalizer::fit(&rows);
+        let back: Normalizer = serde_json::from_str(&serde_json::to_string(&n).unwrap()).unwrap();
+        assert!(n.same_as(&back) && back.same_as(&n));
+        let mut other = n.clone();
+        other.mean[3] *= 1.0 + 1e-9;
+        assert!(!n.same_as(&other));
     }
 
     #[test]

@@ -226,6 +226,36 @@ fn train_study_writes_the_report_and_resumes() {
     assert_eq!(r2["students"], r["students"]);
     assert_eq!(r2["teacher_variants"], r["teacher_variants"]);
 
+    // The activation ablation: the shipped student's recipe, distilled from the shipped teacher
+    // (whose normaliser, read back from its card, must match the freshly fitted one).
+    let ablation = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .args(["train", "activations", "--from", "2024-01-02", "--to", "2024-01-07", "--hidden", "8", "--activations", "relu,square", "--teacher"])
+            .arg(out.join("teacher"))
+            .arg("--recipe")
+            .arg(out.join("student"))
+            .arg("--out")
+            .arg(out.join("ablation"))
+            .arg("--checkpoints")
+            .arg(&ck)
+            .arg("--data")
+            .arg(root.path())
+            .output()
+            .unwrap();
+        ok(&o);
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    ablation();
+    let recipe = sc_recipe(&out);
+    for (dir, act) in [("act-relu-8", veriregime::model::Activation::Relu), ("act-square-8", veriregime::model::Activation::Square)] {
+        let (c, _) = veriregime::model::ModelCard::load(out.join("ablation").join(dir)).unwrap();
+        let cfg = c.training.unwrap().config;
+        assert_eq!(cfg.student.activation, act);
+        assert_eq!(cfg.student.hidden, vec![8]);
+        assert_eq!((cfg.distill, cfg.regularizer, cfg.epochs), (recipe.distill.clone(), recipe.regularizer.clone(), recipe.epochs));
+    }
+    assert_eq!(ablation().matches("already trained with this recipe").count(), 2);
+
     // Bad input: a range the archive does not hold is an error naming it; nothing is written.
     let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
         .args(["train", "study", "--quick", "--from", "2024-02-01", "--to", "2024-02-03", "--out"])
@@ -240,6 +270,10 @@ fn train_study_writes_the_report_and_resumes() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("2024-02-01"), "{e}");
     assert!(!root.path().join("none").join("REPORT.md").exists());
+}
+
+fn sc_recipe(out: &Path) -> veriregime::model::TrainConfig {
+    veriregime::model::ModelCard::read(out.join("student")).unwrap().training.unwrap().config
 }
 
 /// The shipped models are the study's: their cards carry the report's figures, the teacher is

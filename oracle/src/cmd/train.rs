@@ -203,7 +203,7 @@ impl StudentArgs {
             Some(dir) => {
                 let (card, onnx) = ModelCard::load(dir)?;
                 anyhow::ensure!(
-                    card.normalization == p.norm,
+                    card.normalization.same_as(&p.norm),
                     "teacher {} was trained with another normaliser (data range); distil on the teacher's data",
                     dir.display()
                 );
@@ -273,7 +273,7 @@ impl ActivationsArgs {
         }
         let p = self.data.prepare()?;
         let (card, onnx) = ModelCard::load(&self.teacher)?;
-        anyhow::ensure!(card.normalization == p.norm, "teacher {} was trained with another normaliser (data range)", self.teacher.display());
+        anyhow::ensure!(card.normalization.same_as(&p.norm), "teacher {} was trained with another normaliser (data range)", self.teacher.display());
         let logits = onnx.logits(&p.train.x)?;
         for (name, cfg) in todo {
             let s = Student::new(cfg.student.clone(), cfg.seed)?;
