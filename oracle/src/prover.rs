@@ -41,6 +41,17 @@ pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("oracle/ has a parent").to_path_buf()
 }
 
+/// A tool of the pinned npm toolchain (`forge`, `anvil`, `cast`) in `root/scripts/node_modules/.bin`,
+/// else the one on PATH.
+pub fn npm_tool(root: &Path, name: &str) -> PathBuf {
+    let p = root.join("scripts/node_modules/.bin").join(name);
+    if p.is_file() {
+        p
+    } else {
+        PathBuf::from(name)
+    }
+}
+
 /// A handle on the EZKL driver script.
 #[derive(Debug, Clone)]
 pub struct Ezkl {

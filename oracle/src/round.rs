@@ -153,16 +153,10 @@ impl Signaler {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let outs: Vec<f64> = v["outputs"].as_array().context("prove: no outputs")?.iter().filter_map(|x| x.as_f64()).collect();
         anyhow::ensure!(outs.len() == 3, "prove: expected 3 outputs, got {}", outs.len());
-        let fixed: Vec<i128> = v["outputs_fixed"]
-            .as_array()
-            .context("prove: no fixed outputs")?
-            .iter()
-            .map(|x| x.as_str().unwrap_or_default().parse::<i128>())
-            .collect::<Result<_, _>>()
-            .context("prove: fixed outputs are not integers")?;
+        let fixed = fixed_outputs(&v["outputs_fixed"]).context("prove")?;
         let outputs = [outs[0], outs[1], outs[2]];
         // The contract decides on the fixed-point values, so the check does too.
-        let signal = decide([fixed[0], fixed[1], fixed[2]]);
+        let signal = decide(fixed);
         let b = self.manifest.binding;
         anyhow::ensure!(
             instances.len() == b.n_inputs as usize + 3,
@@ -195,6 +189,18 @@ impl Signaler {
             peak_rss_bytes: v["peak_rss_bytes"].as_u64().unwrap_or(0),
         })
     }
+}
+
+/// The driver's fixed-point logits of one window (decimal strings) -> exactly 3 integers.
+pub fn fixed_outputs(v: &serde_json::Value) -> anyhow::Result<[i128; 3]> {
+    let fixed: Vec<i128> = v
+        .as_array()
+        .context("no fixed outputs")?
+        .iter()
+        .map(|x| x.as_str().unwrap_or_default().parse::<i128>())
+        .collect::<Result<_, _>>()
+        .context("fixed outputs are not integers")?;
+    fixed.try_into().map_err(|f: Vec<i128>| anyhow::anyhow!("{} fixed outputs, expected 3", f.len()))
 }
 
 /// A confirmed submission.

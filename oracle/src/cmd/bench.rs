@@ -219,14 +219,7 @@ async fn prove_many(signaler: &Signaler, ds: &Dataset, picked: &[Sample], work: 
 /// Compiles each circuit's generated verifier with forge (the project's pinned solc), deploys it
 /// on a fresh anvil and sends one real `verifyProof` transaction with the model's last proof.
 async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Result<Vec<Gas>> {
-    let bin = |name: &str| {
-        let p = root.join("scripts/node_modules/.bin").join(name);
-        if p.is_file() {
-            p
-        } else {
-            PathBuf::from(name)
-        }
-    };
+    let bin = |name: &str| crate::prover::npm_tool(root, name);
     // The teacher's verifier may exceed EIP-170: deploy it anyway to measure, and report its size.
     let anvil = Anvil::at(bin("anvil"))
         .args(["--code-size-limit", "1000000", "--gas-limit", "1000000000"])

@@ -301,15 +301,8 @@ pub(crate) async fn fidelity(signaler: &Signaler, ds: &Dataset, picked: &[Sample
     anyhow::ensure!(outs.len() == picked.len(), "witness returned {} outputs for {} windows", outs.len(), picked.len());
     let (mut agree, mut max_err, mut disagreements) = (0usize, 0f64, Vec::new());
     for ((s, t), o) in picked.iter().zip(&tract).zip(outs) {
-        let fixed: Vec<i128> = o
-            .as_array()
-            .context("witness row")?
-            .iter()
-            .map(|x| x.as_str().unwrap_or_default().parse::<i128>())
-            .collect::<Result<_, _>>()
-            .context("witness: fixed outputs are not integers")?;
-        anyhow::ensure!(fixed.len() == 3, "witness: {} outputs per window, expected 3", fixed.len());
-        let circuit = crate::round::decide([fixed[0], fixed[1], fixed[2]]);
+        let fixed = crate::round::fixed_outputs(o).context("witness")?;
+        let circuit = crate::round::decide(fixed);
         let float = crate::round::decide(*t);
         for k in 0..3 {
             max_err = max_err.max((fixed[k] as f64 / scale - t[k] as f64).abs());

@@ -100,8 +100,7 @@ impl DemoArgs {
 
         // Chain time starts just after the first decision candle closed.
         let first_s = c[ends[0]].open_time / 1000;
-        let anvil_bin = root.join("scripts/node_modules/.bin/anvil");
-        let anvil = Anvil::at(if anvil_bin.is_file() { anvil_bin } else { PathBuf::from("anvil") })
+        let anvil = Anvil::at(crate::prover::npm_tool(&root, "anvil"))
             .args(["--timestamp".to_string(), (first_s - 3600).to_string()])
             .try_spawn()
             .context("cannot start anvil (run `make bootstrap`)")?;
