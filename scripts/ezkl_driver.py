@@ -231,6 +231,17 @@ def cmd_build(a):
     if a.max_logrows:
         cal_kwargs["max_logrows"] = a.max_logrows
     _, timings["calibrate"] = run("calibrate_settings", ezkl.calibrate_settings, a.calibration, p["onnx"], p["settings"], **cal_kwargs)
+    if a.param_scale is not None:
+        # Calibration ties the parameter scale to the input scale. Keep the input scale it chose and
+        # lay the circuit out again with the requested parameter scale (weights on a 2^-k grid):
+        # rows come from gen_settings, logrows is the least that holds them and the range table.
+        ra.input_scale = json.load(open(p["settings"]))["run_args"]["input_scale"]
+        ra.param_scale = a.param_scale
+        _, timings["gen_settings_param_scale"] = run("gen_settings", ezkl.gen_settings, p["onnx"], p["settings"], py_run_args=ra)
+        s = json.load(open(p["settings"]))
+        need = max(s["num_rows"], s["run_args"]["decomp_base"]) + (s.get("num_blinding_factors") or 6) + 3
+        s["run_args"]["logrows"] = max(1, (need - 1).bit_length())
+        atomic_json(p["settings"], s)
     if a.logrows:
         s = json.load(open(p["settings"]))
         s["run_args"]["logrows"] = a.logrows
@@ -443,6 +454,7 @@ def main():
     b.add_argument("--decomp-base", type=int)
     b.add_argument("--decomp-legs", type=int)
     b.add_argument("--scales", help="comma-separated input scales calibration may choose from")
+    b.add_argument("--param-scale", type=int, help="parameter scale (weights on a 2^-k grid) instead of calibration's, which equals the input scale")
     b.add_argument("--input-visibility", default="polycommit", choices=["polycommit", "public", "hashed"])
     b.add_argument("--target", default="resources", choices=["resources", "accuracy"])
     b.add_argument("--sol-out")

@@ -256,6 +256,50 @@ fn train_study_writes_the_report_and_resumes() {
     }
     assert_eq!(ablation().matches("already trained with this recipe").count(), 2);
 
+    // The Hessian-guided quantisation study of the shipped student, with its quantised folders.
+    let hess = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .args(["train", "hessian", "--from", "2024-01-02", "--to", "2024-01-07", "--budgets", "3,4", "--probes", "8", "--batch", "512"])
+            .args(extra)
+            .arg("--student")
+            .arg(out.join("student"))
+            .arg("--out")
+            .arg(out.join("hessian"))
+            .arg("--export-dir")
+            .arg(out.join("quantised"))
+            .arg("--data")
+            .arg(root.path())
+            .output()
+            .unwrap()
+    };
+    ok(&hess(&["--export-budget", "4"]));
+    let q: veriregime::model::quant::QuantStudy = serde_json::from_slice(&std::fs::read(out.join("hessian/hessian.json")).unwrap()).unwrap();
+    let layers = match veriregime::model::ModelCard::read(out.join("student")).unwrap().architecture {
+        veriregime::model::Architecture::Mlp(c) => c.hidden.len() + 1,
+        a => panic!("the shipped student is {a:?}"),
+    };
+    assert_eq!(q.layers.len(), layers);
+    assert!(q.layers.iter().all(|l| l.trace.is_finite() && l.trace_se >= 0.0 && l.params > 0), "{:?}", q.layers);
+    assert_eq!(q.points.len(), 2 * 3);
+    for p in &q.points {
+        assert_eq!(p.bits.len(), layers);
+        assert!(p.avg_bits <= p.budget_bits as f64 + 1e-9, "{p:?} over its budget");
+        assert_eq!(p.param_scale, *p.frac_bits.iter().max().unwrap());
+    }
+    let md = std::fs::read_to_string(out.join("hessian/HESSIAN.md")).unwrap();
+    assert!(md.contains("| fc1.weight |") && md.contains("| 4 | hessian |"), "{md}");
+    assert!(out.join("hessian/hessian.png").is_file());
+    for scheme in ["uniform", "mse", "hessian"] {
+        let (c, _) = veriregime::model::ModelCard::load(out.join(format!("quantised/student-{scheme}-b4"))).unwrap();
+        let qi = c.quantization.expect("quantisation recorded");
+        assert_eq!(qi.bits, q.points.iter().find(|p| p.scheme.name() == scheme && p.budget_bits == 4).unwrap().bits);
+        assert!(c.parity_max_abs_diff.unwrap() < 1e-4);
+    }
+    // Bad input: an export budget that was not studied is refused before any work.
+    let o = hess(&["--export-budget", "5"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--export-budget 5"));
+
     // Bad input: a range the archive does not hold is an error naming it; nothing is written.
     let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
         .args(["train", "study", "--quick", "--from", "2024-02-01", "--to", "2024-02-03", "--out"])

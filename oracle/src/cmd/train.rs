@@ -27,6 +27,12 @@ pub enum TrainCmd {
     ///
     /// Example: veriregime train activations --data ../shared/data/binance-vision --hidden 32,16 --out models/ablation
     Activations(ActivationsArgs),
+    /// Hessian-guided mixed precision (issue 7): per-layer Hessian traces (Hutchinson), bit
+    /// allocation under budgets against uniform bits, scores after quantisation; writes
+    /// HESSIAN.md, hessian.json and hessian.png, and optionally the quantised model folders.
+    ///
+    /// Example: veriregime train hessian --data ../shared/data/binance-vision --student models/student --out bench/hessian
+    Hessian(HessianArgs),
     /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
     Report {
         #[arg(long, default_value = "models")]
@@ -41,6 +47,7 @@ impl TrainCmd {
             TrainCmd::Student(a) => a.run(),
             TrainCmd::Study(a) => a.run(),
             TrainCmd::Activations(a) => a.run(),
+            TrainCmd::Hessian(a) => a.run(),
             TrainCmd::Report { out } => {
                 let p = out.join(model::report::RESULTS_FILE);
                 let r: StudyResults = serde_json::from_slice(&std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?)
@@ -278,6 +285,128 @@ impl ActivationsArgs {
         for (name, cfg) in todo {
             let s = Student::new(cfg.student.clone(), cfg.seed)?;
             train_one(&p, &s, name, cfg, Some(&logits), &self.out.join(name), Some(&self.checkpoints.join(name)))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct HessianArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The (float) student model folder to quantise.
+    #[arg(long, default_value = "models/student")]
+    pub student: PathBuf,
+    /// Average bits per weight to allocate.
+    #[arg(long, default_value = "2,3,4,5,6,8", value_delimiter = ',')]
+    pub budgets: Vec<u32>,
+    /// Bit widths a layer may take.
+    #[arg(long, default_value = "2,3,4,5,6,7,8,9,10,11,12", value_delimiter = ',')]
+    pub choices: Vec<u32>,
+    /// Rademacher probes of the Hutchinson estimator.
+    #[arg(long, default_value_t = 100)]
+    pub probes: usize,
+    /// Training windows (drawn at random, seeded) the Hessian is taken on.
+    #[arg(long, default_value_t = 8192)]
+    pub batch: usize,
+    /// Finite-difference step of the Hessian-vector products.
+    #[arg(long, default_value_t = 1e-3)]
+    pub eps: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Report folder.
+    #[arg(long, default_value = "bench/hessian")]
+    pub out: PathBuf,
+    /// Also write the quantised students of this budget (one folder per scheme, named
+    /// <student>-<scheme>-b<bits>) into --export-dir, ready for `veriregime bench`.
+    #[arg(long)]
+    pub export_budget: Option<u32>,
+    #[arg(long, default_value = "target/hessian")]
+    pub export_dir: PathBuf,
+}
+
+impl HessianArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        use crate::model::quant::{self, Labelled, QuantConfig, QuantInfo, QuantStudy, Scheme};
+        use rand::seq::SliceRandom;
+        let t0 = std::time::Instant::now();
+        let cfg = QuantConfig { probes: self.probes, eps: self.eps, seed: self.seed, choices: self.choices.clone(), budgets: self.budgets.clone() };
+        for &b in cfg.budgets.iter().chain(&cfg.choices).chain(&self.export_budget) {
+            anyhow::ensure!((2..=16).contains(&b), "bit width {b} is outside 2..=16");
+        }
+        if let Some(b) = self.export_budget {
+            anyhow::ensure!(cfg.budgets.contains(&b), "--export-budget {b} is not one of --budgets {:?}", cfg.budgets);
+        }
+        let (card, _) = ModelCard::load(&self.student).with_context(|| format!("student folder {}", self.student.display()))?;
+        anyhow::ensure!(
+            matches!(card.architecture, model::Architecture::Mlp(_)),
+            "{} is not a student MLP ({})",
+            self.student.display(),
+            card.architecture.describe()
+        );
+        let student = model::student_from_onnx(self.student.join(&card.onnx_file), (0.0, 0.0))?;
+        let p = self.data.prepare()?;
+        anyhow::ensure!(card.normalization.same_as(&p.norm), "student {} was trained with another normaliser (data range)", self.student.display());
+        let mut idx: Vec<usize> = (0..p.train.len()).collect();
+        idx.shuffle(&mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(self.seed));
+        idx.truncate(self.batch.max(1));
+        let d = student.config.input;
+        let bx: Vec<f32> = idx.iter().flat_map(|&i| p.train.x[i * d..(i + 1) * d].iter().copied()).collect();
+        let by: Vec<u8> = idx.iter().map(|&i| p.train.y[i]).collect();
+        let bar = indicatif::ProgressBar::new(1 + 3 * cfg.budgets.len() as u64);
+        bar.set_style(indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}").expect("template").progress_chars("=> "));
+        let (layers, float_val, float_test, points) = quant::study(
+            &student,
+            Labelled { x: &bx, y: &by },
+            Labelled { x: &p.val.x, y: &p.val.y },
+            Labelled { x: &p.test.x, y: &p.test.y },
+            &cfg,
+            |m| {
+                if bar.position() > 0 || bar.message() != "" {
+                    bar.inc(1);
+                }
+                bar.set_message(m.to_string());
+            },
+        )?;
+        bar.finish_and_clear();
+        let name = self.student.file_name().and_then(|n| n.to_str()).unwrap_or("student").to_string();
+        let study = QuantStudy {
+            model: name.clone(),
+            architecture: card.architecture.describe(),
+            source_onnx_sha256: card.onnx_sha256.clone(),
+            config: cfg,
+            batch: by.len(),
+            layers,
+            float_val,
+            float_test,
+            points,
+            data: format!("{} 1m {}..{}, {} / {} / {} windows", card.data.symbol, self.data.from, self.data.to, p.train.len(), p.val.len(), p.test.len()),
+            wall_s: t0.elapsed().as_secs_f64(),
+        };
+        study.write(&self.out)?;
+        println!("{}", study.markdown());
+        if let Some(b) = self.export_budget {
+            let parity_x = &p.test.x[..d * p.test.len().min(64)];
+            for scheme in [Scheme::Uniform, Scheme::Mse, Scheme::Hessian] {
+                let pt = study.point(scheme, b).expect("every scheme at every budget");
+                let (q, _) = quant::quantized_student(&student, &pt.bits)?;
+                let qname = format!("{name}-{}-b{b}", scheme.name());
+                let mut c = card.clone();
+                c.name = qname.clone();
+                c.created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                c.metrics = [("val".to_string(), pt.val.clone()), ("test".to_string(), pt.test.clone())].into();
+                c.quantization = Some(QuantInfo {
+                    scheme,
+                    budget_bits: b,
+                    bits: pt.bits.clone(),
+                    frac_bits: pt.frac_bits.clone(),
+                    param_scale: pt.param_scale,
+                    source_onnx_sha256: card.onnx_sha256.clone(),
+                });
+                let dir = self.export_dir.join(&qname);
+                let parity = model::save_model_dir(&dir, &q, &mut c, parity_x)?;
+                eprintln!("wrote {} (param scale {}, parity {parity:.2e})", dir.display(), pt.param_scale);
+            }
         }
         Ok(())
     }

@@ -84,6 +84,9 @@ pub struct ModelCard {
     pub parity_windows: usize,
     pub onnx_file: String,
     pub onnx_sha256: String,
+    /// Set when the weights were quantised from another model ([`super::quant`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantization: Option<super::quant::QuantInfo>,
 }
 
 impl ModelCard {
@@ -117,6 +120,7 @@ impl ModelCard {
             parity_windows: 0,
             onnx_file: ONNX_FILE.into(),
             onnx_sha256: String::new(),
+            quantization: None,
         }
     }
 

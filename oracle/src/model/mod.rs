@@ -21,6 +21,7 @@
 //! | [`parity`]`(&Student, &OnnxModel, x) -> f64` | max abs difference of the logits |
 //! | [`ModelCard`] (`new`, `set_training`, `save(dir)`, `read(dir)`, `load(dir) -> (ModelCard, OnnxModel)`) | `card.json` beside `network.onnx` |
 //! | [`save_model_dir`]`(dir, &Student, &mut ModelCard, parity_x) -> parity` | writes `network.onnx` + `card.json` (hash, parity filled in) |
+//! | [`quant`] | Hessian-guided mixed precision: `hutchinson` per-layer traces, `quantize` (power-of-two grid), `allocate` under a bit budget, `study` -> `QuantStudy` (`HESSIAN.md`, JSON, PNG) |
 //! | [`plot_history`]`(&TrainHistory, title, png)`, [`plot_confusion`]`(&Metrics, title, png)` | PNG plots |
 //!
 //! # Inputs and outputs
@@ -56,6 +57,7 @@ pub mod metrics;
 pub mod net;
 pub mod onnx;
 pub mod plot;
+pub mod quant;
 pub mod report;
 pub mod student;
 pub mod study;
@@ -65,7 +67,7 @@ pub mod train;
 pub use card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainingInfo, CARD_FILE, ONNX_FILE};
 pub use metrics::{argmax3, decide, ClassMetrics, Metrics, PerClass};
 pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, teacher_onnx_proto, to_onnx_proto, write_onnx, OnnxModel};
-pub use plot::{fonts_available, plot_confusion, plot_history};
+pub use plot::{fonts_available, plot_confusion, plot_history, plot_lines};
 pub use net::{Architecture, Net, NetState};
 pub use student::{Activation, PolyAct, Student, StudentConfig, N_CLASSES};
 pub use teacher::{Teacher, TeacherConfig, SEED_TEACHER_PARAMS};

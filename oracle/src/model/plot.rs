@@ -42,11 +42,11 @@ pub fn plot_history(hist: &TrainHistory, title: &str, path: impl AsRef<Path>) ->
     let (lo, hi) = min_max(&losses);
     let pad = ((hi - lo) * 0.1).max(1e-3);
     let loss = [("train", BLUE, epochs(|e| e.train_loss)), ("val", RED, epochs(|e| e.val_loss))];
-    panel(&left, "loss", (0.5, x_max), (lo - pad, hi + pad), &loss, best, SeriesLabelPosition::UpperRight, text)?;
+    panel(&left, "loss", "epoch", (0.5, x_max), (lo - pad, hi + pad), &loss, Some(best), SeriesLabelPosition::UpperRight, text)?;
     let vals: Vec<f64> = hist.epochs.iter().flat_map(|e| [e.val_accuracy, e.val_macro_f1]).collect();
     let (lo, hi) = min_max(&vals);
     let metrics = [("accuracy", GREEN, epochs(|e| e.val_accuracy)), ("macro-F1", MAGENTA, epochs(|e| e.val_macro_f1))];
-    panel(&right, "validation", (0.5, x_max), ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0)), &metrics, best, SeriesLabelPosition::LowerRight, text)?;
+    panel(&right, "validation", "epoch", (0.5, x_max), ((lo - 0.05).max(0.0), (hi + 0.05).min(1.0)), &metrics, Some(best), SeriesLabelPosition::LowerRight, text)?;
     root.present().map_err(err)?;
     Ok(())
 }
@@ -55,15 +55,40 @@ fn min_max(v: &[f64]) -> (f64, f64) {
     v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)))
 }
 
-/// One chart of epoch curves with a legend and a dashed line at the kept epoch.
+/// One line of a chart: label, colour, points.
+pub type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
+
+/// Line charts side by side, one per panel `(caption, series)`, sharing the x axis `x_desc`;
+/// each series is drawn with its points marked.
+pub fn plot_lines(title: &str, x_desc: &str, panels: &[(&str, Vec<Series>)], path: impl AsRef<Path>) -> anyhow::Result<()> {
+    anyhow::ensure!(!panels.is_empty(), "nothing to plot");
+    let text = fonts_available();
+    let root = BitMapBackend::new(path.as_ref(), (600 * panels.len() as u32, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let root = if text { root.titled(title, ("sans-serif", 22)).map_err(err)? } else { root };
+    for (area, (caption, series)) in root.split_evenly((1, panels.len())).iter().zip(panels) {
+        let xs: Vec<f64> = series.iter().flat_map(|s| s.2.iter().map(|p| p.0)).collect();
+        let ys: Vec<f64> = series.iter().flat_map(|s| s.2.iter().map(|p| p.1)).filter(|v| v.is_finite()).collect();
+        anyhow::ensure!(!xs.is_empty(), "panel {caption} has no points");
+        let ((x0, x1), (y0, y1)) = (min_max(&xs), min_max(&ys));
+        let (xp, yp) = (((x1 - x0) * 0.05).max(0.5), ((y1 - y0) * 0.1).max(1e-3));
+        panel(area, caption, x_desc, (x0 - xp, x1 + xp), (y0 - yp, y1 + yp), series, None, SeriesLabelPosition::LowerRight, text)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// One chart of curves with a legend and, with `mark`, a dashed vertical line there (the kept
+/// epoch).
 #[allow(clippy::too_many_arguments)]
 fn panel(
     area: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
     caption: &str,
+    x_desc: &str,
     (x0, x1): (f64, f64),
     (y0, y1): (f64, f64),
-    series: &[(&str, RGBColor, Vec<(f64, f64)>)],
-    best: f64,
+    series: &[Series],
+    mark: Option<f64>,
     legend: SeriesLabelPosition,
     text: bool,
 ) -> anyhow::Result<()> {
@@ -76,7 +101,7 @@ fn panel(
     let mut mesh = chart.configure_mesh();
     let xfmt = |v: &f64| format!("{v:.0}");
     if text {
-        mesh.x_desc("epoch").x_label_formatter(&xfmt);
+        mesh.x_desc(x_desc).x_label_formatter(&xfmt);
     } else {
         mesh.disable_x_axis().disable_y_axis();
     }
@@ -87,8 +112,13 @@ fn panel(
         if text {
             s.label(*label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         }
+        if mark.is_none() {
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+        }
     }
-    chart.draw_series(DashedLineSeries::new(vec![(best, y0), (best, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1))).map_err(err)?;
+    if let Some(m) = mark {
+        chart.draw_series(DashedLineSeries::new(vec![(m, y0), (m, y1)], 6, 4, BLACK.mix(0.6).stroke_width(1))).map_err(err)?;
+    }
     if text {
         chart.configure_series_labels().position(legend).border_style(BLACK).background_style(WHITE.mix(0.8)).draw().map_err(err)?;
     }
