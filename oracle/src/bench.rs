@@ -258,19 +258,9 @@ impl BenchResults {
 
     /// Writes RESULTS.md, RESULTS.json and pareto.png into `out`, each atomically.
     pub fn write(&self, out: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
-            let tmp = out.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, out.join(name))?;
-            Ok(())
-        };
-        put(RESULTS_JSON, (serde_json::to_string_pretty(self)? + "\n").as_bytes())?;
-        put(RESULTS_MD, self.markdown().as_bytes())?;
-        let tmp = out.join(format!(".{PARETO_PNG}.tmp.png"));
-        self.plot(&tmp)?;
-        std::fs::rename(&tmp, out.join(PARETO_PNG))?;
-        Ok(())
+        crate::write_atomic(&out.join(RESULTS_JSON), (serde_json::to_string_pretty(self)? + "\n").as_bytes())?;
+        crate::write_atomic(&out.join(RESULTS_MD), self.markdown().as_bytes())?;
+        crate::replace_file(&out.join(PARETO_PNG), |tmp| self.plot(tmp))
     }
 
     /// The goals, each with what was measured: (goal, measured, met).

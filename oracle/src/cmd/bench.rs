@@ -180,9 +180,7 @@ impl BenchArgs {
         let spec = CircuitSpec { model, out: dir, sol_out: &sol, srs: self.srs.as_deref(), driver_args: Some(driver_args) };
         let report = build_circuit(ezkl, &spec, &calibration).await?;
         let b = Build::from_report(key, driver_args, &report, &dir.join("settings.json"), calibration.len() / INPUT_LEN)?;
-        let tmp = record.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&b)? + "\n")?;
-        std::fs::rename(&tmp, &record)?;
+        crate::write_atomic(&record, (serde_json::to_string_pretty(&b)? + "\n").as_bytes())?;
         Ok(b)
     }
 }

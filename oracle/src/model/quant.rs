@@ -441,22 +441,11 @@ impl QuantStudy {
         )
     }
 
-    /// Writes `HESSIAN.md`, `hessian.json` and `hessian.png` into `dir` (each through a temporary
-    /// file, so a failure leaves the previous report whole).
+    /// Writes `HESSIAN.md`, `hessian.json` and `hessian.png` into `dir`, each whole or not at all.
     pub fn write(&self, dir: &std::path::Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir)?;
-        let put = |name: &str, bytes: &[u8]| -> anyhow::Result<()> {
-            let tmp = dir.join(format!(".{name}.tmp"));
-            std::fs::write(&tmp, bytes)?;
-            std::fs::rename(&tmp, dir.join(name))?;
-            Ok(())
-        };
-        let png_tmp = dir.join(format!(".{}.tmp.png", Self::PNG));
-        self.plot(&png_tmp)?;
-        put(Self::JSON, (serde_json::to_string_pretty(self)? + "\n").as_bytes())?;
-        put(Self::MD, self.markdown().as_bytes())?;
-        std::fs::rename(&png_tmp, dir.join(Self::PNG))?;
-        Ok(())
+        crate::write_atomic(&dir.join(Self::JSON), (serde_json::to_string_pretty(self)? + "\n").as_bytes())?;
+        crate::write_atomic(&dir.join(Self::MD), self.markdown().as_bytes())?;
+        crate::replace_file(&dir.join(Self::PNG), |tmp| self.plot(tmp))
     }
 }
 

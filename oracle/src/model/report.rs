@@ -62,10 +62,7 @@ fn verdict(ok: bool) -> &'static str {
 
 /// Writes `out/REPORT.md`, `out/REPORT.json` and `out/students.png`.
 pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out)?;
-    let json_tmp = out.join(format!("{RESULTS_FILE}.tmp"));
-    std::fs::write(&json_tmp, serde_json::to_string_pretty(r)? + "\n")?;
-    std::fs::rename(&json_tmp, out.join(RESULTS_FILE))?;
+    crate::write_atomic(&out.join(RESULTS_FILE), (serde_json::to_string_pretty(r)? + "\n").as_bytes())?;
     plot_students(r, &out.join(STUDENTS_PNG))?;
 
     let runs_s: f64 = r.teacher_variants.iter().chain(&r.baselines).chain(&r.grid).chain(&r.students).chain(&r.no_teacher).map(|x| x.wall_s).sum::<f64>()
@@ -329,10 +326,7 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
          windows), `card.json`, `training.png` and `confusion_test.png`.\n\nReproduce: `veriregime train study --data \
          ../shared/data/binance-vision --out models` (resumes from `target/train-checkpoints` if interrupted)."
     );
-    let tmp = out.join(format!("{REPORT_FILE}.tmp"));
-    std::fs::write(&tmp, s)?;
-    std::fs::rename(tmp, out.join(REPORT_FILE))?;
-    Ok(())
+    crate::write_atomic(&out.join(REPORT_FILE), s.as_bytes())
 }
 
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {

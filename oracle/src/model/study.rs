@@ -268,12 +268,7 @@ impl Study<'_> {
     }
 
     fn save_record(&self, r: &RunRecord) -> anyhow::Result<()> {
-        let p = self.record_path(&r.name);
-        std::fs::create_dir_all(p.parent().unwrap())?;
-        let tmp = p.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(r)?)?;
-        std::fs::rename(tmp, p)?;
-        Ok(())
+        crate::write_atomic(&self.record_path(&r.name), &serde_json::to_vec_pretty(r)?)
     }
 
     /// Trains `net` with `cfg` (and teacher logits when distilling), scores it, writes its
