@@ -8,7 +8,7 @@ use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol;
 use anyhow::{anyhow, Context};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 sol! {
     /// The signal oracle (contracts/SignalOracle.sol), the functions and errors the client uses.
@@ -209,12 +209,7 @@ pub struct Deployment {
 impl Deployment {
     /// Writes the deployments file (temporary name, then rename).
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d)?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(self)? + "\n")?;
-        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+        crate::write_atomic(path, (serde_json::to_string_pretty(self)? + "\n").as_bytes())
     }
 
     pub fn load(path: &Path) -> anyhow::Result<Self> {
@@ -249,6 +244,10 @@ pub struct StackConfig {
     pub vault_max_slippage_bps: u64,
     /// Stable tokens deposited into the vault by the deployer, 18 decimals.
     pub vault_stable: U256,
+    /// Foundry build root (`out/Halo2Verifier.sol/Halo2Verifier.json` under it) of the circuit's
+    /// verifier, for a circuit other than the shipped one (e.g. the benchmark's `<circuit>/forge`);
+    /// `None`: the project's build, whose verifier is the shipped circuit's.
+    pub verifier_build: Option<PathBuf>,
 }
 
 impl StackConfig {
@@ -267,6 +266,7 @@ impl StackConfig {
             venue_fee_bps: 10,
             vault_max_slippage_bps: 50,
             vault_stable: U256::from(100_000u64) * wad,
+            verifier_build: None,
         }
     }
 }
@@ -277,7 +277,8 @@ impl StackConfig {
 pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> anyhow::Result<Deployment> {
     use alloy::sol_types::SolValue;
     let send = |what: &'static str| move |e: alloy::contract::Error| anyhow!("{what}: {}", describe_revert(&e));
-    let verifier = client.deploy("Halo2Verifier", &creation_code(root, "Halo2Verifier.sol", "Halo2Verifier")?, &[]).await?;
+    let verifier_root = cfg.verifier_build.as_deref().unwrap_or(root);
+    let verifier = client.deploy("Halo2Verifier", &creation_code(verifier_root, "Halo2Verifier.sol", "Halo2Verifier")?, &[]).await?;
     let oracle = client.deploy("SignalOracle", &creation_code(root, "SignalOracle.sol", "SignalOracle")?, &(client.from,).abi_encode_params()).await?;
     let o = ISignalOracle::new(oracle, &client.provider);
     let model = ISignalOracle::Model {

@@ -147,7 +147,40 @@ struct Setup {
     metrics_port: u16,
 }
 
-fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64) -> Setup {
+/// The model and circuit a run uses: the shipped ones, or (soak only) `SOAK_MODEL` and
+/// `SOAK_CIRCUIT`, a circuit folder built by `veriregime bench` (its verifier compiled under
+/// `<circuit>/forge`).
+struct Model {
+    dir: PathBuf,
+    circuit: PathBuf,
+    verifier_build: Option<PathBuf>,
+}
+
+impl Model {
+    fn shipped(root: &Path) -> Model {
+        Model { dir: root.join("models/student"), circuit: root.join("circuits/student"), verifier_build: None }
+    }
+
+    fn from_env(root: &Path) -> Model {
+        match (std::env::var_os("SOAK_MODEL"), std::env::var_os("SOAK_CIRCUIT")) {
+            (None, None) => Model::shipped(root),
+            (Some(m), Some(c)) => {
+                let abs = |p: std::ffi::OsString| std::fs::canonicalize(root.join(&p)).unwrap_or_else(|e| panic!("{}: {e}", PathBuf::from(p).display()));
+                let circuit = abs(c);
+                let forge = circuit.join("forge");
+                assert!(
+                    forge.join("out/Halo2Verifier.sol/Halo2Verifier.json").is_file(),
+                    "SOAK_CIRCUIT {} has no compiled verifier under forge/out: build it with `veriregime bench`",
+                    circuit.display()
+                );
+                Model { dir: abs(m), circuit, verifier_build: Some(forge) }
+            }
+            _ => panic!("set both SOAK_MODEL and SOAK_CIRCUIT, or neither"),
+        }
+    }
+}
+
+fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, model: &Model) -> Setup {
     let root = project_root();
     require_setup(&root);
 
@@ -163,11 +196,12 @@ fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64) -> Setup {
     let state = dir.join("anvil-state.json");
     let node = Node::start(&root, rpc_port, &state);
     let rpc = format!("http://127.0.0.1:{rpc_port}");
-    let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
+    let signaler = Signaler::load(&model.dir, &model.circuit, Ezkl::new(&root)).unwrap();
     let (client, dep) = rt.block_on(async {
         let client = Client::connect(&rpc, KEY).await.unwrap();
         let mut cfg = StackConfig::local("BTCUSDT", signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, 42_000);
         cfg.max_delay = 2 * 86_400;
+        cfg.verifier_build = model.verifier_build.clone();
         let dep = deploy_stack(&client, &root, &cfg).await.unwrap();
         (client, dep)
     });
@@ -196,8 +230,8 @@ confirm_timeout_ms = 5000
 rpc_attempts = 4
 
 [model]
-dir = "{root}/models/student"
-circuit = "{root}/circuits/student"
+dir = "{model}"
+circuit = "{circuit}"
 prove_timeout_ms = 120000
 
 [[feeds]]
@@ -212,7 +246,8 @@ metrics_listen = "127.0.0.1:{metrics_port}"
 shutdown_grace_ms = 90000
 "#,
             url = fake.url,
-            root = root.display()
+            model = model.dir.display(),
+            circuit = model.circuit.display()
         ),
     )
     .unwrap();
@@ -226,7 +261,7 @@ shutdown_grace_ms = 90000
 fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent_rounds() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let Setup { root, fake, node, rpc_port, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED);
+    let Setup { root, fake, node, rpc_port, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, &Model::shipped(&project_root()));
     let node = node.unwrap();
 
     // Run 1: two rounds, then a round whose candles stay bad through transient faults.
@@ -345,7 +380,9 @@ fn soak() {
     let rounds: usize = std::env::var("SOAK_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let s = setup(&rt, tmp.path(), SPEED);
+    let model = Model::from_env(&project_root());
+    println!("soak: model {}, circuit {}", model.dir.display(), model.circuit.display());
+    let s = setup(&rt, tmp.path(), SPEED, &model);
     let mut d = daemon(&s.root, &s.config, &s.log);
     let t0 = Instant::now();
     let mut memory: Vec<(u64, u64)> = Vec::new();

@@ -22,6 +22,10 @@ pub struct DeployArgs {
     pub model: PathBuf,
     #[arg(long, default_value = "circuits/student")]
     pub circuit: PathBuf,
+    /// For a circuit other than the shipped one: the Foundry build root of its
+    /// Halo2Verifier.sol (`veriregime bench` writes one to <circuit>/forge).
+    #[arg(long)]
+    pub verifier_build: Option<PathBuf>,
     /// Mid price of the demo venue, in dUSD per dBTC.
     #[arg(long, default_value_t = 70_000)]
     pub price: u64,
@@ -40,6 +44,7 @@ impl DeployArgs {
             let client = Client::connect(&self.rpc, &key).await?;
             let mut cfg = StackConfig::local(&self.symbol, signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, self.price);
             cfg.max_delay = self.max_delay;
+            cfg.verifier_build = self.verifier_build.clone();
             let dep = deploy_stack(&client, &project_root(), &cfg).await?;
             dep.save(&self.out)?;
             eprintln!("deployed on chain {}: oracle {} (feed {}), vault {}; addresses in {}", dep.chain_id, dep.oracle, dep.symbol, dep.vault, self.out.display());
