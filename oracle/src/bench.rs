@@ -475,51 +475,144 @@ impl BenchResults {
         s
     }
 
-    /// Test accuracy against median prove time (log scale); the Pareto front (no other model is both
-    /// faster and more accurate) is joined by a line.
+    /// The Pareto plot of this run's models.
     fn plot(&self, path: &Path) -> anyhow::Result<()> {
-        let text = crate::model::fonts_available();
-        let err = |e: &dyn std::fmt::Debug| anyhow::anyhow!("plotting {}: {e:?}", path.display());
-        let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(&e))?;
-        let pts: Vec<(f64, f64, &ModelBench)> = self.models.iter().map(|m| (m.proofs.prove_median_s.max(1e-3).log10(), m.test_accuracy, m)).collect();
-        let (xl, xh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let (yl, yh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
-        let (xl, xh) = (xl - 0.3, xh + 0.8);
-        let (yl, yh) = (yl - 0.01, yh + 0.01);
-        let mut b = ChartBuilder::on(&root);
-        b.margin(20);
-        if text {
-            b.caption("Test accuracy vs median prove time (EZKL, 2 cores)", ("sans-serif", 22)).x_label_area_size(45).y_label_area_size(60);
-        }
-        let mut chart = b.build_cartesian_2d(xl..xh, yl..yh).map_err(|e| err(&e))?;
-        if text {
-            chart
-                .configure_mesh()
-                .x_desc("log10(median prove time, s)")
-                .y_desc("test accuracy")
-                .draw()
-                .map_err(|e| err(&e))?;
-        }
-        let mut front: Vec<(f64, f64)> = pts
+        let points: Vec<ParetoPoint> = self
+            .models
             .iter()
-            .filter(|p| !pts.iter().any(|q| q.0 <= p.0 && q.1 >= p.1 && (q.0 < p.0 || q.1 > p.1)))
-            .map(|p| (p.0, p.1))
+            .map(|m| ParetoPoint { label: format!("{} ({:.1} s)", m.name, m.proofs.prove_median_s), prove_s: m.proofs.prove_median_s, accuracy: m.test_accuracy, teacher: m.role == Role::Teacher })
             .collect();
-        front.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let teal = RGBColor(0, 128, 128);
-        chart.draw_series(LineSeries::new(front, teal.stroke_width(2))).map_err(|e| err(&e))?;
-        for (i, (x, y, m)) in pts.iter().enumerate() {
-            let color = if m.role == Role::Teacher { RED } else { teal };
-            // Labels alternate above and below their point, so neighbours do not overprint.
-            let dy = if i % 2 == 0 { -20 } else { 8 };
-            let label = if text { format!("{} ({:.1} s)", m.name, m.proofs.prove_median_s) } else { String::new() };
-            let point = EmptyElement::at((*x, *y)) + Circle::new((0, 0), 6, color.filled()) + Text::new(label, (8, dy), ("sans-serif", 15).into_font());
-            chart.draw_series([point]).map_err(|e| err(&e))?;
-        }
-        root.present().map_err(|e| err(&e))?;
-        Ok(())
+        plot_pareto(&points, &pareto_front(&points), "Test accuracy vs median prove time (EZKL, 2 cores)", path)
     }
+}
+
+/// One model on a Pareto plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParetoPoint {
+    pub label: String,
+    pub prove_s: f64,
+    pub accuracy: f64,
+    pub teacher: bool,
+}
+
+/// Indices of the points no other point beats on both prove time and accuracy, fastest first.
+pub fn pareto_front(points: &[ParetoPoint]) -> Vec<usize> {
+    let mut front: Vec<usize> = (0..points.len())
+        .filter(|&i| {
+            let p = &points[i];
+            !points.iter().any(|q| q.prove_s <= p.prove_s && q.accuracy >= p.accuracy && (q.prove_s < p.prove_s || q.accuracy > p.accuracy))
+        })
+        .collect();
+    front.sort_by(|&a, &b| points[a].prove_s.total_cmp(&points[b].prove_s));
+    front
+}
+
+/// Test accuracy against median prove time (log scale), each point with its label; the points of
+/// `front` (indices, fastest first: [`pareto_front`]) are joined by a line, the teacher drawn in red.
+pub fn plot_pareto(points: &[ParetoPoint], front: &[usize], title: &str, path: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(!points.is_empty(), "no models to plot");
+    let text = crate::model::fonts_available();
+    let err = |e: &dyn std::fmt::Debug| anyhow::anyhow!("plotting {}: {e:?}", path.display());
+    let root = BitMapBackend::new(path, (1000, 620)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let pts: Vec<(f64, f64, &ParetoPoint)> = points.iter().map(|m| (m.prove_s.max(1e-3).log10(), m.accuracy, m)).collect();
+    let (xl, xh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (yl, yh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (xl, xh) = (xl - 0.3, xh + 0.8);
+    let (yl, yh) = (yl - 0.01, yh + 0.01);
+    let mut b = ChartBuilder::on(&root);
+    b.margin(20);
+    if text {
+        b.caption(title, ("sans-serif", 22)).x_label_area_size(45).y_label_area_size(60);
+    }
+    let mut chart = b.build_cartesian_2d(xl..xh, yl..yh).map_err(|e| err(&e))?;
+    if text {
+        chart
+            .configure_mesh()
+            .x_desc("log10(median prove time, s)")
+            .y_desc("test accuracy")
+            .draw()
+            .map_err(|e| err(&e))?;
+    }
+    let front: Vec<(f64, f64)> = front.iter().map(|&i| (pts[i].0, pts[i].1)).collect();
+    let teal = RGBColor(0, 128, 128);
+    chart.draw_series(LineSeries::new(front, teal.stroke_width(2))).map_err(|e| err(&e))?;
+    // Points closer than about 2 % of the axes share one label ("1, 3, 6"), written to their right.
+    let near = |a: &(f64, f64, &ParetoPoint), b: &(f64, f64, &ParetoPoint)| (a.0 - b.0).abs() < 0.02 * (xh - xl) && (a.1 - b.1).abs() < 0.02 * (yh - yl);
+    let mut labelled = vec![false; pts.len()];
+    for (i, p) in pts.iter().enumerate() {
+        let color = if p.2.teacher { RED } else { teal };
+        chart.draw_series([Circle::new((p.0, p.1), 6, color.filled())]).map_err(|e| err(&e))?;
+        if !text || labelled[i] {
+            continue;
+        }
+        let group: Vec<usize> = (i..pts.len()).filter(|&j| !labelled[j] && near(p, &pts[j])).collect();
+        let label = group.iter().map(|&j| pts[j].2.label.as_str()).collect::<Vec<_>>().join(", ");
+        for j in group {
+            labelled[j] = true;
+        }
+        chart.draw_series([EmptyElement::at((p.0, p.1)) + Text::new(label, (10, -7), ("sans-serif", 15).into_font())]).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Fidelity a circuit needs to stand on the combined Pareto front: below it the float model's
+/// accuracy is not what the circuit proves.
+pub const FRONT_MIN_FIDELITY: f64 = 0.99;
+
+/// Every model of several benchmark runs on one Pareto plot, with a table: writes `PARETO.md` and
+/// `pareto.png` into `out`. Each run is `(name shown, link to its folder from out, results)`.
+pub fn write_combined_pareto(runs: &[(String, String, BenchResults)], out: &Path) -> anyhow::Result<()> {
+    let mut all = Vec::new();
+    for (name, link, r) in runs {
+        for m in &r.models {
+            all.push((name, link, m));
+        }
+    }
+    let point = |m: &ModelBench, label: String| ParetoPoint { label, prove_s: m.proofs.prove_median_s, accuracy: m.test_accuracy, teacher: m.role == Role::Teacher };
+    let faithful = |m: &ModelBench| m.fidelity.as_ref().is_none_or(|f| f.agreement >= FRONT_MIN_FIDELITY);
+    // The front is taken over the faithful circuits only; the plot shows every circuit.
+    let eligible: Vec<usize> = (0..all.len()).filter(|&i| faithful(all[i].2)).collect();
+    let eligible_points: Vec<ParetoPoint> = eligible.iter().map(|&i| point(all[i].2, String::new())).collect();
+    let front: Vec<usize> = pareto_front(&eligible_points).into_iter().map(|j| eligible[j]).collect();
+    let mut s = format!(
+        "# Every benchmarked circuit: test accuracy against proving time\n\n\
+         Each row comes from the run named in its first column; that run's `RESULTS.md` has every figure. Prove times are medians \
+         of each run's proofs on this 2-core machine. The runs were made at different times, and the same circuit's median moved by up to \
+         ~15 % between runs, so read prove times across runs with that in mind. Test accuracy and F1 are the float model's. \
+         Points on the plot carry their row number. A circuit whose signal agreed with tract's on fewer than {:.0} % of its fidelity windows does not prove that model, so it is \
+         left off the front. \"front\" marks the remaining points that no other beats on both accuracy and prove time.\n\n![Pareto plot](pareto.png)\n\n\
+         | # | run | model | architecture | driver flags | logrows | rows | prove (median) | fidelity | test accuracy | test macro-F1 | front |\n\
+         |---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---|\n",
+        100.0 * FRONT_MIN_FIDELITY
+    );
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by(|&a, &b| all[a].2.proofs.prove_median_s.total_cmp(&all[b].2.proofs.prove_median_s));
+    let mut number = vec![0; all.len()];
+    for (k, &i) in order.iter().enumerate() {
+        number[i] = k + 1;
+        let (name, link, m) = all[i];
+        let _ = writeln!(
+            s,
+            "| {} | [{name}]({link}/RESULTS.md) | {} | {} | {} | {} | {} | {:.2} s | {} | {:.2} % | {:.4} | {} |",
+            k + 1,
+            m.name,
+            m.architecture,
+            if m.build.driver_args.is_empty() { "-".to_string() } else { format!("`{}`", m.build.driver_args) },
+            m.build.logrows,
+            m.build.num_rows,
+            m.proofs.prove_median_s,
+            m.fidelity.as_ref().map(|f| format!("{}/{}", f.agree, f.n)).unwrap_or_else(|| "-".into()),
+            100.0 * m.test_accuracy,
+            m.test_macro_f1,
+            if front.contains(&i) { "**front**" } else { "" }
+        );
+    }
+    // Points are labelled with their row number: sixteen names would overprint.
+    let points: Vec<ParetoPoint> = all.iter().zip(&number).map(|((_, _, m), n)| point(m, n.to_string())).collect();
+    crate::write_atomic(&out.join("PARETO.md"), s.as_bytes())?;
+    crate::replace_file(&out.join(PARETO_PNG), |tmp| plot_pareto(&points, &front, "Every benchmarked circuit: test accuracy vs median prove time", tmp))
 }
 
 fn opt_pct(v: Option<f64>) -> String {
@@ -618,5 +711,29 @@ mod tests {
         let back: BenchResults = serde_json::from_str(&std::fs::read_to_string(root.path().join(RESULTS_JSON)).unwrap()).unwrap();
         assert_eq!(back.models.len(), 3);
         assert!(root.path().join(PARETO_PNG).is_file());
+    }
+
+    #[test]
+    fn the_combined_front_leaves_out_circuits_that_do_not_prove_their_model() {
+        let p = |label: &str, prove_s: f64, accuracy: f64| ParetoPoint { label: label.into(), prove_s, accuracy, teacher: false };
+        // b is beaten by a (faster and as accurate); c is slower but more accurate.
+        let pts = [p("c", 10.0, 0.5), p("a", 1.0, 0.45), p("b", 2.0, 0.45), p("d", 0.5, 0.3)];
+        assert_eq!(pareto_front(&pts), vec![3, 1, 0]);
+
+        let root = tempfile::tempdir().unwrap();
+        let run = |models| BenchResults::new(models, "x".into(), 3, 1.0, root.path());
+        let runs = vec![
+            ("one".to_string(), "../one".to_string(), run(vec![row("fast-unfaithful", Role::Student, 0.5, 0.4, &[1.0], 1, 900)])),
+            ("two".to_string(), "../two".to_string(), run(vec![row("slow", Role::Student, 0.45, 0.4, &[5.0], 1, 1000), row("slower", Role::Student, 0.4, 0.4, &[9.0], 1, 1000)])),
+        ];
+        let out = root.path().join("all");
+        write_combined_pareto(&runs, &out).unwrap();
+        let md = std::fs::read_to_string(out.join("PARETO.md")).unwrap();
+        let line = |name: &str| md.lines().find(|l| l.contains(&format!("| {name} |"))).unwrap().to_string();
+        // 90 % fidelity: on the plot, but not on the front, although nothing beats it.
+        assert!(line("fast-unfaithful").starts_with("| 1 | [one](../one/RESULTS.md) |") && !line("fast-unfaithful").contains("front"), "{md}");
+        assert!(line("fast-unfaithful").contains("| 900/1000 |"), "{md}");
+        assert!(line("slow").contains("**front**") && !line("slower").contains("front"), "{md}");
+        assert!(out.join(PARETO_PNG).is_file());
     }
 }

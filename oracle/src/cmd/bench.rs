@@ -79,6 +79,10 @@ pub struct BenchArgs {
     /// Measure nothing: re-render RESULTS.md and pareto.png from --out's RESULTS.json.
     #[arg(long)]
     pub render: bool,
+    /// Measure nothing: put every model of these runs' RESULTS.json (folders, named relative to
+    /// --out in the table) on one Pareto plot; writes --out's PARETO.md and pareto.png.
+    #[arg(long, value_delimiter = ',', conflicts_with = "render")]
+    pub pareto_of: Vec<PathBuf>,
 }
 
 impl BenchArgs {
@@ -87,6 +91,19 @@ impl BenchArgs {
     }
 
     async fn run_async(self) -> anyhow::Result<()> {
+        if !self.pareto_of.is_empty() {
+            let runs = self
+                .pareto_of
+                .iter()
+                .map(|d| {
+                    let r = BenchResults::read(d).with_context(|| format!("benchmark run {}", d.display()))?;
+                    Ok((d.display().to_string(), pathdiff(d, &self.out), r))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            crate::bench::write_combined_pareto(&runs, &self.out)?;
+            eprintln!("wrote {}", self.out.join("PARETO.md").display());
+            return Ok(());
+        }
         if self.render {
             let r = BenchResults::read(&self.out)?;
             r.write(&self.out)?;
@@ -253,4 +270,21 @@ async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Re
         out.push(Gas { verify_tx_gas: receipt.gas_used, intrinsic_gas: Some(intrinsic_gas), runtime_code_bytes: runtime, calldata_bytes: calldata.len() });
     }
     Ok(out)
+}
+
+/// `dir` as a path relative to `base` (for links in a report written to `base`), e.g.
+/// `../ablation`; `dir` itself when either cannot be resolved.
+fn pathdiff(dir: &Path, base: &Path) -> String {
+    let (Ok(d), Ok(b)) = (std::fs::canonicalize(dir), std::fs::create_dir_all(base).and_then(|()| std::fs::canonicalize(base))) else {
+        return dir.display().to_string();
+    };
+    let common = d.components().zip(b.components()).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in b.components().skip(common) {
+        rel.push("..");
+    }
+    for c in d.components().skip(common) {
+        rel.push(c);
+    }
+    if rel.as_os_str().is_empty() { ".".into() } else { rel.display().to_string() }
 }
