@@ -209,11 +209,7 @@ impl StudentArgs {
         let logits = match &self.teacher {
             Some(dir) => {
                 let (card, onnx) = ModelCard::load(dir)?;
-                anyhow::ensure!(
-                    card.normalization.same_as(&p.norm),
-                    "teacher {} was trained with another normaliser (data range); distil on the teacher's data",
-                    dir.display()
-                );
+                same_normaliser(&card, &p, "teacher", dir)?;
                 cfg.distill = Some(Distill { alpha: self.alpha, beta: self.beta, temperature: self.temperature });
                 Some(onnx.logits(&p.train.x)?)
             }
@@ -280,7 +276,7 @@ impl ActivationsArgs {
         }
         let p = self.data.prepare()?;
         let (card, onnx) = ModelCard::load(&self.teacher)?;
-        anyhow::ensure!(card.normalization.same_as(&p.norm), "teacher {} was trained with another normaliser (data range)", self.teacher.display());
+        same_normaliser(&card, &p, "teacher", &self.teacher)?;
         let logits = onnx.logits(&p.train.x)?;
         for (name, cfg) in todo {
             let s = Student::new(cfg.student.clone(), cfg.seed)?;
@@ -327,7 +323,7 @@ pub struct HessianArgs {
 
 impl HessianArgs {
     pub fn run(self) -> anyhow::Result<()> {
-        use crate::model::quant::{self, Labelled, QuantConfig, QuantInfo, QuantStudy, Scheme};
+        use crate::model::quant::{self, Labelled, QuantConfig, QuantStudy, Scheme};
         use rand::seq::SliceRandom;
         let t0 = std::time::Instant::now();
         let cfg = QuantConfig { probes: self.probes, eps: self.eps, seed: self.seed, choices: self.choices.clone(), budgets: self.budgets.clone() };
@@ -346,7 +342,7 @@ impl HessianArgs {
         );
         let student = model::student_from_onnx(self.student.join(&card.onnx_file), (0.0, 0.0))?;
         let p = self.data.prepare()?;
-        anyhow::ensure!(card.normalization.same_as(&p.norm), "student {} was trained with another normaliser (data range)", self.student.display());
+        same_normaliser(&card, &p, "student", &self.student)?;
         let mut idx: Vec<usize> = (0..p.train.len()).collect();
         idx.shuffle(&mut <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(self.seed));
         idx.truncate(self.batch.max(1));
@@ -395,14 +391,7 @@ impl HessianArgs {
                 c.name = qname.clone();
                 c.created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                 c.metrics = [("val".to_string(), pt.val.clone()), ("test".to_string(), pt.test.clone())].into();
-                c.quantization = Some(QuantInfo {
-                    scheme,
-                    budget_bits: b,
-                    bits: pt.bits.clone(),
-                    frac_bits: pt.frac_bits.clone(),
-                    param_scale: pt.param_scale,
-                    source_onnx_sha256: card.onnx_sha256.clone(),
-                });
+                c.quantization = Some(pt.info(&card.onnx_sha256));
                 let dir = self.export_dir.join(&qname);
                 let parity = model::save_model_dir(&dir, &q, &mut c, parity_x)?;
                 eprintln!("wrote {} (param scale {}, parity {parity:.2e})", dir.display(), pt.param_scale);
@@ -410,6 +399,17 @@ impl HessianArgs {
         }
         Ok(())
     }
+}
+
+/// A model folder's windows must be normalised as this data's: a model trained on another data
+/// range would read them differently.
+fn same_normaliser(card: &ModelCard, p: &Prepared, what: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        card.normalization.same_as(&p.norm),
+        "{what} {} was trained with another normaliser (data range): use the --from/--to it was trained on",
+        dir.display()
+    );
+    Ok(())
 }
 
 fn train_one(

@@ -212,6 +212,20 @@ pub struct QuantPoint {
     pub test: Metrics,
 }
 
+impl QuantPoint {
+    /// What the card of this point's model folder records; `source` is the float model's ONNX hash.
+    pub fn info(&self, source: &str) -> QuantInfo {
+        QuantInfo {
+            scheme: self.scheme,
+            budget_bits: self.budget_bits,
+            bits: self.bits.clone(),
+            frac_bits: self.frac_bits.clone(),
+            param_scale: self.param_scale,
+            source_onnx_sha256: source.to_string(),
+        }
+    }
+}
+
 /// What a quantised model folder's card records.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantInfo {
