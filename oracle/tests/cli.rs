@@ -300,6 +300,45 @@ fn train_study_writes_the_report_and_resumes() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--export-budget 5"));
 
+    // Shipping a student from outside the sweep. A copy of the ablation's ReLU student whose card
+    // claims the best validation macro-F1 must win (smallest MLP, best F1); one whose normaliser
+    // differs, or a missing folder, is refused by name and leaves models/student as it was.
+    let ship = |candidates: &[&Path]| {
+        let list = candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(",");
+        Command::new(env!("CARGO_BIN_EXE_veriregime")).args(["train", "ship", "--candidates", &list, "--models"]).arg(&out).output().unwrap()
+    };
+    let tweak = |from: &str, to: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let dir = out.join("ablation").join(to);
+        veriregime::model::study::copy_model_dir(&out.join("ablation").join(from), &dir).unwrap();
+        let mut card: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("card.json")).unwrap()).unwrap();
+        edit(&mut card);
+        card["name"] = to.into();
+        std::fs::write(dir.join("card.json"), serde_json::to_vec(&card).unwrap()).unwrap();
+        dir
+    };
+    let best = tweak("act-relu-8", "best-relu-8", &|c| c["metrics"]["val"]["macro_f1"] = 0.99.into());
+    let other = tweak("act-square-8", "other-norm", &|c| c["normalization"]["mean"][0] = 123.0.into());
+    let before = std::fs::read(out.join("student/card.json")).unwrap();
+    for (bad, what) in [(&other, "another normaliser"), (&out.join("ablation/none"), "ablation/none")] {
+        let o = ship(&[&out.join("ablation/act-square-8"), bad]);
+        assert!(!o.status.success());
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(what) && e.contains(&bad.display().to_string()), "{e}");
+        assert_eq!(std::fs::read(out.join("student/card.json")).unwrap(), before);
+    }
+    let v: serde_json::Value = serde_json::from_str(ok(&ship(&[&out.join("ablation/act-square-8"), &best])).trim()).unwrap();
+    assert_eq!(v["shipped_student"], "best-relu-8");
+    let r3: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("REPORT.json")).unwrap()).unwrap();
+    assert_eq!(r3["shipped_student"], "best-relu-8");
+    assert_eq!(r3["shipped_from"]["candidates"].as_array().unwrap().len(), r3["students"].as_array().unwrap().len() + 2);
+    assert_eq!(r3["students"], r["students"]);
+    let (sc3, _) = veriregime::model::ModelCard::load(out.join("student")).unwrap();
+    assert_eq!(sc3.name, "best-relu-8");
+    assert_eq!(sc3.training.unwrap().config.student.activation, veriregime::model::Activation::Relu);
+    let md = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(md.contains("Shipped by `veriregime train ship`") && md.contains("| best-relu-8 |") && md.contains("`models/student` = `best-relu-8`"), "{md}");
+    assert!(md.contains("- `best-relu-8`: rho"), "{md}");
+
     // Bad input: a range the archive does not hold is an error naming it; nothing is written.
     let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
         .args(["train", "study", "--quick", "--from", "2024-02-01", "--to", "2024-02-03", "--out"])
@@ -336,7 +375,9 @@ fn shipped_models_match_the_report() {
         r[list].as_array().unwrap().iter().find(|x| &x["name"] == name).cloned().unwrap_or_else(|| panic!("{name} not in {list}"))
     };
     let t = find("teacher_variants", &r["teacher"]);
-    let s = find("students", &r["shipped_student"]);
+    // The shipped student is one of the study's sizes, or the one `train ship` recorded.
+    let s = if r["shipped_from"].is_object() { r["shipped_from"].clone() } else { find("students", &r["shipped_student"]) };
+    assert_eq!(s["name"], r["shipped_student"]);
     for (card, rec) in [(&tc, &t), (&sc, &s)] {
         for split in ["val", "test"] {
             assert_eq!(card.metrics[split].macro_f1, rec[split]["macro_f1"].as_f64().unwrap(), "{} {split}", card.name);

@@ -33,6 +33,12 @@ pub enum TrainCmd {
     ///
     /// Example: veriregime train hessian --data ../shared/data/binance-vision --student models/student --out bench/hessian
     Hessian(HessianArgs),
+    /// Ship a student as models/student under the study's rule (the smallest whose validation
+    /// macro-F1 is within 0.01 of the best), weighing the study's distilled students and the
+    /// given folders (the activation ablation's, say); records the choice in REPORT.json/.md.
+    ///
+    /// Example: veriregime train ship --candidates models/ablation/act-relu-32-16
+    Ship(ShipArgs),
     /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
     Report {
         #[arg(long, default_value = "models")]
@@ -48,13 +54,79 @@ impl TrainCmd {
             TrainCmd::Study(a) => a.run(),
             TrainCmd::Activations(a) => a.run(),
             TrainCmd::Hessian(a) => a.run(),
-            TrainCmd::Report { out } => {
-                let p = out.join(model::report::RESULTS_FILE);
-                let r: StudyResults = serde_json::from_slice(&std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?)
-                    .with_context(|| format!("parsing {}", p.display()))?;
-                model::report::write_report(&r, &out)
-            }
+            TrainCmd::Ship(a) => a.run(),
+            TrainCmd::Report { out } => model::report::write_report(&read_results(&out)?, &out),
         }
+    }
+}
+
+/// The study's `REPORT.json` under `out`.
+fn read_results(out: &std::path::Path) -> anyhow::Result<StudyResults> {
+    let p = out.join(model::report::RESULTS_FILE);
+    serde_json::from_slice(&std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?).with_context(|| format!("parsing {}", p.display()))
+}
+
+#[derive(Debug, Args)]
+pub struct ShipArgs {
+    /// The study's output root (REPORT.json, teacher/, student/, study/).
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// Student model folders weighed beside the study's distilled students.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub candidates: Vec<PathBuf>,
+}
+
+impl ShipArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let mut r = read_results(&self.models)?;
+        let teacher = ModelCard::read(self.models.join("teacher")).with_context(|| format!("teacher folder {}", self.models.join("teacher").display()))?;
+        // (name, folder, MACs, val macro-F1) of every candidate, the study's students first.
+        let mut pool: Vec<(String, PathBuf, usize, f64)> = r
+            .students
+            .iter()
+            .map(|st| (st.name.clone(), self.models.join(st.dir.as_deref().unwrap_or_default()), st.macs, st.val.macro_f1))
+            .collect();
+        let mut cards = Vec::new();
+        for dir in &self.candidates {
+            // Loading checks the ONNX file's hash and the feature spec against the card.
+            let (card, _) = ModelCard::load(dir).with_context(|| format!("candidate {}", dir.display()))?;
+            anyhow::ensure!(
+                matches!(card.architecture, model::Architecture::Mlp(_)),
+                "candidate {} is not a student MLP ({})",
+                dir.display(),
+                card.architecture.describe()
+            );
+            anyhow::ensure!(
+                card.normalization.same_as(&teacher.normalization),
+                "candidate {} was trained with another normaliser (data range) than the study's teacher",
+                dir.display()
+            );
+            let val = card.metrics.get("val").with_context(|| format!("candidate {}: its card has no validation metrics", dir.display()))?;
+            anyhow::ensure!(card.metrics.contains_key("test"), "candidate {}: its card has no test metrics", dir.display());
+            pool.push((card.name.clone(), dir.clone(), card.architecture.macs(), val.macro_f1));
+            cards.push(card);
+        }
+        let k = study::pick_shipped(&pool.iter().map(|c| (c.2, c.3)).collect::<Vec<_>>());
+        let (name, dir, _, _) = pool[k].clone();
+        study::copy_model_dir(&dir, &self.models.join("student"))?;
+        r.shipped_student = name.clone();
+        r.shipped_from = k.checked_sub(r.students.len()).map(|i| {
+            let c = &cards[i];
+            study::ShipRecord {
+                name: name.clone(),
+                dir: dir.display().to_string(),
+                architecture: c.architecture.describe(),
+                params: c.param_count,
+                macs: c.architecture.macs(),
+                val: c.metrics["val"].clone(),
+                test: c.metrics["test"].clone(),
+                candidates: pool.iter().map(|(n, _, m, f)| (n.clone(), *m, *f)).collect(),
+                created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            }
+        });
+        model::report::write_report(&r, &self.models)?;
+        println!("{}", serde_json::json!({ "shipped_student": name, "from": dir, "candidates": pool.iter().map(|c| (&c.0, c.2, c.3)).collect::<Vec<_>>() }));
+        Ok(())
     }
 }
 

@@ -68,7 +68,11 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     let runs_s: f64 = r.teacher_variants.iter().chain(&r.baselines).chain(&r.grid).chain(&r.students).chain(&r.no_teacher).map(|x| x.wall_s).sum::<f64>()
         + r.subsample_ablation.iter().map(|(_, x)| x.wall_s).sum::<f64>();
     let teacher = r.teacher_variants.iter().find(|t| t.name == r.teacher).expect("chosen teacher is recorded");
-    let shipped = r.students.iter().find(|s| s.name == r.shipped_student).expect("shipped student is recorded");
+    // (name, test metrics) of the shipped student: one of the sweep's, or one `train ship` chose.
+    let shipped = match &r.shipped_from {
+        Some(x) => (x.name.as_str(), &x.test),
+        None => r.students.iter().find(|s| s.name == r.shipped_student).map(|s| (s.name.as_str(), &s.test)).expect("shipped student is recorded"),
+    };
     let mut s = String::new();
     let _ = writeln!(s, "# Teacher, students and distillation on BTCUSDT 1m\n");
     let _ = writeln!(
@@ -147,14 +151,15 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         verdict(teacher.val.macro_f1 > SEED_VAL_MACRO_F1),
         teacher.val.macro_f1
     );
-    for st in &r.students {
-        let nt = r.no_teacher.iter().find(|n| n.macs == st.macs);
-        let rho = st.test.accuracy / teacher.test.accuracy;
-        let fr = st.test.macro_f1 / teacher.test.macro_f1;
+    let sweep = r.students.iter().map(|st| (st.name.as_str(), st.macs, &st.test));
+    for (name, macs, test) in sweep.chain(r.shipped_from.iter().map(|x| (x.name.as_str(), x.macs, &x.test))) {
+        let nt = r.no_teacher.iter().find(|n| n.macs == macs);
+        let rho = test.accuracy / teacher.test.accuracy;
+        let fr = test.macro_f1 / teacher.test.macro_f1;
         let _ = write!(
             s,
             "- `{}`: rho {} (goal >= 98 %: {}; seed's criteria 80 / 85 / 90 %: {} / {} / {}), macro-F1 retention {} (goal >= 95 %: {})",
-            st.name,
+            name,
             pct(rho),
             verdict(rho >= 0.98),
             yes(rho >= 0.80),
@@ -166,9 +171,9 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         if let Some(nt) = nt {
             let _ = write!(
                 s,
-                "; beats the same MLP without a teacher on test macro-F1: {} ({:.4} vs {:.4})",
-                verdict(st.test.macro_f1 > nt.test.macro_f1),
-                st.test.macro_f1,
+                "; beats the same-size MLP without a teacher on test macro-F1: {} ({:.4} vs {:.4})",
+                verdict(test.macro_f1 > nt.test.macro_f1),
+                test.macro_f1,
                 nt.test.macro_f1
             );
         }
@@ -319,7 +324,26 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
             nt.map(|n| format!("{:.4}", n.test.macro_f1)).unwrap_or_default(),
         );
     }
-    per_class(&mut s, &shipped.name, &shipped.test);
+    if let Some(x) = &r.shipped_from {
+        let _ = writeln!(
+            s,
+            "\n### Shipped by `veriregime train ship`\n\nThe same rule, applied to the students above and to `{}` ({}, {} MACs, {} parameters) by `veriregime train ship` on {}, shipped `{}` as `models/student`:\n\n| candidate | MACs | val macro-F1 | |\n|---|---|---|---|",
+            x.dir, x.architecture, x.macs, x.params, x.created, x.name
+        );
+        let best = x.candidates.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
+        for (name, macs, f1) in &x.candidates {
+            let verdict = if *name == x.name {
+                "**shipped**"
+            } else if *f1 >= best - super::study::SHIP_F1_SLACK {
+                "within the slack, larger"
+            } else {
+                "below the slack"
+            };
+            let _ = writeln!(s, "| {name} | {macs} | {f1:.4} | {verdict} |");
+        }
+        let _ = writeln!(s, "\nTest: accuracy {}, macro-F1 {:.4}.", pct(x.test.accuracy), x.test.macro_f1);
+    }
+    per_class(&mut s, shipped.0, shipped.1);
     let _ = writeln!(
         s,
         "\nEvery model folder under `study/` holds `network.onnx` (written from Rust, tract parity checked on 2,000 test \

@@ -12,6 +12,7 @@ use super::plot::{plot_confusion, plot_history};
 use super::student::{Student, StudentConfig};
 use super::teacher::{Teacher, TeacherConfig};
 use super::train::{class_counts, evaluate, fit, ClassWeights, Distill, Regularizer, Schedule, TrainConfig, TrainData, TrainHistory};
+use anyhow::Context;
 use crate::data::Archive;
 use crate::features::{Dataset, Normalizer, Sample, FEATURE_SPEC, HORIZON, INPUT_LEN};
 use serde::{Deserialize, Serialize};
@@ -239,11 +240,45 @@ pub struct StudyResults {
     pub subsample_ablation: Vec<(usize, RunRecord)>,
     /// Name of the student shipped as `models/student`.
     pub shipped_student: String,
+    /// Set when `veriregime train ship` shipped a student from outside the size sweep (the
+    /// activation ablation's, say) under the same rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_from: Option<ShipRecord>,
     pub wall_s: f64,
     pub machine: String,
 }
 
 pub const RESULTS_FORMAT: &str = "veriregime-study-1";
+
+/// Validation macro-F1 a smaller student may give up against the best candidate and still ship.
+pub const SHIP_F1_SLACK: f64 = 0.01;
+
+/// The shipping rule: of `(macs, val_macro_f1)` candidates, the index of the smallest whose
+/// validation macro-F1 is within [`SHIP_F1_SLACK`] of the best (proving time grows with the
+/// circuit); equal sizes go to the better F1.
+pub fn pick_shipped(candidates: &[(usize, f64)]) -> usize {
+    let best = candidates.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max);
+    (0..candidates.len())
+        .filter(|&i| candidates[i].1 >= best - SHIP_F1_SLACK)
+        .min_by(|&a, &b| candidates[a].0.cmp(&candidates[b].0).then(candidates[b].1.total_cmp(&candidates[a].1)))
+        .expect("at least one candidate")
+}
+
+/// A student shipped by `veriregime train ship` from a folder outside the study's size sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShipRecord {
+    pub name: String,
+    /// Its model folder, as given to `train ship`.
+    pub dir: String,
+    pub architecture: String,
+    pub params: usize,
+    pub macs: usize,
+    pub val: Metrics,
+    pub test: Metrics,
+    /// Every candidate weighed: (name, MACs, validation macro-F1), the study's students first.
+    pub candidates: Vec<(String, usize, f64)>,
+    pub created: String,
+}
 
 /// Runs a study; writes model folders under `out/study/`, copies the chosen teacher and
 /// student to `out/teacher` and `out/student`, and returns the results (the caller writes the
@@ -424,15 +459,7 @@ impl Study<'_> {
             )?);
         }
 
-        // Shipped student: the smallest distilled student whose validation macro-F1 is within
-        // 0.01 of the best distilled student's (proving time grows with size).
-        let best_f1 = students.iter().map(|r| r.val.macro_f1).fold(f64::NEG_INFINITY, f64::max);
-        let shipped = students
-            .iter()
-            .filter(|r| r.val.macro_f1 >= best_f1 - 0.01)
-            .min_by_key(|r| r.macs)
-            .expect("at least one student")
-            .clone();
+        let shipped = students[pick_shipped(&students.iter().map(|r| (r.macs, r.val.macro_f1)).collect::<Vec<_>>())].clone();
         copy_model_dir(&self.out.join(shipped.dir.as_ref().expect("saved")), &self.out.join("student"))?;
 
         Ok(StudyResults {
@@ -450,6 +477,7 @@ impl Study<'_> {
             no_teacher,
             subsample_ablation,
             shipped_student: shipped.name.clone(),
+            shipped_from: None,
             wall_s: t0.elapsed().as_secs_f64(),
             machine: machine(),
         })
@@ -533,16 +561,30 @@ fn majority_class(y: &[u8]) -> u8 {
 
 /// Copies a model folder (files only), replacing the target.
 pub fn copy_model_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    // Copied beside the target first, so a failed copy leaves the old folder whole.
+    let name = to.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+    let tmp = to.with_file_name(format!(".{name}.tmp"));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)?;
+    }
+    let copy = || -> anyhow::Result<()> {
+        std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        for e in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+            let e = e?;
+            if e.file_type()?.is_file() {
+                std::fs::copy(e.path(), tmp.join(e.file_name())).with_context(|| format!("copying {}", e.path().display()))?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = copy() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
     if to.exists() {
         std::fs::remove_dir_all(to)?;
     }
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        if e.file_type()?.is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name()))?;
-        }
-    }
+    std::fs::rename(&tmp, to).with_context(|| format!("moving {} to {}", tmp.display(), to.display()))?;
     Ok(())
 }
 
@@ -553,4 +595,39 @@ pub fn machine() -> String {
         .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
         .unwrap_or_else(|| "unknown CPU".into());
     format!("{cpu}, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ships_the_smallest_student_within_the_slack() {
+        // (MACs, val macro-F1): the big one is best, the middle one is within 0.01, the small one is not.
+        assert_eq!(pick_shipped(&[(1000, 0.400), (500, 0.392), (100, 0.385)]), 1);
+        // Same size: the better F1 wins.
+        assert_eq!(pick_shipped(&[(1000, 0.400), (100, 0.391), (100, 0.395)]), 2);
+        // Nothing within the slack but the best itself.
+        assert_eq!(pick_shipped(&[(100, 0.30), (1000, 0.40)]), 1);
+        assert_eq!(pick_shipped(&[(7, 0.1)]), 0);
+    }
+
+    #[test]
+    fn copying_a_model_folder_replaces_the_target_whole() {
+        let t = tempfile::tempdir().unwrap();
+        let (a, b) = (t.path().join("a"), t.path().join("student"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("card.json"), "new").unwrap();
+        std::fs::write(b.join("card.json"), "old").unwrap();
+        std::fs::write(b.join("stale.png"), "old").unwrap();
+        copy_model_dir(&a, &b).unwrap();
+        assert_eq!(std::fs::read_to_string(b.join("card.json")).unwrap(), "new");
+        assert!(!b.join("stale.png").exists() && !t.path().join(".student.tmp").exists());
+        // A missing source is an error naming it, and the target is left as it was.
+        let e = copy_model_dir(&t.path().join("none"), &b).unwrap_err();
+        assert!(format!("{e:#}").contains("none"), "{e:#}");
+        assert_eq!(std::fs::read_to_string(b.join("card.json")).unwrap(), "new");
+        assert!(!t.path().join(".student.tmp").exists());
+    }
 }
