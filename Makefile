@@ -12,7 +12,7 @@ export PATH := $(NPM_BIN):$(PATH)
 export VERIREGIME_ROOT := $(CURDIR)
 export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
 
-.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak soak-fast bench
+.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak bench
 
 # The gas snapshot covers the deterministic tests (fuzz and invariant figures vary with the seed).
 SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
@@ -32,19 +32,11 @@ snapshot: build
 	forge snapshot $(SNAPSHOT_ARGS)
 
 # Benchmark, not a test: the oracle daemon for SOAK_ROUNDS rounds (default 30, ~30 s each) against
-# the fake exchange and anvil; prints stage latencies (p50/p95) and memory over time.
+# the fake exchange and anvil; prints stage latencies (p50/p95) and memory over time. The shipped
+# student and circuit by default; SOAK_MODEL and SOAK_CIRCUIT (a benchmark build folder, with its
+# forge/ verifier build) soak another.
 soak: build keys
 	cargo test --release --locked --test daemon soak -- --ignored --nocapture
-
-# The same soak with the fastest student circuit measured: the ReLU 420-32-16-3 student of the
-# activation ablation with a 2^12 range-check table. The benchmark builds its circuit and verifier
-# (reused when unchanged) into target/bench-fast; the daemon and the deployment then use them.
-FAST_MODEL := models/ablation/act-relu-32-16
-soak-fast: build
-	$(BIN) bench --no-teacher $(if $(wildcard $(BENCH_DATA)),--data $(BENCH_DATA)) --students $(FAST_MODEL) --driver-args "--decomp-base 4096 --decomp-legs 2" --tuned-args "" \
-		--proofs 1 --fidelity 0 --work target/bench-fast --out target/bench-fast/report
-	SOAK_MODEL=$(FAST_MODEL) SOAK_CIRCUIT=target/bench-fast/$(notdir $(FAST_MODEL)) \
-		cargo test --release --locked --test daemon soak -- --ignored --nocapture
 
 # Benchmark, not a test: the teacher and the study's students as EZKL circuits, measured end to end
 # (bench/RESULTS.md, RESULTS.json, pareto.png). The teacher's circuit needs ~15 GB of RAM and about

@@ -212,7 +212,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0660, 0x19dc91fd7e1a5d4ca65cab5e909c16a169f16503f4b94e8a8d5262401bd1e84c) // vk_digest
+                mstore(0x0660, 0x105e6c58afa80e101983b33a0aa1e8e6b6c6077b0b8e1e9a4b1347806d574ee3) // vk_digest
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
 
                 // Check valid length of proof
@@ -312,13 +312,13 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0660, 0x19dc91fd7e1a5d4ca65cab5e909c16a169f16503f4b94e8a8d5262401bd1e84c) // vk_digest
+                mstore(0x0660, 0x105e6c58afa80e101983b33a0aa1e8e6b6c6077b0b8e1e9a4b1347806d574ee3) // vk_digest
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
-                mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000010) // k
-                mstore(0x06c0, 0x30641e0e92bebef818268d663bcad6dbcfd6c0149170f6d7d350b1b1fa6c1001) // n_inv
-                mstore(0x06e0, 0x09d2cc4b5782fbe923e49ace3f647643a5f5d8fb89091c3ababd582133584b29) // omega
-                mstore(0x0700, 0x0cf312e84f2456134e812826473d3dfb577b2bfdba762aba88b47b740472c1f0) // omega_inv
-                mstore(0x0720, 0x17cbd779ed6ea1b8e9dbcde0345b2cfdb96e80bea0dd1318bdd0e183a00e0492) // omega_inv_to_l
+                mstore(0x06a0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
+                mstore(0x06c0, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
+                mstore(0x06e0, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac) // omega
+                mstore(0x0700, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d) // omega_inv
+                mstore(0x0720, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e) // omega_inv_to_l
                 mstore(0x0740, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
                 mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
                 mstore(0x0780, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
@@ -329,52 +329,52 @@ contract Halo2Verifier {
                 mstore(0x0820, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0840, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x0860, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0880, 0x1f4f14f7f495f118f20a8b67f72f069da18331d7dd39b2ecdf51b98e5b89701b) // neg_s_g2_x_1
-                mstore(0x08a0, 0x1490d648e3bddf966298861a1dc3b72bf461b24b55a1dbbf354af1c8d9a206dc) // neg_s_g2_x_2
-                mstore(0x08c0, 0x0814200b37eff9c835981656712538f5e82e3cf24693cd6b8121d591350cc93e) // neg_s_g2_y_1
-                mstore(0x08e0, 0x0a33403b83f03ec61c7c90347458b6dba51449f16136d00bc1094df47df6469c) // neg_s_g2_y_2
-                mstore(0x0900, 0x2bbcf9a801d9c09baf695f974c3f5d40aeeabbaf2620af7e559c578d2de77eaf) // fixed_comms[0].x
-                mstore(0x0920, 0x12397e16544c80e079f166304b0c03ad3a97628d7fb4e4c040a3b937a53fab64) // fixed_comms[0].y
-                mstore(0x0940, 0x0c0be13cae56ea41edf7e5290bab09716fa9ccfef103b420f4a470005660710d) // fixed_comms[1].x
-                mstore(0x0960, 0x0488fd4e59a2104b6edb97805debae3c21883c672c6bc488bc4a3a4d7f3f14d8) // fixed_comms[1].y
-                mstore(0x0980, 0x1fbaf109436e682754d8dde6f5b46834e8405e5ae73aea651ab8432af73e8569) // fixed_comms[2].x
-                mstore(0x09a0, 0x29b248b04887ea474936e4bf5d4d3c5eac7cc819cdbdea21567e5e008f5b4acc) // fixed_comms[2].y
-                mstore(0x09c0, 0x0437558d6483b6aeb5db3a4740c35c3fa67ea2f1381f545127c005cfba8d973b) // fixed_comms[3].x
-                mstore(0x09e0, 0x0787cca6acfa9d0d82572f725c8f70a5ee72de8fd360368ab1cc283efa3d983f) // fixed_comms[3].y
-                mstore(0x0a00, 0x010f5b0ebb4fa8daab3a8556e21036dd81dd8ad8613b9afaa5e7356a021f37d4) // fixed_comms[4].x
-                mstore(0x0a20, 0x1ae54b13e24ca73b8b97094b66dfce65bcf265c5ce88e1cae753f42721a0ec33) // fixed_comms[4].y
-                mstore(0x0a40, 0x070f875fb90ea45ae1495aa649614136027e91cf6b9202591b843df3f5b6897b) // fixed_comms[5].x
-                mstore(0x0a60, 0x243bd25a359c2b0ab4ff8277047f731ea703cbe62dce7e7c661ed29fb53b8669) // fixed_comms[5].y
-                mstore(0x0a80, 0x11b9df650fd765bfb7556af863bfba52e5ca76cf4a931e44e8604ece8f296c80) // fixed_comms[6].x
-                mstore(0x0aa0, 0x227ebd8951b451158b606252b85425f20e003992923353f5df59ce779a6bd3e7) // fixed_comms[6].y
-                mstore(0x0ac0, 0x167cbae0804b1cc500e52b59783b2452125d760b0f624c4f76aa99cebd31e50b) // fixed_comms[7].x
-                mstore(0x0ae0, 0x201a009a1364271eda15c4daa3dc18759e68690b05c4b8038eab5e716cec1be3) // fixed_comms[7].y
-                mstore(0x0b00, 0x29b9f5db900f0ccce6bd14b50496f0d99f3ade214a6f6473b9120826708770c4) // fixed_comms[8].x
-                mstore(0x0b20, 0x1ee1c23604315e4be7ecb0635b67dc1aeada9e463d99929a24e0937efd0439f5) // fixed_comms[8].y
-                mstore(0x0b40, 0x1022bf375017cb259a73f0ba91d30181f4e73222170a7ee28238d9cb355b9bb4) // fixed_comms[9].x
-                mstore(0x0b60, 0x0ca272ae65c7b3dd85763522f7eada6ef4d17d68d62813141cd2af59be3f1300) // fixed_comms[9].y
+                mstore(0x0880, 0x1e55032fec2e75ad5a0bbbe224cd7435374cac5f0678a9da127800e6cd7934ab) // neg_s_g2_x_1
+                mstore(0x08a0, 0x21eeee67b27efe9009f076f50aaa64706c248f8b2f0781f35f854ad5a908def4) // neg_s_g2_x_2
+                mstore(0x08c0, 0x2c6fa94b749bb82a0796d884fbc4df1b99c1e7a317c66fe269fcd605473a94b4) // neg_s_g2_y_1
+                mstore(0x08e0, 0x1d610dbc5f7c7d93e264adeed0253cf2f20a83643dffd386c05ae35d8a9a3a85) // neg_s_g2_y_2
+                mstore(0x0900, 0x2888fa46e89d1913c0bc82dcdd6b1afce0ea4adc6f3c3dc9a039f31763cb0a39) // fixed_comms[0].x
+                mstore(0x0920, 0x2a62e780316bd35f7c863b36b46df71c979520f19fa7ac14bfecd753344b4f9f) // fixed_comms[0].y
+                mstore(0x0940, 0x1d518c3a9b5fa109828a044dd4a771db255b354ee9d778f28369d769e09067cc) // fixed_comms[1].x
+                mstore(0x0960, 0x2abb682e23d2dd3397fd63866ff9ca302ec78e52804aee8e4acb4d4e34bec037) // fixed_comms[1].y
+                mstore(0x0980, 0x1817338b8bd1cdb01fe92df0d1cb0a273ea503e9204be093471fdb568d59f221) // fixed_comms[2].x
+                mstore(0x09a0, 0x2c59ed3545e993c943e7588131a1584a89c57144028dc1393a8e15272afea836) // fixed_comms[2].y
+                mstore(0x09c0, 0x053e8fc5f52ceb2fa101a6531b1a0a2ef5ab8fdd30487cf5d1f21a6614ce2215) // fixed_comms[3].x
+                mstore(0x09e0, 0x2e33189fd2e87ea1b2749b99d216e4a2a64d3a7d5634c4c1e61c161f7306c62b) // fixed_comms[3].y
+                mstore(0x0a00, 0x0aa335c68fe1684ea6a029e8da7bb3ebd497105e5983b4be4364099fc0f58dd3) // fixed_comms[4].x
+                mstore(0x0a20, 0x2cb85a364aac09fb64f1670c7fdf36681a29cd493eec6fa9be5c701d9f5923f8) // fixed_comms[4].y
+                mstore(0x0a40, 0x232f65a6e8b8aa0231fb2dfa035e741e1e350f340a82a39100cb960bbe793185) // fixed_comms[5].x
+                mstore(0x0a60, 0x0efd924fe9e8bd4a1674f9f547fc6178a5c421d9597f1a4bcc358539fedc7fcf) // fixed_comms[5].y
+                mstore(0x0a80, 0x0b30b4b7e6ef8446bb36c133d716af28bd9fe82b9432e7605a83bcad5ff30d48) // fixed_comms[6].x
+                mstore(0x0aa0, 0x0c41d7f641618c73b268a8ba964a61e3e89d96cb11540b8a73340a642ce1657a) // fixed_comms[6].y
+                mstore(0x0ac0, 0x1cda1b7a5bc12747de7c01387c43d7f8236d4a0e7b9de75ccfaea3cfec525aa2) // fixed_comms[7].x
+                mstore(0x0ae0, 0x25daaf92eccf58dd7736e500b022d29147880be676a15de187cd7394ca8b6952) // fixed_comms[7].y
+                mstore(0x0b00, 0x20b606aee21f5e2bee9f28c73fb4cc579f42125922df2f097a749d25e1574d88) // fixed_comms[8].x
+                mstore(0x0b20, 0x178acdbf77458d4976b753d460d0f5fdf9428e089c621e4fb30f2669a74d0cdc) // fixed_comms[8].y
+                mstore(0x0b40, 0x0c006bd1005ff4c4e2874ddc81a7c06d6e38e00bb97a6eccd87b15520881ff74) // fixed_comms[9].x
+                mstore(0x0b60, 0x2841001be8c30c524101e0d64357d2cdd7d46a9f1f6ad737d875e999ace4b21a) // fixed_comms[9].y
                 mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
                 mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
                 mstore(0x0bc0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
                 mstore(0x0be0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0c00, 0x233719bf59a0c1ee515ef2fa0bb3f81c405e3c315726031b5fb5c60426e269ec) // permutation_comms[0].x
-                mstore(0x0c20, 0x13aae275ec8a20ae6a0b00da590cd6459caeb8249779113ac46005410e90da5b) // permutation_comms[0].y
-                mstore(0x0c40, 0x0ed962332e6c544a32a0e995cec4f903ecc8efdcf92e8d3e79c71cf9faa852c6) // permutation_comms[1].x
-                mstore(0x0c60, 0x218f8a5663080be28d30768642fc3945de5a440daf6b57b764e450c8ed4491c3) // permutation_comms[1].y
-                mstore(0x0c80, 0x1baf5df77127ea5292ec7e3927d49bb6bcdd67ef406b54fa2231d1a36017898e) // permutation_comms[2].x
-                mstore(0x0ca0, 0x27c7823c5b8d2f5138bde3542cec16e2899317df582da6b30844da02a5f887c1) // permutation_comms[2].y
-                mstore(0x0cc0, 0x056dd16c8575b10b7da709a9318390e47628173f3302b0ff075854966b3e3110) // permutation_comms[3].x
-                mstore(0x0ce0, 0x1ac1928002fe485334e3f7b029d507294dc2ada63302a5dff0d2311c7d6c7c17) // permutation_comms[3].y
-                mstore(0x0d00, 0x1daa1223ea3af2137c024b9b6382a9febc31baf93680679d89a0700169b91e65) // permutation_comms[4].x
-                mstore(0x0d20, 0x0a988b6598f3da5f16e0aed4ab9e1ad15b2fbe57f452ff50b859c1f9af815b24) // permutation_comms[4].y
-                mstore(0x0d40, 0x007fa4f87ae24ed962aede5ebd33d4b3ee0e737e74ff2b5c392255f3b9e77092) // permutation_comms[5].x
-                mstore(0x0d60, 0x1dbc94039a22e865e0bfd43ac5d3bfb63446f1396ddeda4e726c931b630cc1a4) // permutation_comms[5].y
-                mstore(0x0d80, 0x24e1eee482e8c719d524297e1476f93865e6700fe5f7a09029bf20979e2d3379) // permutation_comms[6].x
-                mstore(0x0da0, 0x2c97769a1442e57bb1f471a180de6291b0e76752358612eea04795a82691dcea) // permutation_comms[6].y
-                mstore(0x0dc0, 0x2a87926bd2e0591a7f3da7c5fc5e0f17b85fc292a78a5eb5895d02d05413ab37) // permutation_comms[7].x
-                mstore(0x0de0, 0x0198aac6c47ae9b3d18c3dbf75fbb570c4a9a871b8c2f8d7d3570b75603352dd) // permutation_comms[7].y
-                mstore(0x0e00, 0x25346f13b84ac2daf22a4e4d6d6a2985322c3fa17187756e40fb6ac4c74ad6e0) // permutation_comms[8].x
-                mstore(0x0e20, 0x1a27040eb6c97c3c443eb9e203d15d984165cd0b66205c537438c6e68dfcbbde) // permutation_comms[8].y
+                mstore(0x0c00, 0x1000838d27532c3b6d3a5e75c7a2a52edafd648ee6369190d053797a990bd965) // permutation_comms[0].x
+                mstore(0x0c20, 0x274e9bf80006895110e3ee5a66b738e25d339aa4debbe9967af18c8f9ec7f2d6) // permutation_comms[0].y
+                mstore(0x0c40, 0x0df0ea141a3318060984e94d2499fd72a504ee6b37ce2ec8606b6e0ec270dce2) // permutation_comms[1].x
+                mstore(0x0c60, 0x02333fd6aa9d0c4af70fa6688f2cf13410f90af73e80b4f9caf3c1d0b249d45a) // permutation_comms[1].y
+                mstore(0x0c80, 0x07c13170e31e51915f81138bb276ef3f376344eb9c174ca1ace4f300473e8f40) // permutation_comms[2].x
+                mstore(0x0ca0, 0x2f16e346102414638bc55dd8c5a5ee07d5509e0c0ea9adf07ab42560061ee81b) // permutation_comms[2].y
+                mstore(0x0cc0, 0x21bfe71b8b84449b66066900d2fc958d88bbecd71ef130c406bf553c18eb5725) // permutation_comms[3].x
+                mstore(0x0ce0, 0x19e6e03ebaf3a42189c018983e9d9787b6c8f68cfe731f541304d3080f3e2a8e) // permutation_comms[3].y
+                mstore(0x0d00, 0x08d279e8ffe0b8a639c35a8a1702fd1443c0f4951b22af5e8ee0be6c39dfbd7d) // permutation_comms[4].x
+                mstore(0x0d20, 0x1bc27b75b8b591b25e2e6eefb029096af0e386fb240b2a3706ee1c52e728534c) // permutation_comms[4].y
+                mstore(0x0d40, 0x0c75b15bc0d48839dfbe28bfc1dd81ab38e1fb381b68b6a3db9152e42e00b50b) // permutation_comms[5].x
+                mstore(0x0d60, 0x267cc733ee326366745fc563931803ba8a9c5f53674d3e13335e6c87295f0b1c) // permutation_comms[5].y
+                mstore(0x0d80, 0x282bc3fe82027ca36da3cc7525f9b3e34fcecb8e97bccf9da6f3c4a6ec247caa) // permutation_comms[6].x
+                mstore(0x0da0, 0x130d12f27770b99438fe2be0ad5c55f63c0921fc0205a4582f35e509905ae2fe) // permutation_comms[6].y
+                mstore(0x0dc0, 0x227539cf6e5de517926d8f55d337d5d29610fdf6356acf793207ba578682d9d2) // permutation_comms[7].x
+                mstore(0x0de0, 0x1d4c2b696d2478a39e6b6f05ef5f935bb197cd209785c272547772fec3a0c736) // permutation_comms[7].y
+                mstore(0x0e00, 0x11898ac080b5606fa2f9262429648bab1cdda90c42a0eb12325aa3aff950cc9b) // permutation_comms[8].x
+                mstore(0x0e20, 0x035b371b064428dfeb8cbbb787d6f58db952e10a36b4262fd6940751814da0b6) // permutation_comms[8].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -860,7 +860,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -905,7 +905,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_2, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -950,7 +950,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -995,7 +995,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_2, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7

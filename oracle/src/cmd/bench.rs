@@ -25,7 +25,7 @@ const PROVE_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Student model folders (each folder's name names its row).
-    #[arg(long, value_delimiter = ',', default_values = ["models/study/student-128-64-32", "models/study/student-32-16"])]
+    #[arg(long, value_delimiter = ',', default_values = ["models/student", "models/study/student-128-64-32", "models/study/student-32-16"])]
     pub students: Vec<PathBuf>,
     /// Driver build flags of each student's second, tuned circuit (row `<name>-tuned`); empty for
     /// none. The default shrinks the range-check lookup table from 2^14 to 2^12 entries, which
