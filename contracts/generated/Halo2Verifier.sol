@@ -6,61 +6,61 @@ contract Halo2Verifier {
     uint256 internal constant    DELTA = 4131629893567559867359510883348571134090853742863529169391034518566172092834;
     uint256 internal constant        R = 21888242871839275222246405745257275088548364400416034343698204186575808495617; 
 
-    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x0524;
-    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x05e4;
+    uint256 internal constant FIRST_QUOTIENT_X_CPTR = 0x0324;
+    uint256 internal constant  LAST_QUOTIENT_X_CPTR = 0x03e4;
 
-    uint256 internal constant                VK_MPTR = 0x0660;
-    uint256 internal constant         VK_DIGEST_MPTR = 0x0660;
-    uint256 internal constant     NUM_INSTANCES_MPTR = 0x0680;
-    uint256 internal constant                 K_MPTR = 0x06a0;
-    uint256 internal constant             N_INV_MPTR = 0x06c0;
-    uint256 internal constant             OMEGA_MPTR = 0x06e0;
-    uint256 internal constant         OMEGA_INV_MPTR = 0x0700;
-    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x0720;
-    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0740;
-    uint256 internal constant        ACC_OFFSET_MPTR = 0x0760;
-    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x0780;
-    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x07a0;
-    uint256 internal constant              G1_X_MPTR = 0x07c0;
-    uint256 internal constant              G1_Y_MPTR = 0x07e0;
-    uint256 internal constant            G2_X_1_MPTR = 0x0800;
-    uint256 internal constant            G2_X_2_MPTR = 0x0820;
-    uint256 internal constant            G2_Y_1_MPTR = 0x0840;
-    uint256 internal constant            G2_Y_2_MPTR = 0x0860;
-    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x0880;
-    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x08a0;
-    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x08c0;
-    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x08e0;
+    uint256 internal constant                VK_MPTR = 0x05a0;
+    uint256 internal constant         VK_DIGEST_MPTR = 0x05a0;
+    uint256 internal constant     NUM_INSTANCES_MPTR = 0x05c0;
+    uint256 internal constant                 K_MPTR = 0x05e0;
+    uint256 internal constant             N_INV_MPTR = 0x0600;
+    uint256 internal constant             OMEGA_MPTR = 0x0620;
+    uint256 internal constant         OMEGA_INV_MPTR = 0x0640;
+    uint256 internal constant    OMEGA_INV_TO_L_MPTR = 0x0660;
+    uint256 internal constant   HAS_ACCUMULATOR_MPTR = 0x0680;
+    uint256 internal constant        ACC_OFFSET_MPTR = 0x06a0;
+    uint256 internal constant     NUM_ACC_LIMBS_MPTR = 0x06c0;
+    uint256 internal constant NUM_ACC_LIMB_BITS_MPTR = 0x06e0;
+    uint256 internal constant              G1_X_MPTR = 0x0700;
+    uint256 internal constant              G1_Y_MPTR = 0x0720;
+    uint256 internal constant            G2_X_1_MPTR = 0x0740;
+    uint256 internal constant            G2_X_2_MPTR = 0x0760;
+    uint256 internal constant            G2_Y_1_MPTR = 0x0780;
+    uint256 internal constant            G2_Y_2_MPTR = 0x07a0;
+    uint256 internal constant      NEG_S_G2_X_1_MPTR = 0x07c0;
+    uint256 internal constant      NEG_S_G2_X_2_MPTR = 0x07e0;
+    uint256 internal constant      NEG_S_G2_Y_1_MPTR = 0x0800;
+    uint256 internal constant      NEG_S_G2_Y_2_MPTR = 0x0820;
 
-    uint256 internal constant CHALLENGE_MPTR = 0x0e40;
+    uint256 internal constant CHALLENGE_MPTR = 0x0bc0;
 
-    uint256 internal constant THETA_MPTR = 0x0e40;
-    uint256 internal constant  BETA_MPTR = 0x0e60;
-    uint256 internal constant GAMMA_MPTR = 0x0e80;
-    uint256 internal constant     Y_MPTR = 0x0ea0;
-    uint256 internal constant     X_MPTR = 0x0ec0;
-    uint256 internal constant  ZETA_MPTR = 0x0ee0;
-    uint256 internal constant    NU_MPTR = 0x0f00;
-    uint256 internal constant    MU_MPTR = 0x0f20;
+    uint256 internal constant THETA_MPTR = 0x0bc0;
+    uint256 internal constant  BETA_MPTR = 0x0be0;
+    uint256 internal constant GAMMA_MPTR = 0x0c00;
+    uint256 internal constant     Y_MPTR = 0x0c20;
+    uint256 internal constant     X_MPTR = 0x0c40;
+    uint256 internal constant  ZETA_MPTR = 0x0c60;
+    uint256 internal constant    NU_MPTR = 0x0c80;
+    uint256 internal constant    MU_MPTR = 0x0ca0;
 
-    uint256 internal constant       ACC_LHS_X_MPTR = 0x0f40;
-    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0f60;
-    uint256 internal constant       ACC_RHS_X_MPTR = 0x0f80;
-    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0fa0;
-    uint256 internal constant             X_N_MPTR = 0x0fc0;
-    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0fe0;
-    uint256 internal constant          L_LAST_MPTR = 0x1000;
-    uint256 internal constant         L_BLIND_MPTR = 0x1020;
-    uint256 internal constant             L_0_MPTR = 0x1040;
-    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x1060;
-    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x1080;
-    uint256 internal constant      QUOTIENT_X_MPTR = 0x10a0;
-    uint256 internal constant      QUOTIENT_Y_MPTR = 0x10c0;
-    uint256 internal constant          R_EVAL_MPTR = 0x10e0;
-    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x1100;
-    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x1120;
-    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x1140;
-    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x1160;
+    uint256 internal constant       ACC_LHS_X_MPTR = 0x0cc0;
+    uint256 internal constant       ACC_LHS_Y_MPTR = 0x0ce0;
+    uint256 internal constant       ACC_RHS_X_MPTR = 0x0d00;
+    uint256 internal constant       ACC_RHS_Y_MPTR = 0x0d20;
+    uint256 internal constant             X_N_MPTR = 0x0d40;
+    uint256 internal constant X_N_MINUS_1_INV_MPTR = 0x0d60;
+    uint256 internal constant          L_LAST_MPTR = 0x0d80;
+    uint256 internal constant         L_BLIND_MPTR = 0x0da0;
+    uint256 internal constant             L_0_MPTR = 0x0dc0;
+    uint256 internal constant   INSTANCE_EVAL_MPTR = 0x0de0;
+    uint256 internal constant   QUOTIENT_EVAL_MPTR = 0x0e00;
+    uint256 internal constant      QUOTIENT_X_MPTR = 0x0e20;
+    uint256 internal constant      QUOTIENT_Y_MPTR = 0x0e40;
+    uint256 internal constant          R_EVAL_MPTR = 0x0e60;
+    uint256 internal constant   PAIRING_LHS_X_MPTR = 0x0e80;
+    uint256 internal constant   PAIRING_LHS_Y_MPTR = 0x0ea0;
+    uint256 internal constant   PAIRING_RHS_X_MPTR = 0x0ec0;
+    uint256 internal constant   PAIRING_RHS_Y_MPTR = 0x0ee0;
 
     function verifyProof(
         bytes calldata proof,
@@ -212,11 +212,11 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x0660, 0x105e6c58afa80e101983b33a0aa1e8e6b6c6077b0b8e1e9a4b1347806d574ee3) // vk_digest
-                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
+                mstore(0x05a0, 0x0b01fee7fd44decee8cd2d2eb6b1490feff73c2a3cc3969ae3fea3f5bca84468) // vk_digest
+                mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
 
                 // Check valid length of proof
-                success := and(success, eq(0x0c80, proof.length))
+                success := and(success, eq(0x0820, proof.length))
 
                 // Check valid length of instances
                 let num_instances := mload(NUM_INSTANCES_MPTR)
@@ -245,7 +245,7 @@ contract Halo2Verifier {
 
                 // Phase 1
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x01c0) }
+                    { let proof_cptr_end := add(proof_cptr, 0x0100) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -256,7 +256,7 @@ contract Halo2Verifier {
 
                 // Phase 2
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0100) }
+                    { let proof_cptr_end := add(proof_cptr, 0x80) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -268,7 +268,7 @@ contract Halo2Verifier {
 
                 // Phase 3
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0200) }
+                    { let proof_cptr_end := add(proof_cptr, 0x0140) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -290,7 +290,7 @@ contract Halo2Verifier {
 
                 // Read evaluations
                 for
-                    { let proof_cptr_end := add(proof_cptr, 0x0640) }
+                    { let proof_cptr_end := add(proof_cptr, 0x03e0) }
                     lt(proof_cptr, proof_cptr_end)
                     {}
                 {
@@ -312,69 +312,55 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x0660, 0x105e6c58afa80e101983b33a0aa1e8e6b6c6077b0b8e1e9a4b1347806d574ee3) // vk_digest
-                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
-                mstore(0x06a0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
-                mstore(0x06c0, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
-                mstore(0x06e0, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac) // omega
-                mstore(0x0700, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d) // omega_inv
-                mstore(0x0720, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e) // omega_inv_to_l
-                mstore(0x0740, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
-                mstore(0x0760, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
-                mstore(0x0780, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
-                mstore(0x07a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
-                mstore(0x07c0, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
-                mstore(0x07e0, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
-                mstore(0x0800, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
-                mstore(0x0820, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
-                mstore(0x0840, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
-                mstore(0x0860, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x0880, 0x1e55032fec2e75ad5a0bbbe224cd7435374cac5f0678a9da127800e6cd7934ab) // neg_s_g2_x_1
-                mstore(0x08a0, 0x21eeee67b27efe9009f076f50aaa64706c248f8b2f0781f35f854ad5a908def4) // neg_s_g2_x_2
-                mstore(0x08c0, 0x2c6fa94b749bb82a0796d884fbc4df1b99c1e7a317c66fe269fcd605473a94b4) // neg_s_g2_y_1
-                mstore(0x08e0, 0x1d610dbc5f7c7d93e264adeed0253cf2f20a83643dffd386c05ae35d8a9a3a85) // neg_s_g2_y_2
-                mstore(0x0900, 0x2888fa46e89d1913c0bc82dcdd6b1afce0ea4adc6f3c3dc9a039f31763cb0a39) // fixed_comms[0].x
-                mstore(0x0920, 0x2a62e780316bd35f7c863b36b46df71c979520f19fa7ac14bfecd753344b4f9f) // fixed_comms[0].y
-                mstore(0x0940, 0x1d518c3a9b5fa109828a044dd4a771db255b354ee9d778f28369d769e09067cc) // fixed_comms[1].x
-                mstore(0x0960, 0x2abb682e23d2dd3397fd63866ff9ca302ec78e52804aee8e4acb4d4e34bec037) // fixed_comms[1].y
-                mstore(0x0980, 0x1817338b8bd1cdb01fe92df0d1cb0a273ea503e9204be093471fdb568d59f221) // fixed_comms[2].x
-                mstore(0x09a0, 0x2c59ed3545e993c943e7588131a1584a89c57144028dc1393a8e15272afea836) // fixed_comms[2].y
-                mstore(0x09c0, 0x053e8fc5f52ceb2fa101a6531b1a0a2ef5ab8fdd30487cf5d1f21a6614ce2215) // fixed_comms[3].x
-                mstore(0x09e0, 0x2e33189fd2e87ea1b2749b99d216e4a2a64d3a7d5634c4c1e61c161f7306c62b) // fixed_comms[3].y
-                mstore(0x0a00, 0x0aa335c68fe1684ea6a029e8da7bb3ebd497105e5983b4be4364099fc0f58dd3) // fixed_comms[4].x
-                mstore(0x0a20, 0x2cb85a364aac09fb64f1670c7fdf36681a29cd493eec6fa9be5c701d9f5923f8) // fixed_comms[4].y
-                mstore(0x0a40, 0x232f65a6e8b8aa0231fb2dfa035e741e1e350f340a82a39100cb960bbe793185) // fixed_comms[5].x
-                mstore(0x0a60, 0x0efd924fe9e8bd4a1674f9f547fc6178a5c421d9597f1a4bcc358539fedc7fcf) // fixed_comms[5].y
-                mstore(0x0a80, 0x0b30b4b7e6ef8446bb36c133d716af28bd9fe82b9432e7605a83bcad5ff30d48) // fixed_comms[6].x
-                mstore(0x0aa0, 0x0c41d7f641618c73b268a8ba964a61e3e89d96cb11540b8a73340a642ce1657a) // fixed_comms[6].y
-                mstore(0x0ac0, 0x1cda1b7a5bc12747de7c01387c43d7f8236d4a0e7b9de75ccfaea3cfec525aa2) // fixed_comms[7].x
-                mstore(0x0ae0, 0x25daaf92eccf58dd7736e500b022d29147880be676a15de187cd7394ca8b6952) // fixed_comms[7].y
-                mstore(0x0b00, 0x20b606aee21f5e2bee9f28c73fb4cc579f42125922df2f097a749d25e1574d88) // fixed_comms[8].x
-                mstore(0x0b20, 0x178acdbf77458d4976b753d460d0f5fdf9428e089c621e4fb30f2669a74d0cdc) // fixed_comms[8].y
-                mstore(0x0b40, 0x0c006bd1005ff4c4e2874ddc81a7c06d6e38e00bb97a6eccd87b15520881ff74) // fixed_comms[9].x
-                mstore(0x0b60, 0x2841001be8c30c524101e0d64357d2cdd7d46a9f1f6ad737d875e999ace4b21a) // fixed_comms[9].y
-                mstore(0x0b80, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].x
-                mstore(0x0ba0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[10].y
-                mstore(0x0bc0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].x
-                mstore(0x0be0, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[11].y
-                mstore(0x0c00, 0x1000838d27532c3b6d3a5e75c7a2a52edafd648ee6369190d053797a990bd965) // permutation_comms[0].x
-                mstore(0x0c20, 0x274e9bf80006895110e3ee5a66b738e25d339aa4debbe9967af18c8f9ec7f2d6) // permutation_comms[0].y
-                mstore(0x0c40, 0x0df0ea141a3318060984e94d2499fd72a504ee6b37ce2ec8606b6e0ec270dce2) // permutation_comms[1].x
-                mstore(0x0c60, 0x02333fd6aa9d0c4af70fa6688f2cf13410f90af73e80b4f9caf3c1d0b249d45a) // permutation_comms[1].y
-                mstore(0x0c80, 0x07c13170e31e51915f81138bb276ef3f376344eb9c174ca1ace4f300473e8f40) // permutation_comms[2].x
-                mstore(0x0ca0, 0x2f16e346102414638bc55dd8c5a5ee07d5509e0c0ea9adf07ab42560061ee81b) // permutation_comms[2].y
-                mstore(0x0cc0, 0x21bfe71b8b84449b66066900d2fc958d88bbecd71ef130c406bf553c18eb5725) // permutation_comms[3].x
-                mstore(0x0ce0, 0x19e6e03ebaf3a42189c018983e9d9787b6c8f68cfe731f541304d3080f3e2a8e) // permutation_comms[3].y
-                mstore(0x0d00, 0x08d279e8ffe0b8a639c35a8a1702fd1443c0f4951b22af5e8ee0be6c39dfbd7d) // permutation_comms[4].x
-                mstore(0x0d20, 0x1bc27b75b8b591b25e2e6eefb029096af0e386fb240b2a3706ee1c52e728534c) // permutation_comms[4].y
-                mstore(0x0d40, 0x0c75b15bc0d48839dfbe28bfc1dd81ab38e1fb381b68b6a3db9152e42e00b50b) // permutation_comms[5].x
-                mstore(0x0d60, 0x267cc733ee326366745fc563931803ba8a9c5f53674d3e13335e6c87295f0b1c) // permutation_comms[5].y
-                mstore(0x0d80, 0x282bc3fe82027ca36da3cc7525f9b3e34fcecb8e97bccf9da6f3c4a6ec247caa) // permutation_comms[6].x
-                mstore(0x0da0, 0x130d12f27770b99438fe2be0ad5c55f63c0921fc0205a4582f35e509905ae2fe) // permutation_comms[6].y
-                mstore(0x0dc0, 0x227539cf6e5de517926d8f55d337d5d29610fdf6356acf793207ba578682d9d2) // permutation_comms[7].x
-                mstore(0x0de0, 0x1d4c2b696d2478a39e6b6f05ef5f935bb197cd209785c272547772fec3a0c736) // permutation_comms[7].y
-                mstore(0x0e00, 0x11898ac080b5606fa2f9262429648bab1cdda90c42a0eb12325aa3aff950cc9b) // permutation_comms[8].x
-                mstore(0x0e20, 0x035b371b064428dfeb8cbbb787d6f58db952e10a36b4262fd6940751814da0b6) // permutation_comms[8].y
+                mstore(0x05a0, 0x0b01fee7fd44decee8cd2d2eb6b1490feff73c2a3cc3969ae3fea3f5bca84468) // vk_digest
+                mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
+                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000f) // k
+                mstore(0x0600, 0x3063edaa444bddc677fcd515f614555a777997e0a9287d1e62bf6dd004d82001) // n_inv
+                mstore(0x0620, 0x2b7ddfe4383c8d806530b94d3120ce6fcb511871e4d44a65f0acd0b96a8a942e) // omega
+                mstore(0x0640, 0x1f67bc4574eaef5e630a13c710221a3e3d491e59fddabaf321e56f3ca8d91624) // omega_inv
+                mstore(0x0660, 0x2427343dea588e4242e165ef52d4c1f5986149f372f5c87534f7f6274ef4eeff) // omega_inv_to_l
+                mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
+                mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
+                mstore(0x06c0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
+                mstore(0x06e0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limb_bits
+                mstore(0x0700, 0x0000000000000000000000000000000000000000000000000000000000000001) // g1_x
+                mstore(0x0720, 0x0000000000000000000000000000000000000000000000000000000000000002) // g1_y
+                mstore(0x0740, 0x198e9393920d483a7260bfb731fb5d25f1aa493335a9e71297e485b7aef312c2) // g2_x_1
+                mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
+                mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
+                mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
+                mstore(0x07c0, 0x23965a6621f50b401f64cd77cda67df496fdeca82314ed31e3f3905dbad5a272) // neg_s_g2_x_1
+                mstore(0x07e0, 0x2b0c39c4d5529c6965fe5aa19419531ada4e7ef1a118a3cec8a7427621290442) // neg_s_g2_x_2
+                mstore(0x0800, 0x1861e2f7cdcd386159b09a326eefdd9ef088128abbe61998c9fbb7a7a074e10d) // neg_s_g2_y_1
+                mstore(0x0820, 0x0003b0c3c96391311e0a47f861d988ae879f8cd3bc9c1f29b424fbad9bd680a1) // neg_s_g2_y_2
+                mstore(0x0840, 0x29e53d8e9a2c36e6df4ba2f9dfe1b7d6899bc32a7011336b9002ecf47ef98f82) // fixed_comms[0].x
+                mstore(0x0860, 0x0cec86bc97b7e9b8cc2d6162f15fa9ddb8b41c695cfeb92de7f9bf920815bbee) // fixed_comms[0].y
+                mstore(0x0880, 0x1ba1eb01c796191f8ff973fac870e034a2faaa54a99b753c124af50791f74b52) // fixed_comms[1].x
+                mstore(0x08a0, 0x103f105b21014f31f029117382743e8dfb1831c5afc8dd814c64ac1f1af98918) // fixed_comms[1].y
+                mstore(0x08c0, 0x1fbb2657f52b7add85f1f365bd6b4005951ce98f7498e0567f5942f1a49feeed) // fixed_comms[2].x
+                mstore(0x08e0, 0x2df5d8f5330202bf5eca3740f0325b5994a96076bf26b681e29f66bdf749501c) // fixed_comms[2].y
+                mstore(0x0900, 0x2081c871bd6f55c136fcf020c9ca263baefa6b937bd2f7f2b5aea5fc8be1f4eb) // fixed_comms[3].x
+                mstore(0x0920, 0x18b9b52b988879f2ec149dabe9f046f983083a425afe8792d546516068e6761c) // fixed_comms[3].y
+                mstore(0x0940, 0x191c7d17e6848ef939535fafb1b2cde966294bf571a8b8bfd067ed295c6f1f0b) // fixed_comms[4].x
+                mstore(0x0960, 0x04df67c30a997f85ca4c0365398bd1b116e593b7c01ebaf6846994cc99c2361a) // fixed_comms[4].y
+                mstore(0x0980, 0x090836ead6864cfddea7b0f242ad0a8b0ba199e0bd40a78afece94e1b55fa278) // fixed_comms[5].x
+                mstore(0x09a0, 0x2420ed1fd209bb7f879833e3309942b81303978e538e899cfe52f45f31c69312) // fixed_comms[5].y
+                mstore(0x09c0, 0x06e6c46570261888d25645f3b9473d5576f615209cf93277f90aa9346ce6ea6e) // fixed_comms[6].x
+                mstore(0x09e0, 0x2ec53dc9f0d71734d9d127a89a9e603b55484bb7c0cd5ed2182a7237dd5b1fae) // fixed_comms[6].y
+                mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
+                mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
+                mstore(0x0a40, 0x2a96d677593f917deb8adc5610a2f9a2ca73ac12f07d14b8bd805bfd76bd7e02) // permutation_comms[0].x
+                mstore(0x0a60, 0x0221ec7273459a5fc3c64d96f2e7294993815608e2ed52cf6b40b19b48b791ae) // permutation_comms[0].y
+                mstore(0x0a80, 0x255b9895a720e8e56c463037d819910138f8b1fcd8e855c4829f3a09e3be1f04) // permutation_comms[1].x
+                mstore(0x0aa0, 0x2a6ea8b177aaad6c9d6ca2c7736191aa36cb2ff4b29ebdb4818c76bfc53fc81c) // permutation_comms[1].y
+                mstore(0x0ac0, 0x04011b6a098672bc0dc8054740bcce0ea2ab3e7c9e4caf4da01b1b35619b74c0) // permutation_comms[2].x
+                mstore(0x0ae0, 0x091e0437199a388ebbf87498687914f8b5269e676d09b81f47ad112febc7ecbe) // permutation_comms[2].y
+                mstore(0x0b00, 0x125589fc97e34ac29b700fda7f0920b54ace83ec37658d9fd09597e4f59913c0) // permutation_comms[3].x
+                mstore(0x0b20, 0x27de2fa303dbe6dd801ec41f75e994306f880f8d4ead7465431baf82a0ad92fe) // permutation_comms[3].y
+                mstore(0x0b40, 0x290b5c2dc5b7985128b045a428db345f118474696671874aeb51b9006e6d63d8) // permutation_comms[4].x
+                mstore(0x0b60, 0x26294365d8fa6902977f2807dcf916c4eb9e5104e07da58f780d7e840f9b262e) // permutation_comms[4].y
+                mstore(0x0b80, 0x08d0e23fc1473d3a6ac215426f97d0cc539f9bf84d3e5788d51505332c32d225) // permutation_comms[5].x
+                mstore(0x0ba0, 0x137a7dfaee9d0d1731c17e5e158a26654c43dd3f17f11c72b1f183eb0f2420e2) // permutation_comms[5].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -507,309 +493,217 @@ contract Halo2Verifier {
                 let quotient_eval_numer
                 let y := mload(Y_MPTR)
                 {
-                    let f_7 := calldataload(0x0804)
+                    let f_5 := calldataload(0x0564)
                     let var0 := 0x2
-                    let var1 := sub(R, f_7)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_1 := calldataload(0x0644)
-                    let a_3 := calldataload(0x0684)
-                    let var7 := addmod(a_1, a_3, R)
+                    let a_3 := calldataload(0x0484)
+                    let a_1 := calldataload(0x0444)
+                    let a_2 := calldataload(0x0464)
+                    let var7 := addmod(a_1, a_2, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
+                    let var9 := addmod(a_3, var8, R)
                     let var10 := mulmod(var6, var9, R)
                     quotient_eval_numer := var10
                 }
                 {
-                    let f_8 := calldataload(0x0824)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_8)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_6 := calldataload(0x06e4)
-                    let a_2 := calldataload(0x0664)
-                    let a_4 := calldataload(0x06a4)
-                    let var7 := addmod(a_2, a_4, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_6, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_7 := calldataload(0x0804)
+                    let f_5 := calldataload(0x0564)
                     let var0 := 0x1
-                    let var1 := sub(R, f_7)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x2
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_1 := calldataload(0x0644)
-                    let a_3 := calldataload(0x0684)
-                    let var7 := mulmod(a_1, a_3, R)
+                    let a_3 := calldataload(0x0484)
+                    let a_1 := calldataload(0x0444)
+                    let a_2 := calldataload(0x0464)
+                    let var7 := mulmod(a_1, a_2, R)
                     let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
+                    let var9 := addmod(a_3, var8, R)
                     let var10 := mulmod(var6, var9, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
                 }
                 {
-                    let f_8 := calldataload(0x0824)
+                    let f_5 := calldataload(0x0564)
                     let var0 := 0x1
-                    let var1 := sub(R, f_8)
+                    let var1 := sub(R, f_5)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
-                    let var4 := 0x2
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_6 := calldataload(0x06e4)
-                    let a_2 := calldataload(0x0664)
-                    let a_4 := calldataload(0x06a4)
-                    let var7 := mulmod(a_2, a_4, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_6, var8, R)
-                    let var10 := mulmod(var6, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_7 := calldataload(0x0804)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_7)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_7, var2, R)
+                    let var3 := mulmod(f_5, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_1 := calldataload(0x0644)
-                    let a_3 := calldataload(0x0684)
-                    let var7 := sub(R, a_3)
+                    let a_3 := calldataload(0x0484)
+                    let a_1 := calldataload(0x0444)
+                    let a_2 := calldataload(0x0464)
+                    let var7 := sub(R, a_2)
                     let var8 := addmod(a_1, var7, R)
                     let var9 := sub(R, var8)
-                    let var10 := addmod(a_5, var9, R)
+                    let var10 := addmod(a_3, var9, R)
                     let var11 := mulmod(var6, var10, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_8 := calldataload(0x0824)
+                    let f_6 := calldataload(0x0584)
                     let var0 := 0x1
-                    let var1 := sub(R, f_8)
+                    let var1 := sub(R, f_6)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_8, var2, R)
+                    let var3 := mulmod(f_6, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_6 := calldataload(0x06e4)
-                    let a_2 := calldataload(0x0664)
-                    let a_4 := calldataload(0x06a4)
-                    let var7 := sub(R, a_4)
-                    let var8 := addmod(a_2, var7, R)
-                    let var9 := sub(R, var8)
-                    let var10 := addmod(a_6, var9, R)
-                    let var11 := mulmod(var6, var10, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
-                }
-                {
-                    let f_9 := calldataload(0x0844)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_9)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
-                    let var4 := 0x3
-                    let var5 := addmod(var4, var1, R)
-                    let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_5_prev_1 := calldataload(0x0704)
+                    let a_3 := calldataload(0x0484)
+                    let a_3_prev_1 := calldataload(0x04a4)
                     let var7 := 0x0
-                    let a_1 := calldataload(0x0644)
-                    let a_3 := calldataload(0x0684)
-                    let var8 := mulmod(a_1, a_3, R)
+                    let a_1 := calldataload(0x0444)
+                    let a_2 := calldataload(0x0464)
+                    let var8 := mulmod(a_1, a_2, R)
                     let var9 := addmod(var7, var8, R)
-                    let a_2 := calldataload(0x0664)
-                    let a_4 := calldataload(0x06a4)
-                    let var10 := mulmod(a_2, a_4, R)
-                    let var11 := addmod(var9, var10, R)
-                    let var12 := addmod(a_5_prev_1, var11, R)
-                    let var13 := sub(R, var12)
-                    let var14 := addmod(a_5, var13, R)
-                    let var15 := mulmod(var6, var14, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var15, r)
+                    let var10 := addmod(a_3_prev_1, var9, R)
+                    let var11 := sub(R, var10)
+                    let var12 := addmod(a_3, var11, R)
+                    let var13 := mulmod(var6, var12, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var13, r)
                 }
                 {
-                    let f_9 := calldataload(0x0844)
+                    let f_6 := calldataload(0x0584)
                     let var0 := 0x2
-                    let var1 := sub(R, f_9)
+                    let var1 := sub(R, f_6)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
+                    let var3 := mulmod(f_6, var2, R)
                     let var4 := 0x3
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
+                    let a_3 := calldataload(0x0484)
                     let var7 := 0x0
-                    let a_1 := calldataload(0x0644)
-                    let a_3 := calldataload(0x0684)
-                    let var8 := mulmod(a_1, a_3, R)
+                    let a_1 := calldataload(0x0444)
+                    let a_2 := calldataload(0x0464)
+                    let var8 := mulmod(a_1, a_2, R)
                     let var9 := addmod(var7, var8, R)
-                    let a_2 := calldataload(0x0664)
-                    let a_4 := calldataload(0x06a4)
-                    let var10 := mulmod(a_2, a_4, R)
-                    let var11 := addmod(var9, var10, R)
-                    let var12 := sub(R, var11)
-                    let var13 := addmod(a_5, var12, R)
-                    let var14 := mulmod(var6, var13, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var14, r)
+                    let var10 := sub(R, var9)
+                    let var11 := addmod(a_3, var10, R)
+                    let var12 := mulmod(var6, var11, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
                 }
                 {
-                    let f_9 := calldataload(0x0844)
-                    let var0 := 0x1
-                    let var1 := sub(R, f_9)
+                    let f_7 := calldataload(0x05a4)
+                    let var0 := 0x2
+                    let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_9, var2, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_3 := calldataload(0x0484)
+                    let var7 := 0x1
+                    let a_2 := calldataload(0x0464)
+                    let var8 := mulmod(var7, a_2, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_3, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
+                }
+                {
+                    let f_6 := calldataload(0x0584)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_6)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_6, var2, R)
                     let var4 := 0x2
                     let var5 := addmod(var4, var1, R)
                     let var6 := mulmod(var3, var5, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_3 := calldataload(0x0684)
-                    let var7 := mulmod(var0, a_3, R)
-                    let a_4 := calldataload(0x06a4)
-                    let var8 := mulmod(var7, a_4, R)
+                    let a_3 := calldataload(0x0484)
+                    let a_3_prev_1 := calldataload(0x04a4)
+                    let a_2 := calldataload(0x0464)
+                    let var7 := mulmod(var0, a_2, R)
+                    let var8 := mulmod(a_3_prev_1, var7, R)
                     let var9 := sub(R, var8)
-                    let var10 := addmod(a_5, var9, R)
+                    let var10 := addmod(a_3, var9, R)
                     let var11 := mulmod(var6, var10, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_10 := calldataload(0x0864)
-                    let var0 := 0x2
-                    let var1 := sub(R, f_10)
-                    let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_5_prev_1 := calldataload(0x0704)
-                    let var4 := 0x1
-                    let a_3 := calldataload(0x0684)
-                    let var5 := mulmod(var4, a_3, R)
-                    let a_4 := calldataload(0x06a4)
-                    let var6 := mulmod(var5, a_4, R)
-                    let var7 := mulmod(a_5_prev_1, var6, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
-                    let var10 := mulmod(var3, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
-                }
-                {
-                    let f_11 := calldataload(0x0884)
-                    let a_5 := calldataload(0x06c4)
-                    let var0 := 0x0
-                    let a_3 := calldataload(0x0684)
-                    let var1 := addmod(var0, a_3, R)
-                    let a_4 := calldataload(0x06a4)
-                    let var2 := addmod(var1, a_4, R)
-                    let var3 := sub(R, var2)
-                    let var4 := addmod(a_5, var3, R)
-                    let var5 := mulmod(f_11, var4, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var5, r)
-                }
-                {
-                    let f_10 := calldataload(0x0864)
+                    let f_7 := calldataload(0x05a4)
                     let var0 := 0x1
-                    let var1 := sub(R, f_10)
+                    let var1 := sub(R, f_7)
                     let var2 := addmod(var0, var1, R)
-                    let var3 := mulmod(f_10, var2, R)
-                    let a_5 := calldataload(0x06c4)
-                    let a_5_prev_1 := calldataload(0x0704)
-                    let var4 := 0x0
-                    let a_3 := calldataload(0x0684)
-                    let var5 := addmod(var4, a_3, R)
-                    let a_4 := calldataload(0x06a4)
-                    let var6 := addmod(var5, a_4, R)
-                    let var7 := addmod(a_5_prev_1, var6, R)
-                    let var8 := sub(R, var7)
-                    let var9 := addmod(a_5, var8, R)
-                    let var10 := mulmod(var3, var9, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var10, r)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x2
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_3 := calldataload(0x0484)
+                    let var7 := 0x0
+                    let a_2 := calldataload(0x0464)
+                    let var8 := addmod(var7, a_2, R)
+                    let var9 := sub(R, var8)
+                    let var10 := addmod(a_3, var9, R)
+                    let var11 := mulmod(var6, var10, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var11, r)
                 }
                 {
-                    let f_3 := calldataload(0x0784)
+                    let f_7 := calldataload(0x05a4)
+                    let var0 := 0x1
+                    let var1 := sub(R, f_7)
+                    let var2 := addmod(var0, var1, R)
+                    let var3 := mulmod(f_7, var2, R)
+                    let var4 := 0x3
+                    let var5 := addmod(var4, var1, R)
+                    let var6 := mulmod(var3, var5, R)
+                    let a_3 := calldataload(0x0484)
+                    let a_3_prev_1 := calldataload(0x04a4)
+                    let var7 := 0x0
+                    let a_2 := calldataload(0x0464)
+                    let var8 := addmod(var7, a_2, R)
+                    let var9 := addmod(a_3_prev_1, var8, R)
+                    let var10 := sub(R, var9)
+                    let var11 := addmod(a_3, var10, R)
+                    let var12 := mulmod(var6, var11, R)
+                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var12, r)
+                }
+                {
+                    let f_3 := calldataload(0x0524)
                     let var0 := 0x0
                     let var1 := mulmod(f_3, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_4 := calldataload(0x07a4)
+                    let f_4 := calldataload(0x0544)
                     let var0 := 0x0
                     let var1 := mulmod(f_4, var0, R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
                 }
                 {
-                    let f_5 := calldataload(0x07c4)
-                    let var0 := 0x0
-                    let var1 := mulmod(f_5, var0, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
-                }
-                {
-                    let f_6 := calldataload(0x07e4)
-                    let var0 := 0x0
-                    let var1 := mulmod(f_6, var0, R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), var1, r)
-                }
-                {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x09e4), R)), R)
+                    let eval := addmod(l_0, sub(R, mulmod(l_0, calldataload(0x06a4), R)), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let perm_z_last := calldataload(0x0aa4)
+                    let perm_z_last := calldataload(0x0704)
                     let eval := mulmod(mload(L_LAST_MPTR), addmod(mulmod(perm_z_last, perm_z_last, R), sub(R, perm_z_last), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0a44), sub(R, calldataload(0x0a24)), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0aa4), sub(R, calldataload(0x0a84)), R), R)
+                    let eval := mulmod(mload(L_0_MPTR), addmod(calldataload(0x0704), sub(R, calldataload(0x06e4)), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0a04)
-                    let rhs := calldataload(0x09e4)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0624), mulmod(beta, calldataload(0x08c4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0644), mulmod(beta, calldataload(0x08e4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0664), mulmod(beta, calldataload(0x0904), R), R), gamma, R), R)
+                    let lhs := calldataload(0x06c4)
+                    let rhs := calldataload(0x06a4)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0424), mulmod(beta, calldataload(0x05e4), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0444), mulmod(beta, calldataload(0x0604), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0464), mulmod(beta, calldataload(0x0624), R), R), gamma, R), R)
                     mstore(0x00, mulmod(beta, mload(X_MPTR), R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0624), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0424), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0644), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0444), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0664), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    let left_sub_right := addmod(lhs, sub(R, rhs), R)
-                    let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let gamma := mload(GAMMA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0a64)
-                    let rhs := calldataload(0x0a44)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0684), mulmod(beta, calldataload(0x0924), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06a4), mulmod(beta, calldataload(0x0944), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06c4), mulmod(beta, calldataload(0x0964), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0684), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06a4), mload(0x00), R), gamma, R), R)
-                    mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06c4), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0464), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
                     let eval := addmod(left_sub_right, sub(R, mulmod(left_sub_right, addmod(mload(L_LAST_MPTR), mload(L_BLIND_MPTR), R), R)), R)
@@ -818,14 +712,14 @@ contract Halo2Verifier {
                 {
                     let gamma := mload(GAMMA_MPTR)
                     let beta := mload(BETA_MPTR)
-                    let lhs := calldataload(0x0ac4)
-                    let rhs := calldataload(0x0aa4)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x06e4), mulmod(beta, calldataload(0x0984), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0724), mulmod(beta, calldataload(0x09a4), R), R), gamma, R), R)
-                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x09c4), R), R), gamma, R), R)
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x06e4), mload(0x00), R), gamma, R), R)
+                    let lhs := calldataload(0x0724)
+                    let rhs := calldataload(0x0704)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x0484), mulmod(beta, calldataload(0x0644), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(calldataload(0x04c4), mulmod(beta, calldataload(0x0664), R), R), gamma, R), R)
+                    lhs := mulmod(lhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mulmod(beta, calldataload(0x0684), R), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0484), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
-                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x0724), mload(0x00), R), gamma, R), R)
+                    rhs := mulmod(rhs, addmod(addmod(calldataload(0x04c4), mload(0x00), R), gamma, R), R)
                     mstore(0x00, mulmod(mload(0x00), DELTA, R))
                     rhs := mulmod(rhs, addmod(addmod(mload(INSTANCE_EVAL_MPTR), mload(0x00), R), gamma, R), R)
                     let left_sub_right := addmod(lhs, sub(R, rhs), R)
@@ -834,12 +728,12 @@ contract Halo2Verifier {
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0ae4), R)
+                    let eval := mulmod(l_0, calldataload(0x0744), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0ae4), R)
+                    let eval := mulmod(l_last, calldataload(0x0744), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -847,16 +741,16 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x0744)
+                        let f_1 := calldataload(0x04e4)
                         table := f_1
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_3 := calldataload(0x0784)
+                        let f_3 := calldataload(0x0524)
                         let var0 := 0x1
                         let var1 := mulmod(f_3, var0, R)
-                        let a_1 := calldataload(0x0644)
+                        let a_1 := calldataload(0x0444)
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
@@ -871,20 +765,20 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b24), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b04), sub(R, calldataload(0x0ae4)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0784), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0764), sub(R, calldataload(0x0744)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0b44), R)
+                    let eval := mulmod(l_0, calldataload(0x07a4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
                     let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0b44), R)
+                    let eval := mulmod(l_last, calldataload(0x07a4), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
                 }
                 {
@@ -892,61 +786,16 @@ contract Halo2Verifier {
                     let beta := mload(BETA_MPTR)
                     let table
                     {
-                        let f_1 := calldataload(0x0744)
-                        table := f_1
+                        let f_2 := calldataload(0x0504)
+                        table := f_2
                         table := addmod(table, beta, R)
                     }
                     let input_0
                     {
-                        let f_4 := calldataload(0x07a4)
+                        let f_4 := calldataload(0x0544)
                         let var0 := 0x1
                         let var1 := mulmod(f_4, var0, R)
-                        let a_2 := calldataload(0x0664)
-                        let var2 := mulmod(var1, a_2, R)
-                        let var3 := sub(R, var1)
-                        let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
-                        let var6 := mulmod(var4, var5, R)
-                        let var7 := addmod(var2, var6, R)
-                        input_0 := var7
-                        input_0 := addmod(input_0, beta, R)
-                    }
-                    let lhs
-                    let rhs
-                    rhs := table
-                    {
-                        let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0b84), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0b64), sub(R, calldataload(0x0b44)), R), R)
-                    }
-                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0ba4), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0ba4), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let theta := mload(THETA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let table
-                    {
-                        let f_2 := calldataload(0x0764)
-                        table := f_2
-                        table := addmod(table, beta, R)
-                    }
-                    let input_0
-                    {
-                        let f_5 := calldataload(0x07c4)
-                        let var0 := 0x1
-                        let var1 := mulmod(f_5, var0, R)
-                        let a_1 := calldataload(0x0644)
+                        let a_1 := calldataload(0x0444)
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
@@ -961,53 +810,8 @@ contract Halo2Verifier {
                     rhs := table
                     {
                         let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0be4), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0bc4), sub(R, calldataload(0x0ba4)), R), R)
-                    }
-                    let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_0 := mload(L_0_MPTR)
-                    let eval := mulmod(l_0, calldataload(0x0c04), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let l_last := mload(L_LAST_MPTR)
-                    let eval := mulmod(l_last, calldataload(0x0c04), R)
-                    quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
-                }
-                {
-                    let theta := mload(THETA_MPTR)
-                    let beta := mload(BETA_MPTR)
-                    let table
-                    {
-                        let f_2 := calldataload(0x0764)
-                        table := f_2
-                        table := addmod(table, beta, R)
-                    }
-                    let input_0
-                    {
-                        let f_6 := calldataload(0x07e4)
-                        let var0 := 0x1
-                        let var1 := mulmod(f_6, var0, R)
-                        let a_2 := calldataload(0x0664)
-                        let var2 := mulmod(var1, a_2, R)
-                        let var3 := sub(R, var1)
-                        let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
-                        let var6 := mulmod(var4, var5, R)
-                        let var7 := addmod(var2, var6, R)
-                        input_0 := var7
-                        input_0 := addmod(input_0, beta, R)
-                    }
-                    let lhs
-                    let rhs
-                    rhs := table
-                    {
-                        let tmp := input_0
-                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x0c44), tmp, R)), R)
-                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x0c24), sub(R, calldataload(0x0c04)), R), R)
+                        rhs := addmod(rhs, sub(R, mulmod(calldataload(0x07e4), tmp, R)), R)
+                        lhs := mulmod(mulmod(table, tmp, R), addmod(calldataload(0x07c4), sub(R, calldataload(0x07a4)), R), R)
                     }
                     let eval := mulmod(addmod(1, sub(R, addmod(mload(L_BLIND_MPTR), mload(L_LAST_MPTR), R)), R), addmod(lhs, sub(R, rhs), R), R)
                     quotient_eval_numer := addmod(mulmod(quotient_eval_numer, y, r), eval, r)
@@ -1158,13 +962,13 @@ contract Halo2Verifier {
                     let coeff := mload(0x20)
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x08a4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x05c4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
                     r_eval := addmod(r_eval, mulmod(coeff, mload(QUOTIENT_EVAL_MPTR), R), R)
                     for
                         {
-                            let mptr := 0x09c4
-                            let mptr_end := 0x08a4
+                            let mptr := 0x0684
+                            let mptr_end := 0x05c4
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1173,8 +977,8 @@ contract Halo2Verifier {
                     }
                     for
                         {
-                            let mptr := 0x0884
-                            let mptr_end := 0x0704
+                            let mptr := 0x05a4
+                            let mptr_end := 0x04a4
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1182,19 +986,13 @@ contract Halo2Verifier {
                         r_eval := addmod(mulmod(r_eval, zeta, R), mulmod(coeff, calldataload(mptr), R), R)
                     }
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0c44), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x07e4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0be4), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b84), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0b24), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x06e4), R), R)
+                    r_eval := addmod(r_eval, mulmod(coeff, calldataload(0x0784), R), R)
                     for
                         {
-                            let mptr := 0x06a4
-                            let mptr_end := 0x0604
+                            let mptr := 0x0464
+                            let mptr_end := 0x0404
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x20) }
@@ -1206,41 +1004,31 @@ contract Halo2Verifier {
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x0704), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x06c4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x40), calldataload(0x04a4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x60), calldataload(0x0484), R), R)
                     r_eval := mulmod(r_eval, mload(0x0440), R)
                     mstore(0x04c0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a84), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x0a44), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0a64), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x0a24), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x09e4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x0a04), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x80), calldataload(0x06e4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xa0), calldataload(0x06a4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xc0), calldataload(0x06c4), R), R)
                     r_eval := mulmod(r_eval, mload(0x0460), R)
                     mstore(0x04e0, r_eval)
                 }
                 {
                     let zeta := mload(ZETA_MPTR)
                     let r_eval := 0
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0c04), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0c24), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x07a4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x07c4), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0ba4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0bc4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0744), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0764), R), R)
                     r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0b44), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b64), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0ae4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0b04), R), R)
-                    r_eval := mulmod(r_eval, zeta, R)
-                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0aa4), R), R)
-                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0ac4), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0xe0), calldataload(0x0704), R), R)
+                    r_eval := addmod(r_eval, mulmod(mload(0x0100), calldataload(0x0724), R), R)
                     r_eval := mulmod(r_eval, mload(0x0480), R)
                     mstore(0x0500, r_eval)
                 }
@@ -1300,14 +1088,14 @@ contract Halo2Verifier {
                 }
                 {
                     let nu := mload(NU_MPTR)
-                    mstore(0x00, calldataload(0x04e4))
-                    mstore(0x20, calldataload(0x0504))
+                    mstore(0x00, calldataload(0x02e4))
+                    mstore(0x20, calldataload(0x0304))
                     success := ec_mul_acc(success, mload(ZETA_MPTR))
                     success := ec_add_acc(success, mload(QUOTIENT_X_MPTR), mload(QUOTIENT_Y_MPTR))
                     for
                         {
-                            let mptr := 0x0e00
-                            let mptr_end := 0x08c0
+                            let mptr := 0x0b80
+                            let mptr_end := 0x0800
                         }
                         lt(mptr_end, mptr)
                         { mptr := sub(mptr, 0x40) }
@@ -1315,20 +1103,13 @@ contract Halo2Verifier {
                         success := ec_mul_acc(success, mload(ZETA_MPTR))
                         success := ec_add_acc(success, mload(mptr), mload(add(mptr, 0x20)))
                     }
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x01a4), calldataload(0x01c4))
+                    success := ec_mul_acc(success, mload(ZETA_MPTR))
+                    success := ec_add_acc(success, calldataload(0x0164), calldataload(0x0184))
                     for
                         {
-                            let mptr := 0x02e4
-                            let mptr_end := 0x01a4
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_acc(success, mload(ZETA_MPTR))
-                        success := ec_add_acc(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
-                    for
-                        {
-                            let mptr := 0x0164
+                            let mptr := 0xe4
                             let mptr_end := 0x24
                         }
                         lt(mptr_end, mptr)
@@ -1337,49 +1118,40 @@ contract Halo2Verifier {
                         success := ec_mul_acc(success, mload(ZETA_MPTR))
                         success := ec_add_acc(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
                     }
-                    mstore(0x80, calldataload(0x01a4))
-                    mstore(0xa0, calldataload(0x01c4))
+                    mstore(0x80, calldataload(0x0124))
+                    mstore(0xa0, calldataload(0x0144))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0440), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x0364))
-                    mstore(0xa0, calldataload(0x0384))
-                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                    success := ec_add_tmp(success, calldataload(0x0324), calldataload(0x0344))
+                    mstore(0x80, calldataload(0x01e4))
+                    mstore(0xa0, calldataload(0x0204))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0460), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     nu := mulmod(nu, mload(NU_MPTR), R)
-                    mstore(0x80, calldataload(0x04a4))
-                    mstore(0xa0, calldataload(0x04c4))
-                    for
-                        {
-                            let mptr := 0x0464
-                            let mptr_end := 0x0364
-                        }
-                        lt(mptr_end, mptr)
-                        { mptr := sub(mptr, 0x40) }
-                    {
-                        success := ec_mul_tmp(success, mload(ZETA_MPTR))
-                        success := ec_add_tmp(success, calldataload(mptr), calldataload(add(mptr, 0x20)))
-                    }
+                    mstore(0x80, calldataload(0x02a4))
+                    mstore(0xa0, calldataload(0x02c4))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x0264), calldataload(0x0284))
+                    success := ec_mul_tmp(success, mload(ZETA_MPTR))
+                    success := ec_add_tmp(success, calldataload(0x0224), calldataload(0x0244))
                     success := ec_mul_tmp(success, mulmod(nu, mload(0x0480), R))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(0x80, mload(G1_X_MPTR))
                     mstore(0xa0, mload(G1_Y_MPTR))
                     success := ec_mul_tmp(success, sub(R, mload(R_EVAL_MPTR)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0c64))
-                    mstore(0xa0, calldataload(0x0c84))
+                    mstore(0x80, calldataload(0x0804))
+                    mstore(0xa0, calldataload(0x0824))
                     success := ec_mul_tmp(success, sub(R, mload(0x0400)))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
-                    mstore(0x80, calldataload(0x0ca4))
-                    mstore(0xa0, calldataload(0x0cc4))
+                    mstore(0x80, calldataload(0x0844))
+                    mstore(0xa0, calldataload(0x0864))
                     success := ec_mul_tmp(success, mload(MU_MPTR))
                     success := ec_add_acc(success, mload(0x80), mload(0xa0))
                     mstore(PAIRING_LHS_X_MPTR, mload(0x00))
                     mstore(PAIRING_LHS_Y_MPTR, mload(0x20))
-                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0ca4))
-                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0cc4))
+                    mstore(PAIRING_RHS_X_MPTR, calldataload(0x0844))
+                    mstore(PAIRING_RHS_Y_MPTR, calldataload(0x0864))
                 }
             }
 
