@@ -296,24 +296,9 @@ impl Student {
         Ok(h)
     }
 
-    /// Logits of `n` windows given flat (`n * input` values), computed in chunks of 4096.
-    pub fn logits(&self, x: &[f32]) -> anyhow::Result<Vec<[f32; 3]>> {
-        let d = self.config.input;
-        anyhow::ensure!(x.len() % d == 0, "input length {} is not a multiple of {d}", x.len());
-        let mut out = Vec::with_capacity(x.len() / d);
-        for chunk in x.chunks(4096 * d) {
-            let t = Tensor::from_slice(chunk, (chunk.len() / d, d), &self.device)?;
-            let l = self.forward_t(&t, None)?.detach();
-            for row in l.to_vec2::<f32>()? {
-                out.push([row[0], row[1], row[2]]);
-            }
-        }
-        Ok(out)
-    }
-
     /// Predicted classes (argmax of the logits) of `n` flat windows.
     pub fn predict(&self, x: &[f32]) -> anyhow::Result<Vec<u8>> {
-        Ok(self.logits(x)?.iter().map(super::metrics::argmax3).collect())
+        Ok(super::net::Net::logits(self, x)?.iter().map(super::metrics::argmax3).collect())
     }
 
     /// Saves the parameters as safetensors (names of [`StudentConfig::param_names`]).
