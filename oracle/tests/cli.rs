@@ -218,6 +218,12 @@ fn train_study_writes_the_report_and_resumes() {
     assert_eq!(tc.metrics["test"].macro_f1, t["test"]["macro_f1"].as_f64().unwrap());
     let (sc, _) = veriregime::model::ModelCard::load(out.join("student")).unwrap();
     assert!(sc.training.unwrap().config.distill.is_some(), "the shipped student is distilled");
+    // Every student's card records the recipe it was trained with, its own sizes included.
+    for s in r["students"].as_array().unwrap().iter().chain(r["no_teacher"].as_array().unwrap()) {
+        let card = veriregime::model::ModelCard::read(out.join(s["dir"].as_str().unwrap())).unwrap();
+        let veriregime::model::Architecture::Mlp(arch) = card.architecture else { panic!("{} is not an MLP", s["name"]) };
+        assert_eq!(card.training.unwrap().config.student, arch, "{}", s["name"]);
+    }
 
     // Rerun: every run is found in the checkpoint folder, the report is the same.
     let (_, stderr) = run();

@@ -422,8 +422,9 @@ impl Study<'_> {
         // Subsample ablation on the seed-size student without a teacher.
         let mut subsample_ablation = Vec::new();
         for &(k, epochs) in &p.subsample_ablation {
-            let cfg = TrainConfig { subsample: k, epochs, patience: None, ..p.grid_cfg.clone() };
-            let s = Student::new(StudentConfig::with_hidden(&p.grid_hidden), p.seed)?;
+            let student = StudentConfig::with_hidden(&p.grid_hidden);
+            let cfg = TrainConfig { student: student.clone(), subsample: k, epochs, patience: None, ..p.grid_cfg.clone() };
+            let s = Student::new(student, p.seed)?;
             let name = if epochs == p.grid_cfg.epochs { format!("ablation-subsample-{k}") } else { format!("ablation-subsample-{k}-e{epochs}") };
             let desc = format!("{} trained on labels, 1/{k} of the windows per epoch", arch_name(&s));
             subsample_ablation.push((k, self.run(&name, "grid", desc, &s, &cfg, None, false)?));
@@ -432,8 +433,9 @@ impl Study<'_> {
         // Distillation grid on the seed-size student.
         let mut grid = Vec::new();
         for (i, (dist, reg)) in p.grid.iter().enumerate() {
-            let cfg = TrainConfig { distill: Some(dist.clone()), regularizer: reg.clone(), ..p.grid_cfg.clone() };
-            let s = Student::new(StudentConfig::with_hidden(&p.grid_hidden), p.seed)?;
+            let student = StudentConfig::with_hidden(&p.grid_hidden);
+            let cfg = TrainConfig { student: student.clone(), distill: Some(dist.clone()), regularizer: reg.clone(), ..p.grid_cfg.clone() };
+            let s = Student::new(student, p.seed)?;
             grid.push(self.run(&format!("grid-{i:02}"), "grid", describe_cfg(&cfg), &s, &cfg, Some(&tlogits), false)?);
         }
         let grid_winner = best_by_val_f1(&grid);
@@ -444,19 +446,13 @@ impl Study<'_> {
         let mut no_teacher = Vec::new();
         for h in &p.sizes {
             let tag = h.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("-");
-            let cfg = TrainConfig { distill: Some(wd.clone()), regularizer: wr.clone(), ..p.student_cfg.clone() };
-            let s = Student::new(StudentConfig::with_hidden(h), p.seed)?;
+            // Each run's card records its own architecture in its recipe, not the template's.
+            let base = TrainConfig { student: StudentConfig::with_hidden(h), ..p.student_cfg.clone() };
+            let cfg = TrainConfig { distill: Some(wd.clone()), regularizer: wr.clone(), ..base.clone() };
+            let s = Student::new(cfg.student.clone(), p.seed)?;
             students.push(self.run(&format!("student-{tag}"), "student", describe_cfg(&cfg), &s, &cfg, Some(&tlogits), true)?);
-            let s = Student::new(StudentConfig::with_hidden(h), p.seed)?;
-            no_teacher.push(self.run(
-                &format!("no-teacher-{tag}"),
-                "baseline",
-                describe_cfg(&p.student_cfg),
-                &s,
-                &p.student_cfg,
-                None,
-                true,
-            )?);
+            let s = Student::new(base.student.clone(), p.seed)?;
+            no_teacher.push(self.run(&format!("no-teacher-{tag}"), "baseline", describe_cfg(&base), &s, &base, None, true)?);
         }
 
         let shipped = students[pick_shipped(&students.iter().map(|r| (r.macs, r.val.macro_f1)).collect::<Vec<_>>())].clone();
