@@ -100,6 +100,11 @@ impl Build {
         })
     }
 
+    /// What decides the circuit's shape: logrows, inner columns, range-check base and legs, scales.
+    fn layout(&self) -> [u64; 6] {
+        [self.logrows as u64, self.num_inner_cols, self.decomp_base, self.decomp_legs, self.input_scale as u64, self.param_scale as u64]
+    }
+
     fn t(&self, step: &str) -> f64 {
         self.timings.get(step).copied().unwrap_or(f64::NAN)
     }
@@ -224,9 +229,10 @@ impl BenchResults {
             }
         }
         let shipped = ModelCard::read(root.join("models/student")).map(|c| c.onnx_sha256).unwrap_or_default();
+        let layout = committed_layout(root);
         for m in models.iter_mut() {
-            // The shipped circuit is built with the driver's defaults.
-            m.shipped = m.role == Role::Student && m.onnx_sha256 == shipped && m.build.driver_args.is_empty();
+            // The shipped model, laid out as the committed circuit is.
+            m.shipped = m.role == Role::Student && m.onnx_sha256 == shipped && layout.as_ref() == Some(&m.build.layout());
         }
         let shipped_submit_gas = std::fs::read_to_string(root.join("snapshots/SignalOracle.json"))
             .ok()
@@ -266,11 +272,13 @@ impl BenchResults {
     /// The goals, each with what was measured: (goal, measured, met).
     pub fn goals(&self) -> Vec<(String, String, Option<bool>)> {
         let mut g = Vec::new();
+        // The goal is the shipped student's; a run without it is judged on its fastest student.
         let fastest = self.students().min_by(|a, b| a.proofs.prove_median_s.total_cmp(&b.proofs.prove_median_s));
-        if let Some(f) = fastest {
+        let judged = self.students().find(|m| m.shipped).map(|m| ("shipped", m)).or(fastest.map(|m| ("fastest", m)));
+        if let Some((which, f)) = judged {
             g.push((
                 format!("student prove time <= {GOAL_PROVE_S} s"),
-                format!("fastest: {} {:.2} s", f.name, f.proofs.prove_median_s),
+                format!("{which}: {} {:.2} s", f.name, f.proofs.prove_median_s),
                 Some(f.proofs.prove_median_s <= GOAL_PROVE_S),
             ));
         }
@@ -302,7 +310,18 @@ impl BenchResults {
         if let Some(s) = self.shipped_submit_gas {
             let _ = write!(measured, "a submit of the shipped circuit spends {s} inside the call (forge snapshot; base and calldata come on top)");
         }
-        let met = min_gas.map(|(_, g)| g <= GOAL_SUBMIT_GAS);
+        // A submit carries the proof and instances too, so its base and calldata gas is at least the
+        // bare transaction's: the snapshot plus that is a lower bound. Only a bound above the goal
+        // decides; a bound below it is not a measured submission.
+        let intrinsic = self.students().filter_map(|m| m.gas.as_ref().and_then(|g| g.intrinsic_gas)).min();
+        let lower = match (self.shipped_submit_gas, intrinsic) {
+            (Some(s), Some(i)) => {
+                let _ = write!(measured, ", so a submission costs at least {}", s + i);
+                Some(s + i)
+            }
+            _ => min_gas.map(|(_, g)| g),
+        };
+        let met = lower.and_then(|l| (l > GOAL_SUBMIT_GAS).then_some(false));
         g.push((format!("one submission, input binding included, <= {GOAL_SUBMIT_GAS} gas"), measured, met));
         g
     }
@@ -344,8 +363,16 @@ impl BenchResults {
             self.wall_s / 60.0,
             self.proofs_per_model
         );
-        for m in self.models.iter().filter(|m| !m.build.driver_args.is_empty()) {
-            let _ = writeln!(s, "`{}` is compiled with the driver flags `{}`; every other circuit with EZKL's defaults.\n", m.name, m.build.driver_args);
+        let flagged: Vec<&ModelBench> = self.models.iter().filter(|m| !m.build.driver_args.is_empty()).collect();
+        if flagged.len() == self.models.len() && flagged.iter().all(|m| m.build.driver_args == flagged[0].build.driver_args) {
+            let _ = writeln!(s, "Every circuit is compiled with the driver flags `{}`.\n", flagged[0].build.driver_args);
+        } else {
+            for m in &flagged {
+                let _ = writeln!(s, "`{}` is compiled with the driver flags `{}`.\n", m.name, m.build.driver_args);
+            }
+            if flagged.len() < self.models.len() {
+                let _ = writeln!(s, "Every other circuit is compiled with EZKL's defaults.\n");
+            }
         }
         let _ = writeln!(s, "## Models (test split)\n");
         let _ = writeln!(s, "| model | role | architecture | params | MACs | test accuracy | test macro-F1 | rho (acc / teacher) | F1 retention |");
@@ -619,6 +646,13 @@ fn opt_pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1} %", x * 100.0)).unwrap_or_else(|| "-".into())
 }
 
+/// [`Build::layout`] of the committed circuit (`circuits/student/settings.json`), if there is one.
+fn committed_layout(root: &Path) -> Option<[u64; 6]> {
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("circuits/student/settings.json")).ok()?).ok()?;
+    let a = &s["run_args"];
+    Some([a["logrows"].as_u64()?, a["num_inner_cols"].as_u64()?, a["decomp_base"].as_u64()?, a["decomp_legs"].as_u64()?, a["input_scale"].as_u64()?, a["param_scale"].as_u64()?])
+}
+
 fn mb(b: u64) -> String {
     format!("{:.0} MB", b as f64 / 1e6)
 }
@@ -705,12 +739,37 @@ mod tests {
         assert_eq!(met("fidelity"), Some(false)); // small: 99.8 %
         assert_eq!(met("student peak"), Some(false)); // small: 1.6 GB
         assert_eq!(met("one submission"), None); // no gas snapshot in this root
+        assert!(!r.models.iter().any(|m| m.shipped)); // no committed circuit in this root
         let md = r.markdown();
         assert!(md.contains("| small | 2.50 s | 2.00, 2.50, 3.50 | 140.0x |"), "{md}");
         r.write(root.path()).unwrap();
         let back: BenchResults = serde_json::from_str(&std::fs::read_to_string(root.path().join(RESULTS_JSON)).unwrap()).unwrap();
         assert_eq!(back.models.len(), 3);
         assert!(root.path().join(PARETO_PNG).is_file());
+    }
+
+    #[test]
+    fn the_gas_goal_is_judged_on_a_whole_submission_and_the_shipped_circuit_by_its_layout() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("snapshots")).unwrap();
+        std::fs::write(root.path().join("snapshots/SignalOracle.json"), r#"{"submit": "400000", "verifyProof": "363000"}"#).unwrap();
+        std::fs::create_dir_all(root.path().join("circuits/student")).unwrap();
+        let settings = r#"{"run_args": {"logrows": 15, "num_inner_cols": 1, "decomp_base": 16384, "decomp_legs": 2, "input_scale": 13, "param_scale": 13}}"#;
+        std::fs::write(root.path().join("circuits/student/settings.json"), settings).unwrap();
+        let mut models = vec![row("two-cols", Role::Student, 0.45, 0.4, &[2.0], 1, 1000), row("one-col", Role::Student, 0.45, 0.4, &[3.0], 1, 1000)];
+        models[1].build.num_inner_cols = 1;
+        // Only the build laid out as the committed circuit can be the shipped one.
+        assert_eq!(committed_layout(root.path()), Some(models[1].build.layout()));
+        assert_ne!(committed_layout(root.path()), Some(models[0].build.layout()));
+        for m in &mut models {
+            // The bare transaction is under the goal; with the oracle's work a submission is not.
+            m.gas = Some(Gas { verify_tx_gas: 420_000, intrinsic_gas: Some(55_000), runtime_code_bytes: 1, calldata_bytes: 1 });
+        }
+        let r = BenchResults::new(models, "x".into(), 1, 1.0, root.path());
+        let goals = r.goals();
+        let g = goals.iter().find(|g| g.0.starts_with("one submission")).unwrap();
+        assert_eq!(g.2, Some(false), "{g:?}");
+        assert!(g.1.contains("at least 455000"), "{g:?}");
     }
 
     #[test]
