@@ -224,12 +224,23 @@ def cmd_build(a):
         ra.decomp_base = a.decomp_base
     if a.decomp_legs:
         ra.decomp_legs = a.decomp_legs
+    if a.scale_rebase_multiplier:
+        # EZKL divides back to the input scale (a range-checked division) once a value's scale passes
+        # input_scale * multiplier. A multiplier above the model's deepest scale never divides: a
+        # polynomial student then needs no range check and no lookup table at all.
+        ra.scale_rebase_multiplier = a.scale_rebase_multiplier
+    if a.skip_io_range_checks:
+        # Inputs are bound by their commitment (the audit recomputes it from public candles) and
+        # outputs are public and bounds-checked by the oracle: their range checks add rows only.
+        ra.ignore_range_check_inputs_outputs = True
     _, timings["gen_settings"] = run("gen_settings", ezkl.gen_settings, p["onnx"], p["settings"], py_run_args=ra)
     cal_kwargs = {"target": a.target}
     if a.scales:
         cal_kwargs["scales"] = [int(s) for s in a.scales.split(",")]
     if a.max_logrows:
         cal_kwargs["max_logrows"] = a.max_logrows
+    if a.scale_rebase_multiplier:
+        cal_kwargs["scale_rebase_multiplier"] = [a.scale_rebase_multiplier]
     _, timings["calibrate"] = run("calibrate_settings", ezkl.calibrate_settings, a.calibration, p["onnx"], p["settings"], **cal_kwargs)
     if a.param_scale is not None:
         # Calibration ties the parameter scale to the input scale. Keep the input scale it chose and
@@ -453,6 +464,8 @@ def main():
     b.add_argument("--num-inner-cols", type=int)
     b.add_argument("--decomp-base", type=int)
     b.add_argument("--decomp-legs", type=int)
+    b.add_argument("--scale-rebase-multiplier", type=int, help="divide back to the input scale only past input_scale * this (large: never)")
+    b.add_argument("--skip-io-range-checks", action="store_true", help="no range checks on the committed input and the public output")
     b.add_argument("--scales", help="comma-separated input scales calibration may choose from")
     b.add_argument("--param-scale", type=int, help="parameter scale (weights on a 2^-k grid) instead of calibration's, which equals the input scale")
     b.add_argument("--input-visibility", default="polycommit", choices=["polycommit", "public", "hashed"])
