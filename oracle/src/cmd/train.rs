@@ -80,13 +80,25 @@ impl ShipArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let mut r = read_results(&self.models)?;
         let teacher = ModelCard::read(self.models.join("teacher")).with_context(|| format!("teacher folder {}", self.models.join("teacher").display()))?;
-        // (name, folder, MACs, val macro-F1) of every candidate, the study's students first.
-        let mut pool: Vec<(String, PathBuf, usize, f64)> = r
+        // Every candidate, the study's students first; a given folder also carries its card.
+        struct Candidate {
+            name: String,
+            dir: PathBuf,
+            macs: usize,
+            val_f1: f64,
+            card: Option<ModelCard>,
+        }
+        let mut pool: Vec<Candidate> = r
             .students
             .iter()
-            .map(|st| (st.name.clone(), self.models.join(st.dir.as_deref().unwrap_or_default()), st.macs, st.val.macro_f1))
+            .map(|st| Candidate {
+                name: st.name.clone(),
+                dir: self.models.join(st.dir.as_deref().unwrap_or_default()),
+                macs: st.macs,
+                val_f1: st.val.macro_f1,
+                card: None,
+            })
             .collect();
-        let mut cards = Vec::new();
         for dir in &self.candidates {
             // Loading checks the ONNX file's hash and the feature spec against the card.
             let (card, _) = ModelCard::load(dir).with_context(|| format!("candidate {}", dir.display()))?;
@@ -103,29 +115,26 @@ impl ShipArgs {
             );
             let val = card.metrics.get("val").with_context(|| format!("candidate {}: its card has no validation metrics", dir.display()))?;
             anyhow::ensure!(card.metrics.contains_key("test"), "candidate {}: its card has no test metrics", dir.display());
-            pool.push((card.name.clone(), dir.clone(), card.architecture.macs(), val.macro_f1));
-            cards.push(card);
+            let (name, macs, val_f1) = (card.name.clone(), card.architecture.macs(), val.macro_f1);
+            pool.push(Candidate { name, dir: dir.clone(), macs, val_f1, card: Some(card) });
         }
-        let k = study::pick_shipped(&pool.iter().map(|c| (c.2, c.3)).collect::<Vec<_>>());
-        let (name, dir, _, _) = pool[k].clone();
-        study::copy_model_dir(&dir, &self.models.join("student"))?;
-        r.shipped_student = name.clone();
-        r.shipped_from = k.checked_sub(r.students.len()).map(|i| {
-            let c = &cards[i];
-            study::ShipRecord {
-                name: name.clone(),
-                dir: dir.display().to_string(),
-                architecture: c.architecture.describe(),
-                params: c.param_count,
-                macs: c.architecture.macs(),
-                val: c.metrics["val"].clone(),
-                test: c.metrics["test"].clone(),
-                candidates: pool.iter().map(|(n, _, m, f)| (n.clone(), *m, *f)).collect(),
-                created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            }
+        let won = &pool[study::pick_shipped(&pool.iter().map(|c| (c.macs, c.val_f1)).collect::<Vec<_>>())];
+        study::copy_model_dir(&won.dir, &self.models.join("student"))?;
+        r.shipped_student = won.name.clone();
+        let candidates: Vec<(String, usize, f64)> = pool.iter().map(|c| (c.name.clone(), c.macs, c.val_f1)).collect();
+        r.shipped_from = won.card.as_ref().map(|c| study::ShipRecord {
+            name: won.name.clone(),
+            dir: won.dir.display().to_string(),
+            architecture: c.architecture.describe(),
+            params: c.param_count,
+            macs: won.macs,
+            val: c.metrics["val"].clone(),
+            test: c.metrics["test"].clone(),
+            candidates: candidates.clone(),
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
         model::report::write_report(&r, &self.models)?;
-        println!("{}", serde_json::json!({ "shipped_student": name, "from": dir, "candidates": pool.iter().map(|c| (&c.0, c.2, c.3)).collect::<Vec<_>>() }));
+        println!("{}", serde_json::json!({ "shipped_student": won.name, "from": won.dir, "candidates": candidates }));
         Ok(())
     }
 }
