@@ -153,7 +153,7 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     );
     let sweep = r.students.iter().map(|st| (st.name.as_str(), st.macs, &st.test));
     for (name, macs, test) in sweep.chain(r.shipped_from.iter().map(|x| (x.name.as_str(), x.macs, &x.test))) {
-        let nt = r.no_teacher.iter().find(|n| n.macs == macs);
+        let nt = no_teacher_baseline(&r.no_teacher, macs);
         let rho = test.accuracy / teacher.test.accuracy;
         let fr = test.macro_f1 / teacher.test.macro_f1;
         let _ = write!(
@@ -171,7 +171,12 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         if let Some(nt) = nt {
             let _ = write!(
                 s,
-                "; beats the same-size MLP without a teacher on test macro-F1: {} ({:.4} vs {:.4})",
+                "; beats {} on test macro-F1: {} ({:.4} vs {:.4})",
+                if nt.macs == macs {
+                    "the same-size MLP without a teacher".to_string()
+                } else {
+                    format!("`{}`, a larger MLP ({} MACs) trained without a teacher", nt.name, nt.macs)
+                },
                 verdict(test.macro_f1 > nt.test.macro_f1),
                 test.macro_f1,
                 nt.test.macro_f1
@@ -327,8 +332,8 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     if let Some(x) = &r.shipped_from {
         let _ = writeln!(
             s,
-            "\n### Shipped by `veriregime train ship`\n\nThe same rule, applied to the students above and to `{}` ({}, {} MACs, {} parameters) by `veriregime train ship` on {}, shipped `{}` as `models/student`:\n\n| candidate | MACs | val macro-F1 | |\n|---|---|---|---|",
-            x.dir, x.architecture, x.macs, x.params, x.created, x.name
+            "\n### Shipped by `veriregime train ship`\n\nThe same rule, applied by `veriregime train ship` on {} to the students above and to the folders it was given (every row below), shipped `{}` (`{}`: {}, {} MACs, {} parameters) as `models/student`:\n\n| candidate | MACs | val macro-F1 | |\n|---|---|---|---|",
+            x.created, x.name, x.dir, x.architecture, x.macs, x.params
         );
         let best = x.candidates.iter().map(|c| c.2).fold(f64::NEG_INFINITY, f64::max);
         for (name, macs, f1) in &x.candidates {
@@ -411,4 +416,44 @@ fn plot_students(r: &StudyResults, path: &Path) -> anyhow::Result<()> {
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// The MLP trained without a teacher that a student of `macs` multiply-accumulates is judged against:
+/// the same size, or for a size the study did not train, the smallest larger one (a harder baseline).
+fn no_teacher_baseline(no_teacher: &[RunRecord], macs: usize) -> Option<&RunRecord> {
+    no_teacher.iter().filter(|n| n.macs >= macs).min_by_key(|n| n.macs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, macs: usize) -> RunRecord {
+        RunRecord {
+            name: name.into(),
+            kind: "baseline".into(),
+            description: String::new(),
+            architecture: None,
+            params: macs,
+            macs,
+            config: None,
+            best_epoch: 0,
+            epochs_run: 0,
+            wall_s: 0.0,
+            ms_per_batch: 0.0,
+            val: Metrics::default(),
+            test: Metrics::default(),
+            dir: None,
+            val_f1_curve: vec![],
+        }
+    }
+
+    #[test]
+    fn a_student_is_judged_against_the_same_size_or_the_smallest_larger_mlp_without_a_teacher() {
+        let nt = [run("big", 64_096), run("small", 14_000), run("mid", 29_024)];
+        assert_eq!(no_teacher_baseline(&nt, 14_000).unwrap().name, "small");
+        assert_eq!(no_teacher_baseline(&nt, 8_630).unwrap().name, "small");
+        assert_eq!(no_teacher_baseline(&nt, 20_000).unwrap().name, "mid");
+        assert!(no_teacher_baseline(&nt, 70_000).is_none());
+    }
 }
