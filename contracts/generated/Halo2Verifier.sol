@@ -212,7 +212,7 @@ contract Halo2Verifier {
 
             {
                 // Load vk_digest and num_instances of vk into memory
-                mstore(0x05a0, 0x0b01fee7fd44decee8cd2d2eb6b1490feff73c2a3cc3969ae3fea3f5bca84468) // vk_digest
+                mstore(0x05a0, 0x16ec914516e21e9d67e5208d90f4e9025f654c31a2d1124e7528c57039fe7295) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
 
                 // Check valid length of proof
@@ -312,13 +312,13 @@ contract Halo2Verifier {
                 success, proof_cptr, hash_mptr := read_ec_point(success, proof_cptr, hash_mptr, q) // W'
 
                 // Load full vk into memory
-                mstore(0x05a0, 0x0b01fee7fd44decee8cd2d2eb6b1490feff73c2a3cc3969ae3fea3f5bca84468) // vk_digest
+                mstore(0x05a0, 0x16ec914516e21e9d67e5208d90f4e9025f654c31a2d1124e7528c57039fe7295) // vk_digest
                 mstore(0x05c0, 0x0000000000000000000000000000000000000000000000000000000000000003) // num_instances
-                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000f) // k
-                mstore(0x0600, 0x3063edaa444bddc677fcd515f614555a777997e0a9287d1e62bf6dd004d82001) // n_inv
-                mstore(0x0620, 0x2b7ddfe4383c8d806530b94d3120ce6fcb511871e4d44a65f0acd0b96a8a942e) // omega
-                mstore(0x0640, 0x1f67bc4574eaef5e630a13c710221a3e3d491e59fddabaf321e56f3ca8d91624) // omega_inv
-                mstore(0x0660, 0x2427343dea588e4242e165ef52d4c1f5986149f372f5c87534f7f6274ef4eeff) // omega_inv_to_l
+                mstore(0x05e0, 0x000000000000000000000000000000000000000000000000000000000000000e) // k
+                mstore(0x0600, 0x30638ce1a7661b6337a964756aa75257c6bf4778d89789ab819ce60c19b04001) // n_inv
+                mstore(0x0620, 0x2337acd19f40bf2b2aa212849e9a0c07d626d9ca335d73a09119dbe6eaab3cac) // omega
+                mstore(0x0640, 0x2f9c1d051b2a29bd1d13a09c1489aec5303c2fb2ac7d853ee7a58fdb65b90d7d) // omega_inv
+                mstore(0x0660, 0x2c34760cd8ba6180d92ad9da798faeb6fbf85f3f63d3dfca54b3b798e4f5f37e) // omega_inv_to_l
                 mstore(0x0680, 0x0000000000000000000000000000000000000000000000000000000000000000) // has_accumulator
                 mstore(0x06a0, 0x0000000000000000000000000000000000000000000000000000000000000000) // acc_offset
                 mstore(0x06c0, 0x0000000000000000000000000000000000000000000000000000000000000000) // num_acc_limbs
@@ -329,38 +329,38 @@ contract Halo2Verifier {
                 mstore(0x0760, 0x1800deef121f1e76426a00665e5c4479674322d4f75edadd46debd5cd992f6ed) // g2_x_2
                 mstore(0x0780, 0x090689d0585ff075ec9e99ad690c3395bc4b313370b38ef355acdadcd122975b) // g2_y_1
                 mstore(0x07a0, 0x12c85ea5db8c6deb4aab71808dcb408fe3d1e7690c43d37b4ce6cc0166fa7daa) // g2_y_2
-                mstore(0x07c0, 0x23965a6621f50b401f64cd77cda67df496fdeca82314ed31e3f3905dbad5a272) // neg_s_g2_x_1
-                mstore(0x07e0, 0x2b0c39c4d5529c6965fe5aa19419531ada4e7ef1a118a3cec8a7427621290442) // neg_s_g2_x_2
-                mstore(0x0800, 0x1861e2f7cdcd386159b09a326eefdd9ef088128abbe61998c9fbb7a7a074e10d) // neg_s_g2_y_1
-                mstore(0x0820, 0x0003b0c3c96391311e0a47f861d988ae879f8cd3bc9c1f29b424fbad9bd680a1) // neg_s_g2_y_2
-                mstore(0x0840, 0x29e53d8e9a2c36e6df4ba2f9dfe1b7d6899bc32a7011336b9002ecf47ef98f82) // fixed_comms[0].x
-                mstore(0x0860, 0x0cec86bc97b7e9b8cc2d6162f15fa9ddb8b41c695cfeb92de7f9bf920815bbee) // fixed_comms[0].y
-                mstore(0x0880, 0x1ba1eb01c796191f8ff973fac870e034a2faaa54a99b753c124af50791f74b52) // fixed_comms[1].x
-                mstore(0x08a0, 0x103f105b21014f31f029117382743e8dfb1831c5afc8dd814c64ac1f1af98918) // fixed_comms[1].y
-                mstore(0x08c0, 0x1fbb2657f52b7add85f1f365bd6b4005951ce98f7498e0567f5942f1a49feeed) // fixed_comms[2].x
-                mstore(0x08e0, 0x2df5d8f5330202bf5eca3740f0325b5994a96076bf26b681e29f66bdf749501c) // fixed_comms[2].y
-                mstore(0x0900, 0x2081c871bd6f55c136fcf020c9ca263baefa6b937bd2f7f2b5aea5fc8be1f4eb) // fixed_comms[3].x
-                mstore(0x0920, 0x18b9b52b988879f2ec149dabe9f046f983083a425afe8792d546516068e6761c) // fixed_comms[3].y
-                mstore(0x0940, 0x191c7d17e6848ef939535fafb1b2cde966294bf571a8b8bfd067ed295c6f1f0b) // fixed_comms[4].x
-                mstore(0x0960, 0x04df67c30a997f85ca4c0365398bd1b116e593b7c01ebaf6846994cc99c2361a) // fixed_comms[4].y
-                mstore(0x0980, 0x090836ead6864cfddea7b0f242ad0a8b0ba199e0bd40a78afece94e1b55fa278) // fixed_comms[5].x
-                mstore(0x09a0, 0x2420ed1fd209bb7f879833e3309942b81303978e538e899cfe52f45f31c69312) // fixed_comms[5].y
-                mstore(0x09c0, 0x06e6c46570261888d25645f3b9473d5576f615209cf93277f90aa9346ce6ea6e) // fixed_comms[6].x
-                mstore(0x09e0, 0x2ec53dc9f0d71734d9d127a89a9e603b55484bb7c0cd5ed2182a7237dd5b1fae) // fixed_comms[6].y
+                mstore(0x07c0, 0x0daf98792de4f165f5301ba24129dfcd1606afb3de3fda24b6158512dee075cf) // neg_s_g2_x_1
+                mstore(0x07e0, 0x2721775a58b2436cc11be78eadb11150ec56c6ad3edf9a06b8f036557adb88b9) // neg_s_g2_x_2
+                mstore(0x0800, 0x094fb036fee4c791423521e81cc47c93889ace9606303338be6c2d4a8da8399d) // neg_s_g2_y_1
+                mstore(0x0820, 0x190652bba9e4b8d4a1d222a05f5a57f9d770753614964589a3e21cfe71bd8dec) // neg_s_g2_y_2
+                mstore(0x0840, 0x0d28842ceb6e40673a7ddd69e0e40b55dfe1083da348bf53c6303d8d116086ba) // fixed_comms[0].x
+                mstore(0x0860, 0x023477c5adac436aa43a18057d99ab3eefe8b28dc4f0511940ced64f367695e7) // fixed_comms[0].y
+                mstore(0x0880, 0x068800a341da9a23b578463670e34fc8e6d0cc8c9b79d5ccb1cd3963f74f4ac0) // fixed_comms[1].x
+                mstore(0x08a0, 0x2988aa628d3c55584324e767026180d641b3acbb25858acade4efbb5d5149a3c) // fixed_comms[1].y
+                mstore(0x08c0, 0x2a6356a8925afbd7e3aadc52447e9611de09ca66728c5352c56d2e798ff6e26c) // fixed_comms[2].x
+                mstore(0x08e0, 0x2802394c4037ef0fdf3468890eb91e8d672fb3a8635fc9763ba1ddcd7f54f917) // fixed_comms[2].y
+                mstore(0x0900, 0x10a329528784ced77dde12d9fbc00da011d7976e5bb191e722d98b4f1145092a) // fixed_comms[3].x
+                mstore(0x0920, 0x0bf523aad4c75b15b0b5c05b00ff646ebc0e8b9e5d7ea51e253f007524d3f0fd) // fixed_comms[3].y
+                mstore(0x0940, 0x2ffae830ccd799906b6d3c221c3e6a5e7292c676af7033cbdb1bcc39a6b599e1) // fixed_comms[4].x
+                mstore(0x0960, 0x099c8eae98c89363e8189d6fbcc8e430facbeb17fc505c2b7dfd0f281133faba) // fixed_comms[4].y
+                mstore(0x0980, 0x17f8121ad1e8de0997605566692968f6305aed8666cbc5866a09de186728cb60) // fixed_comms[5].x
+                mstore(0x09a0, 0x22caedb4a0ed4ca9b84cb081a2796a29ce46bc796ee15038a87a91264d71601e) // fixed_comms[5].y
+                mstore(0x09c0, 0x1dcc73c00408d99c5b45e8fc892a3d764a81583c58191e55c1e1cf79a2313a84) // fixed_comms[6].x
+                mstore(0x09e0, 0x0d3ba12d03a04080e16360b1f8879f907d616830104d1e6acf477874fa5673ad) // fixed_comms[6].y
                 mstore(0x0a00, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].x
                 mstore(0x0a20, 0x0000000000000000000000000000000000000000000000000000000000000000) // fixed_comms[7].y
-                mstore(0x0a40, 0x2a96d677593f917deb8adc5610a2f9a2ca73ac12f07d14b8bd805bfd76bd7e02) // permutation_comms[0].x
-                mstore(0x0a60, 0x0221ec7273459a5fc3c64d96f2e7294993815608e2ed52cf6b40b19b48b791ae) // permutation_comms[0].y
-                mstore(0x0a80, 0x255b9895a720e8e56c463037d819910138f8b1fcd8e855c4829f3a09e3be1f04) // permutation_comms[1].x
-                mstore(0x0aa0, 0x2a6ea8b177aaad6c9d6ca2c7736191aa36cb2ff4b29ebdb4818c76bfc53fc81c) // permutation_comms[1].y
-                mstore(0x0ac0, 0x04011b6a098672bc0dc8054740bcce0ea2ab3e7c9e4caf4da01b1b35619b74c0) // permutation_comms[2].x
-                mstore(0x0ae0, 0x091e0437199a388ebbf87498687914f8b5269e676d09b81f47ad112febc7ecbe) // permutation_comms[2].y
-                mstore(0x0b00, 0x125589fc97e34ac29b700fda7f0920b54ace83ec37658d9fd09597e4f59913c0) // permutation_comms[3].x
-                mstore(0x0b20, 0x27de2fa303dbe6dd801ec41f75e994306f880f8d4ead7465431baf82a0ad92fe) // permutation_comms[3].y
-                mstore(0x0b40, 0x290b5c2dc5b7985128b045a428db345f118474696671874aeb51b9006e6d63d8) // permutation_comms[4].x
-                mstore(0x0b60, 0x26294365d8fa6902977f2807dcf916c4eb9e5104e07da58f780d7e840f9b262e) // permutation_comms[4].y
-                mstore(0x0b80, 0x08d0e23fc1473d3a6ac215426f97d0cc539f9bf84d3e5788d51505332c32d225) // permutation_comms[5].x
-                mstore(0x0ba0, 0x137a7dfaee9d0d1731c17e5e158a26654c43dd3f17f11c72b1f183eb0f2420e2) // permutation_comms[5].y
+                mstore(0x0a40, 0x12487fd44bff30d7b3d8744da94e3477073085447c79bb9119647a85c050c84b) // permutation_comms[0].x
+                mstore(0x0a60, 0x12652e7343e0381eceaff35657bf5d2ffae154e0f9e95f5c2a347f3b0828cb19) // permutation_comms[0].y
+                mstore(0x0a80, 0x1b19a99a7b38f7a52df69e0c797706b2c91446dd73cdeecb047725c6668f99b9) // permutation_comms[1].x
+                mstore(0x0aa0, 0x24b1bb54359cef7ba33dfadc8a7a531172589d0413a34f9890bab9145c60aec2) // permutation_comms[1].y
+                mstore(0x0ac0, 0x2364e17d955733cd8b2552a7a01e60b7d556bb6a931019ffb970c80e1df7d1fe) // permutation_comms[2].x
+                mstore(0x0ae0, 0x11f4ae85dc6b0a6b3741344ffc2fe274a528a06e704da0fb758f3ae29cc3a9dc) // permutation_comms[2].y
+                mstore(0x0b00, 0x03cce829da10537980aabd6ce3871478401192266d44a937dc611a486d67d106) // permutation_comms[3].x
+                mstore(0x0b20, 0x25a7e0b6abc4ed53a2b56966467df2b3e4ae699303b80b8f7508e6781abf37ed) // permutation_comms[3].y
+                mstore(0x0b40, 0x13a39c5317c468b50d4dcc1411c7b66b0e6e1cbf5b381ad2c2a8adc22d6cae47) // permutation_comms[4].x
+                mstore(0x0b60, 0x1df3a031080f94ebed0bfd52274380d2671dd5dc3e1123e15ef8ee45bf1a0649) // permutation_comms[4].y
+                mstore(0x0b80, 0x1d7c6a3d1a870c734fbc989008f4ba76169215eeb385e450bbee590528483746) // permutation_comms[5].x
+                mstore(0x0ba0, 0x1f5c3a5d9512dbdacd55f14b9b19dc4426715ede2b31d55c62e53c3ea9d370a7) // permutation_comms[5].y
 
                 // Read accumulator from instances
                 if mload(HAS_ACCUMULATOR_MPTR) {
@@ -754,7 +754,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
+                        let var5 := 0x0
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
@@ -799,7 +799,7 @@ contract Halo2Verifier {
                         let var2 := mulmod(var1, a_1, R)
                         let var3 := sub(R, var1)
                         let var4 := addmod(var0, var3, R)
-                        let var5 := 0x0
+                        let var5 := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000000
                         let var6 := mulmod(var4, var5, R)
                         let var7 := addmod(var2, var6, R)
                         input_0 := var7
