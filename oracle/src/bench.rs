@@ -197,6 +197,9 @@ pub struct BenchResults {
     /// Gas of one full `submit` of the shipped circuit (verifier, decoding, binding, storage),
     /// from the committed forge gas snapshot.
     pub shipped_submit_gas: Option<u64>,
+    /// The command line that measured this run (absent in runs written before it was recorded).
+    #[serde(default)]
+    pub command: Option<String>,
 }
 
 fn now() -> String {
@@ -248,6 +251,7 @@ impl BenchResults {
             wall_s,
             models,
             shipped_submit_gas,
+            command: None,
         }
     }
 
@@ -496,9 +500,16 @@ impl BenchResults {
         let _ = writeln!(
             s,
             "Circuits use KZG-committed inputs (polycommit), fixed weights and public outputs. Circuits built with \
-             `srs_kind = insecure-dev` use a locally generated SRS: fine for measuring, never for production.\n\n\
-             Reproduce: `veriregime bench --data ../shared/data/binance-vision` (circuits and keys go to `target/bench`)."
+             `srs_kind = insecure-dev` use a locally generated SRS: fine for measuring, never for production.\n"
         );
+        match &self.command {
+            Some(c) => {
+                let _ = writeln!(s, "Reproduce: `{c}` (circuits and keys go to its `--work` folder, `target/bench` by default).");
+            }
+            None => {
+                let _ = writeln!(s, "Reproduce: `veriregime bench --data ../shared/data/binance-vision` (circuits and keys go to `target/bench`).");
+            }
+        }
         s
     }
 
@@ -770,6 +781,11 @@ mod tests {
         let g = goals.iter().find(|g| g.0.starts_with("one submission")).unwrap();
         assert_eq!(g.2, Some(false), "{g:?}");
         assert!(g.1.contains("at least 455000"), "{g:?}");
+        // The report says how to measure the run again: its own command line when it was recorded.
+        assert!(r.markdown().contains("Reproduce: `veriregime bench --data ../shared/data/binance-vision`"));
+        let mut r = r;
+        r.command = Some("veriregime bench --students a,b --driver-args '--num-inner-cols 1'".into());
+        assert!(r.markdown().contains("Reproduce: `veriregime bench --students a,b --driver-args '--num-inner-cols 1'`"), "{}", r.markdown());
     }
 
     #[test]

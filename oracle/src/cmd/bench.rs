@@ -165,7 +165,8 @@ impl BenchArgs {
             row.gas = Some(g);
         }
         bar.finish_and_clear();
-        let results = BenchResults::new(rows, source, self.proofs, started.elapsed().as_secs_f64(), &root);
+        let mut results = BenchResults::new(rows, source, self.proofs, started.elapsed().as_secs_f64(), &root);
+        results.command = Some(command_line());
         results.write(&self.out)?;
         eprintln!("{}", results.summary());
         eprintln!("wrote {}", self.out.join(crate::bench::RESULTS_MD).display());
@@ -287,4 +288,11 @@ fn pathdiff(dir: &Path, base: &Path) -> String {
         rel.push(c);
     }
     if rel.as_os_str().is_empty() { ".".into() } else { rel.display().to_string() }
+}
+
+/// This process's command line as a shell would take it back: `veriregime` and its arguments.
+fn command_line() -> String {
+    let args: Vec<String> = std::iter::once("veriregime".to_string()).chain(std::env::args().skip(1)).collect();
+    // Only an argument holding a NUL byte cannot be quoted; the OS never passes one.
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
