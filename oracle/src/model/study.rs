@@ -419,12 +419,14 @@ impl Study<'_> {
         let tlogits = teacher_onnx.logits(&d.train.x)?;
         tracing::info!("teacher logits of {} training windows in {:.1} s", tlogits.len(), tl.elapsed().as_secs_f64());
 
+        // The grid's recipe with the grid's student, so that each run's card records its own sizes.
+        let grid_base = TrainConfig { student: StudentConfig::with_hidden(&p.grid_hidden), ..p.grid_cfg.clone() };
+
         // Subsample ablation on the seed-size student without a teacher.
         let mut subsample_ablation = Vec::new();
         for &(k, epochs) in &p.subsample_ablation {
-            let student = StudentConfig::with_hidden(&p.grid_hidden);
-            let cfg = TrainConfig { student: student.clone(), subsample: k, epochs, patience: None, ..p.grid_cfg.clone() };
-            let s = Student::new(student, p.seed)?;
+            let cfg = TrainConfig { subsample: k, epochs, patience: None, ..grid_base.clone() };
+            let s = Student::new(cfg.student.clone(), p.seed)?;
             let name = if epochs == p.grid_cfg.epochs { format!("ablation-subsample-{k}") } else { format!("ablation-subsample-{k}-e{epochs}") };
             let desc = format!("{} trained on labels, 1/{k} of the windows per epoch", arch_name(&s));
             subsample_ablation.push((k, self.run(&name, "grid", desc, &s, &cfg, None, false)?));
@@ -433,9 +435,8 @@ impl Study<'_> {
         // Distillation grid on the seed-size student.
         let mut grid = Vec::new();
         for (i, (dist, reg)) in p.grid.iter().enumerate() {
-            let student = StudentConfig::with_hidden(&p.grid_hidden);
-            let cfg = TrainConfig { student: student.clone(), distill: Some(dist.clone()), regularizer: reg.clone(), ..p.grid_cfg.clone() };
-            let s = Student::new(student, p.seed)?;
+            let cfg = TrainConfig { distill: Some(dist.clone()), regularizer: reg.clone(), ..grid_base.clone() };
+            let s = Student::new(cfg.student.clone(), p.seed)?;
             grid.push(self.run(&format!("grid-{i:02}"), "grid", describe_cfg(&cfg), &s, &cfg, Some(&tlogits), false)?);
         }
         let grid_winner = best_by_val_f1(&grid);
