@@ -383,6 +383,21 @@ fn an_interrupted_run_resumes_to_the_same_result() {
 }
 
 #[test]
+fn a_cosine_schedule_run_resumes_too() {
+    // The plateau tracker is unused under a cosine schedule; it must still survive the JSON round trip.
+    let (x, y) = synthetic(1000, 25);
+    let (vx, vy) = synthetic(200, 26);
+    let cfg = TrainConfig { epochs: 3, batch_size: 64, progress: false, student: StudentConfig::with_hidden(&[8]), ..Default::default() };
+    assert!(matches!(cfg.schedule, Schedule::Cosine { .. }));
+    let data = TrainData { x: &x, y: &y, teacher: None };
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    fit_until(&Student::new(cfg.student.clone(), 3).unwrap(), &data, &vx, &vy, &cfg, Some(&ck), Some(1)).unwrap();
+    let h = fit(&Student::new(cfg.student.clone(), 3).unwrap(), &data, &vx, &vy, &cfg, Some(&ck)).unwrap();
+    assert_eq!(h.epochs.len(), 3);
+}
+
+#[test]
 fn distillation_follows_the_teacher_and_the_regulariser_bounds_weights() {
     let (x, y) = synthetic(4000, 31);
     let (vx, vy) = synthetic(500, 32);

@@ -475,11 +475,13 @@ pub fn fit_until(
         step: 0,
         adam_t: 0,
         lr: cfg.lr,
-        plateau_best: f64::INFINITY,
+        // Finite starts: JSON has no infinities (serde_json writes them as null, which a resume
+        // could not read back). Any validation loss is below f64::MAX, any macro-F1 above -1.
+        plateau_best: f64::MAX,
         plateau_bad: 0,
         history: Vec::new(),
         best_epoch: 0,
-        best_f1: f64::NEG_INFINITY,
+        best_f1: -1.0,
         step_time: 0.0,
         config: config_json.clone(),
         tensors: String::new(),
