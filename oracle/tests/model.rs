@@ -383,6 +383,40 @@ fn an_interrupted_run_resumes_to_the_same_result() {
 }
 
 #[test]
+fn weight_averaging_ships_the_average_and_resumes_exactly() {
+    let (x, y) = synthetic(2000, 23);
+    let (vx, vy) = synthetic(300, 24);
+    let base = TrainConfig { epochs: 4, batch_size: 64, lr: 3e-3, progress: false, student: StudentConfig::with_hidden(&[16]), ..Default::default() };
+    let data = TrainData { x: &x, y: &y, teacher: None };
+    let plain = Student::new(base.student.clone(), 7).unwrap();
+    fit(&plain, &data, &vx, &vy, &base, None).unwrap();
+    // The same run with an average over the last steps ends on other weights: the average.
+    let cfg = TrainConfig { ema: Some(0.9), ..base.clone() };
+    let whole = Student::new(cfg.student.clone(), 7).unwrap();
+    let h_whole = fit(&whole, &data, &vx, &vy, &cfg, None).unwrap();
+    let (lp, lw) = (Net::logits(&plain, &vx).unwrap(), Net::logits(&whole, &vx).unwrap());
+    let moved = lp.iter().zip(&lw).flat_map(|(p, q)| p.iter().zip(q).map(|(u, v)| (u - v).abs())).fold(0.0f32, f32::max);
+    assert!(moved > 1e-3, "weight averaging changed nothing ({moved})");
+    // Interrupted after epoch 2 and resumed, the average continues where it stopped.
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck");
+    fit_until(&Student::new(cfg.student.clone(), 7).unwrap(), &data, &vx, &vy, &cfg, Some(&ck), Some(2)).unwrap();
+    let resumed = Student::new(cfg.student.clone(), 7).unwrap();
+    let h2 = fit(&resumed, &data, &vx, &vy, &cfg, Some(&ck)).unwrap();
+    for (a, b) in h2.epochs.iter().zip(&h_whole.epochs) {
+        assert!((a.val_loss - b.val_loss).abs() < 1e-6, "{a:?} vs {b:?}");
+    }
+    assert_eq!(h2.best_epoch, h_whole.best_epoch);
+    let lr = Net::logits(&resumed, &vx).unwrap();
+    let diff = lr.iter().zip(&lw).flat_map(|(p, q)| p.iter().zip(q).map(|(u, v)| (u - v).abs())).fold(0.0f32, f32::max);
+    assert!(diff < 1e-4, "resumed vs whole logits differ by {diff}");
+    // A decay outside [0, 1) is refused.
+    let bad = TrainConfig { ema: Some(1.0), ..base };
+    let e = fit(&Student::new(bad.student.clone(), 7).unwrap(), &data, &vx, &vy, &bad, None).unwrap_err();
+    assert!(e.to_string().contains("ema decay"), "{e}");
+}
+
+#[test]
 fn a_cosine_schedule_run_resumes_too() {
     // The plateau tracker is unused under a cosine schedule; it must still survive the JSON round trip.
     let (x, y) = synthetic(1000, 25);

@@ -186,6 +186,10 @@ pub struct OptArgs {
     /// Clip the global gradient norm.
     #[arg(long)]
     pub clip: Option<f64>,
+    /// Validate, select and ship an exponential moving average of the weights with this decay per
+    /// step (0.999 averages over about the last thousand steps).
+    #[arg(long)]
+    pub ema: Option<f64>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Checkpoint folder: written after every epoch; a run on a folder with a checkpoint of the
@@ -216,6 +220,9 @@ impl OptArgs {
         }
         if self.clip.is_some() {
             c.grad_clip = self.clip;
+        }
+        if self.ema.is_some() {
+            c.ema = self.ema;
         }
         c.seed = self.seed;
         c

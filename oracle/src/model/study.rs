@@ -540,6 +540,9 @@ pub fn describe_cfg(c: &TrainConfig) -> String {
     if let Some(r) = &c.regularizer {
         parts.push(format!("reg gamma {} l1 {} l2 {} tau {}", r.gamma, r.l1, r.l2, r.tau));
     }
+    if let Some(d) = c.ema {
+        parts.push(format!("weight average (EMA {d})"));
+    }
     parts.push(format!("{} epochs max, 1/{} windows per epoch", c.epochs, c.subsample));
     if let Some(p) = c.patience {
         parts.push(format!("early stop {p}"));

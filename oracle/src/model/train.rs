@@ -81,6 +81,12 @@ pub struct TrainConfig {
     pub focal_gamma: Option<f64>,
     /// Stop after this many epochs without a better validation macro-F1.
     pub patience: Option<usize>,
+    /// Weight averaging: keep an exponential moving average of the full state (parameters and
+    /// batch-norm statistics) with this decay per step, and validate, select and ship the
+    /// average instead of the last step's weights. The per-step decay is
+    /// `min(decay, (1 + t) / (10 + t))`, so early steps are not frozen into the average.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ema: Option<f64>,
     /// Each epoch trains on a fresh random `1/subsample` of the training windows (1 = all).
     /// Neighbouring windows overlap by 59 of 60 minutes, so a subset loses little per epoch.
     pub subsample: usize,
@@ -106,6 +112,7 @@ impl Default for TrainConfig {
             label_smoothing: 0.0,
             focal_gamma: None,
             patience: None,
+            ema: None,
             subsample: 1,
             distill: None,
             regularizer: None,
@@ -287,11 +294,14 @@ struct Progress {
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 
-fn save_checkpoint(dir: &Path, p: &Progress, net: &dyn Net, opt: &AdamW, best: &Option<NetState>) -> anyhow::Result<()> {
+fn save_checkpoint(dir: &Path, p: &Progress, net: &dyn Net, opt: &AdamW, best: &Option<NetState>, ema: &Option<NetState>) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut map = std::collections::HashMap::new();
     for (n, t) in net.state()? {
         map.insert(format!("net.{n}"), t);
+    }
+    for (n, t) in ema.iter().flatten() {
+        map.insert(format!("ema.{n}"), t.clone());
     }
     for (k, (n, _, _)) in opt.vars.iter().enumerate() {
         map.insert(format!("adam_m.{n}"), opt.m[k].clone());
@@ -321,8 +331,11 @@ fn save_checkpoint(dir: &Path, p: &Progress, net: &dyn Net, opt: &AdamW, best: &
     Ok(())
 }
 
-/// Loads a checkpoint into `net` and `opt`; returns the progress and the best state.
-fn load_checkpoint(dir: &Path, config: &str, net: &dyn Net, opt: &mut AdamW) -> anyhow::Result<Option<(Progress, Option<NetState>)>> {
+/// A checkpoint's progress, best state and weight average.
+type Resumed = (Progress, Option<NetState>, Option<NetState>);
+
+/// Loads a checkpoint into `net` and `opt`; returns the progress, the best state and the average.
+fn load_checkpoint(dir: &Path, config: &str, net: &dyn Net, opt: &mut AdamW) -> anyhow::Result<Option<Resumed>> {
     let path = dir.join(CHECKPOINT_FILE);
     if !path.exists() {
         return Ok(None);
@@ -347,8 +360,8 @@ fn load_checkpoint(dir: &Path, config: &str, net: &dyn Net, opt: &mut AdamW) -> 
         opt.v[k] = get("adam_v")?;
     }
     opt.t = p.adam_t;
-    let best = take("best.");
-    Ok(Some((p.clone(), if best.is_empty() { None } else { Some(best) })))
+    let some = |s: NetState| if s.is_empty() { None } else { Some(s) };
+    Ok(Some((p.clone(), some(take("best.")), some(take("ema.")))))
 }
 
 fn epoch_rng(seed: u64, epoch: usize) -> StdRng {
@@ -487,11 +500,16 @@ pub fn fit_until(
         tensors: String::new(),
     };
     let mut best_snap: Option<NetState> = None;
+    let mut ema: Option<NetState> = None;
+    if let Some(d) = cfg.ema {
+        anyhow::ensure!((0.0..1.0).contains(&d), "ema decay must be in [0, 1), got {d}");
+    }
     if let Some(dir) = checkpoint {
-        if let Some((q, b)) = load_checkpoint(dir, &config_json, net, &mut opt)? {
+        if let Some((q, b, e)) = load_checkpoint(dir, &config_json, net, &mut opt)? {
             tracing::info!(epoch = q.epoch, dir = %dir.display(), "resuming from checkpoint");
             p = q;
             best_snap = b;
+            ema = e;
         }
     }
     let done_early = p.epoch > 0 && stopped_early(&p, cfg);
@@ -557,6 +575,9 @@ pub fn fit_until(
                 }
             }
             opt.step(&grads, p.lr, scale)?;
+            if let Some(decay) = cfg.ema {
+                ema = Some(update_average(ema.take(), net.state()?, decay, opt.t)?);
+            }
             let l = loss.to_scalar::<f32>()? as f64;
             anyhow::ensure!(l.is_finite(), "training loss is {l} at epoch {epoch}, step {}", p.step);
             loss_sum += l;
@@ -568,7 +589,21 @@ pub fn fit_until(
                 pb.set_message(format!("epoch {epoch}/{} loss {:.4}", cfg.epochs, loss_sum / loss_n as f64));
             }
         }
+        // With weight averaging the average is what is validated, selected and shipped; the
+        // optimiser keeps stepping the raw weights.
+        let raw = match &ema {
+            Some(avg) => {
+                let raw = net.state()?;
+                net.set_state(avg)?;
+                Some(raw)
+            }
+            None => None,
+        };
         let (val_loss, m) = evaluate(net, val_x, val_y)?;
+        let validated = if m.macro_f1 > p.best_f1 { Some(net.state()?) } else { None };
+        if let Some(raw) = &raw {
+            net.set_state(raw)?;
+        }
         let stats = EpochStats {
             epoch,
             train_loss: loss_sum / loss_n.max(1) as f64,
@@ -589,10 +624,10 @@ pub fn fit_until(
             pb.println(line);
         }
         p.history.push(stats);
-        if m.macro_f1 > p.best_f1 {
+        if let Some(state) = validated {
             p.best_f1 = m.macro_f1;
             p.best_epoch = epoch;
-            best_snap = Some(net.state()?);
+            best_snap = Some(state);
         }
         if let Schedule::Plateau { factor, patience } = cfg.schedule {
             if val_loss < p.plateau_best * (1.0 - 1e-4) {
@@ -610,7 +645,7 @@ pub fn fit_until(
         p.epoch = epoch;
         p.adam_t = opt.t;
         if let Some(dir) = checkpoint {
-            save_checkpoint(dir, &p, net, &opt, &best_snap)?;
+            save_checkpoint(dir, &p, net, &opt, &best_snap, &ema)?;
         }
         if stopped_early(&p, cfg) {
             pb.println(format!("early stop: no better val macro-F1 for {} epochs", epoch - p.best_epoch));
@@ -634,6 +669,22 @@ pub fn fit_until(
         n_train: n,
         n_val: val_y.len(),
     })
+}
+
+/// One step of the weight average: `avg = d * avg + (1 - d) * state` with
+/// `d = min(decay, (1 + t) / (10 + t))` at optimiser step `t`; the first step starts it.
+fn update_average(avg: Option<NetState>, state: NetState, decay: f64, t: usize) -> candle_core::Result<NetState> {
+    let Some(avg) = avg else { return Ok(state) };
+    let d = decay.min((1.0 + t as f64) / (10.0 + t as f64));
+    // Paired by name: a checkpoint gives the average back in another order than `Net::state`.
+    let mut avg: std::collections::HashMap<String, Tensor> = avg.into_iter().collect();
+    state
+        .into_iter()
+        .map(|(n, s)| {
+            let a = avg.remove(&n).ok_or_else(|| candle_core::Error::Msg(format!("weight average lacks {n}")))?;
+            Ok((n, ((a * d)? + (s * (1.0 - d))?)?.detach()))
+        })
+        .collect()
 }
 
 fn stopped_early(p: &Progress, cfg: &TrainConfig) -> bool {
