@@ -232,6 +232,37 @@ fn train_study_writes_the_report_and_resumes() {
     assert_eq!(r2["students"], r["students"]);
     assert_eq!(r2["teacher_variants"], r["teacher_variants"]);
 
+    // The accuracy / macro-F1 fronts of the teachers (and one extra folder), recorded in the report.
+    let frontier = |extra: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .args(["train", "frontier", "--from", "2024-01-02", "--to", "2024-01-07", "--models"])
+            .arg(&out)
+            .arg("--extra")
+            .arg(extra)
+            .arg("--data")
+            .arg(root.path())
+            .output()
+            .unwrap()
+    };
+    let before = std::fs::read(out.join("REPORT.json")).unwrap();
+    let o = frontier(&out.join("no-such-teacher"));
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-teacher"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(out.join("REPORT.json")).unwrap(), before, "a refused frontier run leaves the report alone");
+    ok(&frontier(&out.join("teacher")));
+    let fr: veriregime::model::study::StudyResults = serde_json::from_slice(&std::fs::read(out.join("REPORT.json")).unwrap()).unwrap();
+    let fr = fr.frontier.expect("frontier recorded");
+    assert_eq!(fr.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().last(), Some(&"teacher"));
+    assert_eq!(fr.models.len(), 3);
+    for (m, t) in fr.models.iter().zip(r["teacher_variants"].as_array().unwrap()) {
+        // With no offset the front starts from the model as the study scored it (tract vs candle).
+        assert_eq!(m.name, t["name"].as_str().unwrap());
+        assert!((m.as_trained.val_accuracy - t["val"]["accuracy"].as_f64().unwrap()).abs() < 1e-3, "{}", m.name);
+        assert!(!m.front.is_empty());
+    }
+    assert!(std::fs::read_to_string(out.join("REPORT.md")).unwrap().contains("## Accuracy against macro-F1"));
+    assert!(std::fs::metadata(out.join("frontier.png")).unwrap().len() > 1000);
+
     // The activation ablation: the shipped student's recipe, distilled from the shipped teacher
     // (whose normaliser, read back from its card, must match the freshly fitted one).
     let ablation = || {

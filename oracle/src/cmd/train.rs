@@ -39,6 +39,12 @@ pub enum TrainCmd {
     ///
     /// Example: veriregime train ship --candidates models/ablation/act-relu-32-16
     Ship(ShipArgs),
+    /// The accuracy / macro-F1 trade-off of the study's teachers (and any given folders): offsets
+    /// on the SELL and BUY logits swept on validation, scored against the seed's reported figures;
+    /// recorded in REPORT.json/.md with frontier.png.
+    ///
+    /// Example: veriregime train frontier --data ../shared/data/binance-vision --extra models/ablation/teacher-ema
+    Frontier(FrontierArgs),
     /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
     Report {
         #[arg(long, default_value = "models")]
@@ -55,6 +61,7 @@ impl TrainCmd {
             TrainCmd::Activations(a) => a.run(),
             TrainCmd::Hessian(a) => a.run(),
             TrainCmd::Ship(a) => a.run(),
+            TrainCmd::Frontier(a) => a.run(),
             TrainCmd::Report { out } => model::report::write_report(&read_results(&out)?, &out),
         }
     }
@@ -135,6 +142,68 @@ impl ShipArgs {
         });
         model::report::write_report(&r, &self.models)?;
         println!("{}", serde_json::json!({ "shipped_student": won.name, "from": won.dir, "candidates": candidates }));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct FrontierArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The study's output root (REPORT.json, study/).
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// Model folders traced beside the study's teacher variants.
+    #[arg(long, value_delimiter = ',')]
+    pub extra: Vec<PathBuf>,
+}
+
+impl FrontierArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        use model::frontier::{model_front, FrontierRecord, OFFSET_RANGE, OFFSET_STEP};
+        use model::report::{SEED_VAL_ACCURACY, SEED_VAL_MACRO_F1};
+        let mut r = read_results(&self.models)?;
+        let mut dirs = Vec::new();
+        for t in &r.teacher_variants {
+            let dir = t.dir.as_deref().with_context(|| format!("REPORT.json: teacher variant {} has no folder", t.name))?;
+            dirs.push(self.models.join(dir));
+        }
+        dirs.extend(self.extra.iter().cloned());
+        // Every folder is checked before the data is read.
+        let mut models = Vec::new();
+        for dir in &dirs {
+            models.push(ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?);
+        }
+        let p = self.data.prepare()?;
+        let pb = indicatif::ProgressBar::new(models.len() as u64);
+        pb.set_style(indicatif::ProgressStyle::with_template("{spinner} frontier [{elapsed_precise}] {wide_bar} {pos}/{len} models {msg}").unwrap());
+        let mut fronts = Vec::new();
+        for (dir, (card, onnx)) in dirs.iter().zip(&models) {
+            pb.set_message(card.name.clone());
+            same_normaliser(card, &p, "model", dir)?;
+            let recipe = card.training.as_ref().map(|t| describe_cfg(&t.config)).unwrap_or_default();
+            let (lv, lt) = (onnx.logits(&p.val.x)?, onnx.logits(&p.test.x)?);
+            let target = (SEED_VAL_ACCURACY, SEED_VAL_MACRO_F1);
+            // Named by folder: the study's are named by variant, a `train teacher` card says "teacher".
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| card.name.clone());
+            fronts.push(model_front(&name, &dir.display().to_string(), &recipe, (&lv, &p.val.y), (&lt, &p.test.y), target));
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        let summary: Vec<_> = fronts
+            .iter()
+            .map(|m| serde_json::json!({ "name": m.name, "beats_seed": m.beats_target, "best_accuracy_at_seed_f1": m.best_accuracy_at_target_f1, "best_f1_at_seed_accuracy": m.best_f1_at_target_accuracy }))
+            .collect();
+        r.frontier = Some(FrontierRecord {
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            target_accuracy: SEED_VAL_ACCURACY,
+            target_macro_f1: SEED_VAL_MACRO_F1,
+            offset_range: OFFSET_RANGE,
+            offset_step: OFFSET_STEP,
+            models: fronts,
+        });
+        model::report::write_report(&r, &self.models)?;
+        println!("{}", serde_json::json!({ "models": summary }));
         Ok(())
     }
 }

@@ -8,10 +8,11 @@
 //! | [`TeacherConfig`], [`Teacher`] | the seed's 1D-CNN (27,779 parameters), conv as unfold + GEMM, BN folded at export |
 //! | [`fit`]`(net, TrainData, val_x, val_y, cfg, checkpoint) -> TrainHistory`, [`fit_until`] | the training loop: own AdamW (resumable), schedules (cosine, plateau), label smoothing, focal loss, class weights, clipping, per-epoch subsample, distillation ([`Distill`]), regulariser ([`Regularizer`]), checkpoints and exact resume |
 //! | [`study`] | `prepare` (split, normaliser, windows), `StudyPlan`, `Study::run_all` -> `StudyResults` |
-//! | [`report`] | `write_report(results, dir)`: `REPORT.md`, `REPORT.json`, `students.png` |
+//! | [`report`] | `write_report(results, dir)`: `REPORT.md`, `REPORT.json`, `students.png`, `frontier.png` |
+//! | [`frontier`] | accuracy / macro-F1 fronts: class offsets on SELL and BUY swept on validation, `model_front` against a target point |
 //! | [`StudentConfig`] | architecture: `input` (420) -> `hidden` (default `[128, 64, 32]`) -> 3, activation init |
 //! | [`Student`] | the candle model: `Student::new(cfg, seed)`, `logits(&[f32]) -> Vec<[f32; 3]>`, `predict`, `params`, `param_count`, `save_safetensors`/`load_safetensors` |
-//! | [`TrainConfig`], [`ClassWeights`] | AdamW settings: epochs, batch size, lr (cosine), weight decay, grad clip, dropout, class weights, patience, seed, progress bar |
+//! | [`TrainConfig`], [`ClassWeights`] | AdamW settings: epochs, batch size, lr (cosine), weight decay, grad clip, dropout, class weights, patience, weight averaging (`ema`), seed, progress bar |
 //! | [`train`]`(x, y, val_x, val_y, cfg) -> (Student, TrainHistory)` | mini-batch AdamW, keeps the epoch with the best validation macro-F1 |
 //! | [`TrainHistory`], [`EpochStats`] | per-epoch train loss, val loss/accuracy/macro-F1, lr, time; best epoch; `ms_per_batch` |
 //! | [`evaluate`]`(student, x, y) -> (loss, Metrics)` | candle evaluation |
@@ -53,6 +54,7 @@
 //! cannot be seeded, so initial weights and dropout masks are drawn with `rand`).
 
 pub mod card;
+pub mod frontier;
 pub mod metrics;
 pub mod net;
 pub mod onnx;

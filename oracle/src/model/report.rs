@@ -1,5 +1,6 @@
 //! `models/REPORT.md` and its JSON twin `models/REPORT.json`, written from [`StudyResults`].
 
+use super::frontier::{FrontierRecord, OffsetPoint};
 use super::metrics::Metrics;
 use super::study::{RunRecord, StudyResults};
 use crate::features::CLASS_NAMES;
@@ -10,6 +11,7 @@ use std::path::Path;
 pub const REPORT_FILE: &str = "REPORT.md";
 pub const RESULTS_FILE: &str = "REPORT.json";
 pub const STUDENTS_PNG: &str = "students.png";
+pub const FRONTIER_PNG: &str = "frontier.png";
 
 /// The seed's reported validation figures of its distilled student (reference only).
 pub const SEED_VAL_ACCURACY: f64 = 0.5054;
@@ -60,10 +62,14 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
-/// Writes `out/REPORT.md`, `out/REPORT.json` and `out/students.png`.
+/// Writes `out/REPORT.md`, `out/REPORT.json`, `out/students.png` and, with a frontier,
+/// `out/frontier.png`.
 pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     crate::write_atomic(&out.join(RESULTS_FILE), (serde_json::to_string_pretty(r)? + "\n").as_bytes())?;
     plot_students(r, &out.join(STUDENTS_PNG))?;
+    if let Some(f) = &r.frontier {
+        plot_frontier(f, &out.join(FRONTIER_PNG))?;
+    }
 
     let runs_s: f64 = r.teacher_variants.iter().chain(&r.baselines).chain(&r.grid).chain(&r.students).chain(&r.no_teacher).map(|x| x.wall_s).sum::<f64>()
         + r.subsample_ablation.iter().map(|(_, x)| x.wall_s).sum::<f64>();
@@ -151,6 +157,53 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         verdict(teacher.val.macro_f1 > SEED_VAL_MACRO_F1),
         teacher.val.macro_f1
     );
+    if let Some(f) = &r.frontier {
+        let beats: Vec<&str> = f.models.iter().filter(|m| m.beats_target).map(|m| m.name.as_str()).collect();
+        let best_acc = f.models.iter().filter_map(|m| m.best_accuracy_at_target_f1.map(|p| (p, m))).max_by(|a, b| a.0.val_accuracy.total_cmp(&b.0.val_accuracy));
+        let best_f1 = f.models.iter().filter_map(|m| m.best_f1_at_target_accuracy.map(|p| (p, m))).max_by(|a, b| a.0.val_macro_f1.total_cmp(&b.0.val_macro_f1));
+        let _ = write!(
+            s,
+            "  At any decision offset (see [Accuracy against macro-F1](#accuracy-against-macro-f1)), {} of the {} teachers traced beats both figures at once{}",
+            if beats.is_empty() { "none".to_string() } else { beats.len().to_string() },
+            f.models.len(),
+            if beats.is_empty() { "" } else { ":" }
+        );
+        if beats.is_empty() {
+            if let (Some((a, am)), Some((b, bm))) = (best_acc, best_f1) {
+                let _ = write!(
+                    s,
+                    ". Best points reached: validation accuracy {} at macro-F1 {:.4} (`{}`), and macro-F1 {:.4} at accuracy {} (`{}`).",
+                    pct(a.val_accuracy),
+                    a.val_macro_f1,
+                    am.name,
+                    b.val_macro_f1,
+                    pct(b.val_accuracy),
+                    bm.name
+                );
+            }
+        } else {
+            for m in f.models.iter().filter(|m| m.beats_target) {
+                // The point beating the accuracy by the most among those at the seed's F1 or above.
+                if let Some(p) = m.best_accuracy_at_target_f1 {
+                    let _ = write!(
+                        s,
+                        " `{}` at offsets {:+.3}/{:+.3}: validation {} / {:.4}, margins {:+.2} points / {:+.4} (test {} / {:.4});",
+                        m.name,
+                        p.sell,
+                        p.buy,
+                        pct(p.val_accuracy),
+                        p.val_macro_f1,
+                        100.0 * (p.val_accuracy - f.target_accuracy),
+                        p.val_macro_f1 - f.target_macro_f1,
+                        pct(p.test_accuracy),
+                        p.test_macro_f1
+                    );
+                }
+            }
+            let _ = write!(s, " the offsets were chosen on validation itself.");
+        }
+        let _ = writeln!(s);
+    }
     let sweep = r.students.iter().map(|st| (st.name.as_str(), st.macs, &st.test));
     for (name, macs, test) in sweep.chain(r.shipped_from.iter().map(|x| (x.name.as_str(), x.macs, &x.test))) {
         let nt = no_teacher_baseline(&r.no_teacher, macs);
@@ -252,6 +305,9 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     );
     let _ = writeln!(s, "\nCurves: `study/<variant>/training.png`; confusion: `study/<variant>/confusion_test.png`.");
     per_class(&mut s, &r.teacher, &teacher.test);
+    if let Some(f) = &r.frontier {
+        frontier_section(&mut s, f);
+    }
 
     // Speed.
     let _ = writeln!(s, "\n## Training speed\n");
@@ -360,6 +416,120 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
 
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("plotting: {e:?}")
+}
+
+/// The teachers' accuracy / macro-F1 fronts against the seed's point.
+fn frontier_section(s: &mut String, f: &FrontierRecord) {
+    let _ = writeln!(s, "\n## Accuracy against macro-F1\n");
+    let _ = writeln!(
+        s,
+        "Accuracy rewards HOLD, the largest class of every split; macro-F1 rewards SELL and BUY. One set of weights can \
+         be moved along that trade-off by adding constant offsets to its SELL and BUY logits (HOLD is the reference). \
+         `veriregime train frontier` swept every pair in -{r}..{r} (step {st}) on validation, on {n} teachers, on {c}. \
+         The offsets are chosen on the validation split they are scored on, so those figures are optimistic; \
+         test is scored with the same offsets.\n",
+        r = f.offset_range,
+        st = f.offset_step,
+        n = f.models.len(),
+        c = f.created
+    );
+    let _ = writeln!(
+        s,
+        "| teacher | recipe | as trained: val acc / F1 | best val acc at val F1 >= {tf} | (test acc / F1) | best val F1 at val acc >= {ta} | (test acc / F1) | beats both |\n|---|---|---|---|---|---|---|---|",
+        tf = f.target_macro_f1,
+        ta = pct(f.target_accuracy)
+    );
+    let point = |p: &Option<OffsetPoint>, acc_first: bool| match p {
+        Some(p) if acc_first => (
+            format!("{} (F1 {:.4}; offsets {:+.3}/{:+.3})", pct(p.val_accuracy), p.val_macro_f1, p.sell, p.buy),
+            format!("{} / {:.4}", pct(p.test_accuracy), p.test_macro_f1),
+        ),
+        Some(p) => (
+            format!("{:.4} (acc {}; offsets {:+.3}/{:+.3})", p.val_macro_f1, pct(p.val_accuracy), p.sell, p.buy),
+            format!("{} / {:.4}", pct(p.test_accuracy), p.test_macro_f1),
+        ),
+        None => ("none".into(), "-".into()),
+    };
+    for m in &f.models {
+        let (a, at) = point(&m.best_accuracy_at_target_f1, true);
+        let (b, bt) = point(&m.best_f1_at_target_accuracy, false);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} / {:.4} | {a} | {at} | {b} | {bt} | {} |",
+            m.name,
+            m.recipe,
+            pct(m.as_trained.val_accuracy),
+            m.as_trained.val_macro_f1,
+            yes(m.beats_target)
+        );
+    }
+    let at_acc: Vec<f64> = f.models.iter().filter_map(|m| m.best_f1_at_target_accuracy.map(|p| p.val_macro_f1)).collect();
+    if !at_acc.is_empty() {
+        let (lo, hi) = at_acc.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let _ = writeln!(
+            s,
+            "\nAt the seed's validation accuracy ({}) the teachers' fronts reach a macro-F1 of {:.4} to {:.4}, against the seed's {}: \
+             the seed's point lies {}.",
+            pct(f.target_accuracy),
+            lo,
+            hi,
+            f.target_macro_f1,
+            if hi < f.target_macro_f1 {
+                "above every front"
+            } else if lo > f.target_macro_f1 {
+                "below every front"
+            } else {
+                "among the fronts, so a recipe here moves a model along much the same trade-off rather than past the seed"
+            }
+        );
+    }
+    let _ = writeln!(s, "\n![validation accuracy against macro-F1](frontier.png)");
+}
+
+/// Validation macro-F1 against accuracy: each teacher's front, its as-trained point, and the
+/// seed's reported point.
+fn plot_frontier(f: &FrontierRecord, path: &Path) -> anyhow::Result<()> {
+    let text = super::plot::fonts_available();
+    let root = BitMapBackend::new(path, (900, 620)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let all = f.models.iter().flat_map(|m| m.front.iter().chain([&m.as_trained]));
+    let (xs, ys): (Vec<f64>, Vec<f64>) = all.map(|p| (p.val_accuracy, p.val_macro_f1)).chain([(f.target_accuracy, f.target_macro_f1)]).unzip();
+    // Zoom on the part of the fronts around the seed's point and the models as trained.
+    let x0 = xs.iter().cloned().fold(1.0, f64::min).max(f.target_accuracy - 0.04);
+    let x1 = xs.iter().cloned().fold(0.0, f64::max) + 0.002;
+    let y0 = ys.iter().cloned().fold(1.0, f64::min).max(f.target_macro_f1 - 0.08);
+    let y1 = ys.iter().cloned().fold(0.0, f64::max) + 0.005;
+    let mut b = ChartBuilder::on(&root);
+    b.margin(20);
+    if text {
+        b.caption("Teachers: validation accuracy against macro-F1, over SELL/BUY logit offsets", ("sans-serif", 20))
+            .x_label_area_size(45)
+            .y_label_area_size(60);
+    }
+    let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
+    if text {
+        chart.configure_mesh().x_desc("validation accuracy").y_desc("validation macro-F1").draw().map_err(err)?;
+    }
+    let colours = [RGBColor(0, 114, 178), RGBColor(213, 94, 0), RGBColor(0, 158, 115), RGBColor(204, 121, 167), RGBColor(86, 180, 233), RGBColor(230, 159, 0), BLACK];
+    for (m, &c) in f.models.iter().zip(colours.iter().cycle()) {
+        let pts: Vec<(f64, f64)> = m.front.iter().map(|p| (p.val_accuracy, p.val_macro_f1)).filter(|p| p.0 >= x0 && p.1 >= y0).collect();
+        let s = chart.draw_series(LineSeries::new(pts, c.stroke_width(2))).map_err(err)?;
+        if text {
+            s.label(m.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        }
+        let p = (m.as_trained.val_accuracy, m.as_trained.val_macro_f1);
+        if p.0 >= x0 && p.1 >= y0 {
+            chart.draw_series([Circle::new(p, 5, c.filled())]).map_err(err)?;
+        }
+    }
+    let seed = (f.target_accuracy, f.target_macro_f1);
+    let s = chart.draw_series([Cross::new(seed, 8, RED.stroke_width(3))]).map_err(err)?;
+    if text {
+        s.label("seed (reported)").legend(|(x, y)| Cross::new((x + 10, y), 5, RED.stroke_width(2)));
+        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
 }
 
 /// Test macro-F1 against multiply-accumulates: distilled students, the same MLPs without a

@@ -244,6 +244,10 @@ pub struct StudyResults {
     /// activation ablation's, say) under the same rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipped_from: Option<ShipRecord>,
+    /// Set by `veriregime train frontier`: the teachers' accuracy / macro-F1 fronts against the
+    /// seed's reported figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontier: Option<super::frontier::FrontierRecord>,
     pub wall_s: f64,
     pub machine: String,
 }
@@ -475,6 +479,7 @@ impl Study<'_> {
             subsample_ablation,
             shipped_student: shipped.name.clone(),
             shipped_from: None,
+            frontier: None,
             wall_s: t0.elapsed().as_secs_f64(),
             machine: machine(),
         })
