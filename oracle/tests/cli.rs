@@ -219,7 +219,8 @@ fn train_study_writes_the_report_and_resumes() {
     let (sc, _) = veriregime::model::ModelCard::load(out.join("student")).unwrap();
     assert!(sc.training.unwrap().config.distill.is_some(), "the shipped student is distilled");
     // Every student's card records the recipe it was trained with, its own sizes included.
-    for s in r["students"].as_array().unwrap().iter().chain(r["no_teacher"].as_array().unwrap()) {
+    let logistic = r["baselines"].as_array().unwrap().iter().filter(|b| b["name"] == "logistic");
+    for s in r["students"].as_array().unwrap().iter().chain(r["no_teacher"].as_array().unwrap()).chain(logistic) {
         let card = veriregime::model::ModelCard::read(out.join(s["dir"].as_str().unwrap())).unwrap();
         let veriregime::model::Architecture::Mlp(arch) = card.architecture else { panic!("{} is not an MLP", s["name"]) };
         assert_eq!(card.training.unwrap().config.student, arch, "{}", s["name"]);

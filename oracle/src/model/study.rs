@@ -394,13 +394,15 @@ impl Study<'_> {
             dir: None,
             val_f1_curve: vec![],
         }];
-        let logreg = Student::new(StudentConfig::with_hidden(&[]), p.seed)?;
+        // Its card's recipe records its own (empty) hidden layers, not the student template's.
+        let logreg_cfg = TrainConfig { student: StudentConfig::with_hidden(&[]), ..p.student_cfg.clone() };
+        let logreg = Student::new(logreg_cfg.student.clone(), p.seed)?;
         baselines.push(self.run(
             "logistic",
             "baseline",
             "logistic regression on the flattened window (420 -> 3 softmax)".into(),
             &logreg,
-            &p.student_cfg,
+            &logreg_cfg,
             None,
             true,
         )?);
