@@ -94,19 +94,21 @@ pub fn model_front(
     };
     let zero = pts.iter().find(|p| p.0 == 0.0 && p.1 == 0.0).expect("0 is on the grid");
     let as_trained = with_test(zero);
-    let front = pareto(&pts).iter().map(with_test).collect();
+    let front: Vec<OffsetPoint> = pareto(&pts).iter().map(with_test).collect();
+    // Each of these is a point of the front: the best accuracy at a macro-F1 floor is the
+    // front's most accurate point above the floor, and the other way round.
     let (ta, tf) = target;
-    let best_acc = pts.iter().filter(|p| p.3 >= tf).max_by(|x, y| x.2.total_cmp(&y.2).then(x.3.total_cmp(&y.3)));
-    let best_f1 = pts.iter().filter(|p| p.2 >= ta).max_by(|x, y| x.3.total_cmp(&y.3).then(x.2.total_cmp(&y.2)));
+    let best_accuracy_at_target_f1 = front.iter().rev().find(|p| p.val_macro_f1 >= tf).copied();
+    let best_f1_at_target_accuracy = front.iter().find(|p| p.val_accuracy >= ta).copied();
     ModelFront {
         name: name.to_string(),
         dir: dir.to_string(),
         recipe: recipe.to_string(),
         as_trained,
+        beats_target: front.iter().any(|p| p.val_accuracy > ta && p.val_macro_f1 > tf),
         front,
-        best_accuracy_at_target_f1: best_acc.map(with_test),
-        best_f1_at_target_accuracy: best_f1.map(with_test),
-        beats_target: pts.iter().any(|p| p.2 > ta && p.3 > tf),
+        best_accuracy_at_target_f1,
+        best_f1_at_target_accuracy,
     }
 }
 
@@ -167,6 +169,16 @@ mod tests {
         assert!(a.val_accuracy >= a0 && a.val_macro_f1 >= f0);
         let f = m.best_f1_at_target_accuracy.unwrap();
         assert!(f.val_macro_f1 >= f0 && f.val_accuracy >= a0);
+        // The picks read off the front equal a search over every offset pair.
+        let target = (a0 - 0.05, f0 - 0.05);
+        let t = model_front("m", "d", "r", (&logits, &y), (&logits, &y), target);
+        let all: Vec<(f64, f64)> = offsets().iter().flat_map(|&s| offsets().into_iter().map(move |b| (s, b))).map(|(s, b)| score(&logits, &y, s, b)).collect();
+        let best_acc = all.iter().filter(|p| p.1 >= target.1).map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+        let best_f1 = all.iter().filter(|p| p.0 >= target.0).map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(t.best_accuracy_at_target_f1.map(|p| p.val_accuracy), Some(best_acc).filter(|v| v.is_finite()));
+        assert_eq!(t.best_f1_at_target_accuracy.map(|p| p.val_macro_f1), Some(best_f1).filter(|v| v.is_finite()));
+        assert_eq!(t.beats_target, all.iter().any(|p| p.0 > target.0 && p.1 > target.1));
+        assert!(t.best_accuracy_at_target_f1.is_some() && t.best_f1_at_target_accuracy.is_some(), "a target inside the front: {a0} {f0}");
         // An unreachable target: nothing beats it, and no point reaches its macro-F1.
         let far = model_front("m", "d", "r", (&logits, &y), (&logits, &y), (1.0, 1.0));
         assert!(!far.beats_target && far.best_accuracy_at_target_f1.is_none() && far.best_f1_at_target_accuracy.is_none());
