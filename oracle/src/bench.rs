@@ -134,6 +134,9 @@ pub struct Gas {
     pub intrinsic_gas: Option<u64>,
     pub runtime_code_bytes: usize,
     pub calldata_bytes: usize,
+    /// The same transaction part by part, from the node's call trace (runs before it lack this).
+    #[serde(default)]
+    pub breakdown: Option<crate::gas::GasBreakdown>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -462,6 +465,27 @@ impl BenchResults {
                 );
             }
         }
+        let traced: Vec<(&str, &crate::gas::GasBreakdown)> =
+            self.models.iter().filter_map(|m| m.gas.as_ref().and_then(|g| g.breakdown.as_ref()).map(|b| (m.name.as_str(), b))).collect();
+        if !traced.is_empty() {
+            let _ = writeln!(s, "\nWhere that gas goes (the node's call trace of the same transaction): precompile calls x count = gas.\n");
+            let _ = writeln!(s, "| model | base + calldata | ecMul | ecPairing | modexp | ecAdd | other precompiles | verifier's own code |");
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+            for (name, b) in traced {
+                let cell = |n: &str| b.precompiles.iter().find(|p| p.name == n).map(|p| format!("{} x {}", p.calls, p.gas)).unwrap_or_else(|| "-".into());
+                let other: u64 = b.precompiles.iter().filter(|p| !["ecMul", "ecPairing", "modexp", "ecAdd"].contains(&p.name.as_str())).map(|p| p.gas).sum();
+                let _ = writeln!(
+                    s,
+                    "| {name} | {} | {} | {} | {} | {} | {other} | {} |",
+                    b.intrinsic,
+                    cell("ecMul"),
+                    cell("ecPairing"),
+                    cell("modexp"),
+                    cell("ecAdd"),
+                    b.verifier_code()
+                );
+            }
+        }
         if let Some(g) = self.shipped_submit_gas {
             let _ = writeln!(s, "\nA full `submit` to the oracle with the shipped circuit (verifier, decoding, input binding, storage) spends {g} gas inside the call (forge gas snapshot, `snapshots/SignalOracle.json`); the transaction adds 21,000 and its calldata.");
         }
@@ -774,7 +798,7 @@ mod tests {
         assert_ne!(committed_layout(root.path()), Some(models[0].build.layout()));
         for m in &mut models {
             // The bare transaction is under the goal; with the oracle's work a submission is not.
-            m.gas = Some(Gas { verify_tx_gas: 420_000, intrinsic_gas: Some(55_000), runtime_code_bytes: 1, calldata_bytes: 1 });
+            m.gas = Some(Gas { verify_tx_gas: 420_000, intrinsic_gas: Some(55_000), runtime_code_bytes: 1, calldata_bytes: 1, breakdown: None });
         }
         let r = BenchResults::new(models, "x".into(), 1, 1.0, root.path());
         let goals = r.goals();

@@ -11,6 +11,7 @@ pub mod features;
 pub mod model;
 pub mod prover;
 pub mod chain;
+pub mod gas;
 pub mod round;
 pub mod daemon;
 pub mod bench;

@@ -176,6 +176,16 @@ fn demo_shows_three_verified_rounds() {
         assert_eq!(r["verified"], true);
         assert!(r["gas"].as_u64().unwrap() > 0);
         assert!(r["tx"].as_str().unwrap().starts_with("0x"));
+        // Every unit of a submission's gas is accounted for: base and calldata, the verifier, the
+        // oracle's own execution (storage, events, the rest: the demo's anvil records steps).
+        let b = &r["gas_breakdown"];
+        let part = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap();
+        assert_eq!(part(b, "total"), r["gas"].as_u64().unwrap());
+        assert_eq!(part(b, "intrinsic") + part(b, "verifier") + part(b, "caller"), part(b, "total"));
+        let ops = &b["caller_ops"];
+        assert_eq!(part(ops, "storage") + part(ops, "events") + part(ops, "other"), part(b, "caller"));
+        // A round writes at least two fresh slots (20,000 each) and emits its event.
+        assert!(part(ops, "storage") > 40_000 && part(ops, "events") > 0, "{b}");
     }
     assert!(rounds[2]["vault_action"].as_str().unwrap().contains("DemoVaultStaleSignal"));
     assert!(Deployment::load(&dep.path().join("d.json")).is_ok());
@@ -229,11 +239,21 @@ fn bench_measures_a_student_circuit_end_to_end() {
     let g = &m["gas"];
     assert!(g["verify_tx_gas"].as_u64().unwrap() > 200_000, "{g}");
     assert!(g["runtime_code_bytes"].as_u64().unwrap() <= 24_576);
+    // The trace accounts for every unit of the transaction's gas; a KZG verifier pairs once.
+    let t = &g["breakdown"];
+    let part = |k: &str| t[k].as_u64().unwrap();
+    assert_eq!(part("total"), g["verify_tx_gas"].as_u64().unwrap());
+    assert_eq!(part("intrinsic") + part("verifier") + part("caller"), part("total"));
+    assert_eq!(part("caller"), 0);
+    let pre = t["precompiles"].as_array().unwrap();
+    let calls = |n: &str| pre.iter().find(|p| p["name"] == n).map(|p| p["calls"].as_u64().unwrap());
+    assert_eq!(calls("ecPairing"), Some(1), "{t}");
+    assert!(calls("ecMul").unwrap() > 10, "{t}");
     assert_eq!(m["fidelity"]["n"], 8);
     assert_eq!(m["fidelity"]["agree"], 8);
     assert!(m["speedup"].is_null() && m["rho"].is_null());
     let md = std::fs::read_to_string(out.join("RESULTS.md")).unwrap();
-    for section in ["## Models", "## Circuits", "## Proving and verifying", "## Verification on chain", "## Fidelity", "## Goals"] {
+    for section in ["## Models", "## Circuits", "## Proving and verifying", "## Verification on chain", "Where that gas goes", "## Fidelity", "## Goals"] {
         assert!(md.contains(section), "RESULTS.md lacks {section}");
     }
     assert!(md.contains("not measured (no teacher in this run)"));

@@ -264,11 +264,17 @@ async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Re
         let verifier = IHalo2Verifier::new(addr, &client.provider);
         let call = verifier.verifyProof(proven.proof.clone(), proven.instances.clone());
         let calldata = call.calldata().clone();
-        // What any transaction pays before executing (EIP-2028 calldata pricing).
-        let intrinsic_gas = 21_000 + calldata.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum::<u64>();
         let receipt = call.send().await.with_context(|| format!("verifyProof of {}", dir.display()))?.get_receipt().await?;
         anyhow::ensure!(receipt.status(), "verifyProof of {} reverted", dir.display());
-        out.push(Gas { verify_tx_gas: receipt.gas_used, intrinsic_gas: Some(intrinsic_gas), runtime_code_bytes: runtime, calldata_bytes: calldata.len() });
+        let breakdown = crate::gas::trace(&client.provider, receipt.transaction_hash, addr).await?;
+        out.push(Gas {
+            verify_tx_gas: receipt.gas_used,
+            // What any transaction pays before executing (EIP-2028 calldata pricing).
+            intrinsic_gas: Some(breakdown.intrinsic),
+            runtime_code_bytes: runtime,
+            calldata_bytes: calldata.len(),
+            breakdown: Some(breakdown),
+        });
     }
     Ok(out)
 }

@@ -2,6 +2,7 @@ use crate::chain::{deploy_stack, Client, IDemoToken, IDemoVault, StackConfig};
 use crate::data::{fmt_minute, synth_candles, Archive, Candle, Series, SynthConfig};
 use crate::features::{CLASS_NAMES, LOOKBACK};
 use crate::prover::{project_root, Ezkl};
+use crate::gas::GasBreakdown;
 use crate::round::{secs, submit, Signaler, Target};
 use alloy::node_bindings::Anvil;
 use alloy::primitives::U256;
@@ -49,6 +50,8 @@ struct RoundOut {
     proof_outputs: [f64; 3],
     tx: String,
     gas: u64,
+    /// The same gas part by part (base and calldata, verifier and its precompiles, the oracle's own).
+    gas_breakdown: GasBreakdown,
     calldata_bytes: usize,
     round_id: u64,
     infer_s: f64,
@@ -102,6 +105,8 @@ impl DemoArgs {
         let first_s = c[ends[0]].open_time / 1000;
         let anvil = Anvil::at(crate::prover::npm_tool(&root, "anvil"))
             .args(["--timestamp".to_string(), (first_s - 3600).to_string()])
+            // Records every step, so that each submission's gas can be split by opcode.
+            .arg("--steps-tracing")
             .try_spawn()
             .context("cannot start anvil (run `make bootstrap`)")?;
         let key = hex::encode(anvil.first_key().to_bytes());
@@ -142,6 +147,7 @@ impl DemoArgs {
             let t = Instant::now();
             let sub = submit(&client, Target::of(&dep, signaler.model_id), minute, &proven).await?;
             let submit_s = secs(t);
+            let gas_breakdown = crate::gas::trace(&client.provider, sub.tx, dep.verifier).await?;
             let late = k + 1 == ends.len() && ends.len() >= 3;
             let action = if late {
                 // The last round's keeper comes ten minutes late: the vault refuses a stale signal.
@@ -169,6 +175,7 @@ impl DemoArgs {
                 proof_outputs: proven.outputs,
                 tx: sub.tx.to_string(),
                 gas: sub.gas,
+                gas_breakdown,
                 calldata_bytes: sub.calldata_bytes,
                 round_id: sub.round_id,
                 infer_s,
@@ -191,6 +198,9 @@ impl DemoArgs {
         eprintln!("\n{:<18} {:<6} {:>9} {:>10} {:>8}  vault", "decision (UTC)", "signal", "prove s", "gas", "verified");
         for r in &out {
             eprintln!("{:<18} {:<6} {:>9.2} {:>10} {:>8}  {}", r.decision_minute, r.signal, r.prove_s, r.gas, r.verified, r.vault_action);
+        }
+        if let Some(last) = out.last() {
+            eprintln!("\nwhere round {}'s gas went (the node's traces of its submit transaction):\n{}", last.round_id, last.gas_breakdown.render("oracle's own execution"));
         }
         eprintln!("{} verified rounds on anvil; data: {source}", out.len());
         if self.json {
