@@ -468,11 +468,11 @@ impl BenchResults {
         let traced: Vec<(&str, &crate::gas::GasBreakdown)> =
             self.models.iter().filter_map(|m| m.gas.as_ref().and_then(|g| g.breakdown.as_ref()).map(|b| (m.name.as_str(), b))).collect();
         if !traced.is_empty() {
-            let _ = writeln!(s, "\nWhere that gas goes (the node's call trace of the same transaction): precompile calls x count = gas.\n");
+            let _ = writeln!(s, "\nWhere that gas goes (the node's call trace of the same transaction); precompiles as gas (calls).\n");
             let _ = writeln!(s, "| model | base + calldata | ecMul | ecPairing | modexp | ecAdd | other precompiles | verifier's own code |");
             let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
             for (name, b) in traced {
-                let cell = |n: &str| b.precompiles.iter().find(|p| p.name == n).map(|p| format!("{} x {}", p.calls, p.gas)).unwrap_or_else(|| "-".into());
+                let cell = |n: &str| b.precompiles.iter().find(|p| p.name == n).map(|p| format!("{} ({})", p.gas, p.calls)).unwrap_or_else(|| "-".into());
                 let other: u64 = b.precompiles.iter().filter(|p| !["ecMul", "ecPairing", "modexp", "ecAdd"].contains(&p.name.as_str())).map(|p| p.gas).sum();
                 let _ = writeln!(
                     s,
