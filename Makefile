@@ -38,12 +38,15 @@ snapshot: build
 soak: build keys
 	cargo test --release --locked --test daemon soak -- --ignored --nocapture
 
-# Benchmark, not a test: the teacher and the study's students as EZKL circuits, measured end to end
-# (bench/RESULTS.md, RESULTS.json, pareto.png). The teacher's circuit needs ~15 GB of RAM and about
-# an hour here; BENCH_ARGS="--no-teacher" leaves it out.
+# Benchmark, not a test: the teacher against the shipped student and the seed-shaped one as EZKL
+# circuits, each at EZKL's defaults and in the shipped layout ("tuned": one inner column, a 2^12
+# range-check table), measured end to end (bench/RESULTS.md, RESULTS.json, pareto.png). The teacher's
+# circuit needs ~22 GB of RAM and most of an hour here; BENCH_ARGS="--no-teacher" leaves it out.
 BENCH_DATA ?= ../shared/data/binance-vision
+BENCH_STUDENTS ?= models/student,models/study/student-128-64-32
+BENCH_TUNED ?= --decomp-base 4096 --decomp-legs 2 --num-inner-cols 1
 bench: build
-	$(BIN) bench --data $(BENCH_DATA) $(BENCH_ARGS)
+	$(BIN) bench --data $(BENCH_DATA) --students $(BENCH_STUDENTS) --tuned-args "$(BENCH_TUNED)" $(BENCH_ARGS)
 
 bootstrap: $(STAMPS)/npm $(STAMPS)/venv
 
