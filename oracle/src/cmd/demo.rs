@@ -37,7 +37,7 @@ pub struct DemoArgs {
     /// Where the deployment's addresses are written.
     #[arg(long, default_value = "target/demo/deployments.json")]
     pub deployments: PathBuf,
-    /// End with one JSON line: {"rounds": [{"signal", "tx", "gas", "prove_s", "verified"}, ...], ...}.
+    /// End with one JSON line: {"rounds": [{"signal", "tx", "gas", "gas_breakdown", "prove_s", "verified"}, ...], ...}.
     #[arg(long)]
     pub json: bool,
 }
