@@ -163,11 +163,16 @@ pub async fn trace(provider: &DynProvider, tx: B256, verifier: Address) -> anyho
         .await
         .with_context(|| format!("the node cannot trace {tx} (debug_traceTransaction)"))?;
     let GethTrace::CallTracer(top) = calls else { anyhow::bail!("the node answered the call tracer of {tx} with another trace") };
-    let opts = GethDefaultTracingOptions::default().disable_stack().disable_storage().disable_memory();
-    let steps = match provider.debug_trace_transaction(tx, GethDebugTracingOptions { config: opts, ..Default::default() }).await {
-        Ok(GethTrace::Default(f)) => f.struct_logs,
-        // A node that records no steps: the caller's part stays whole.
-        _ => Vec::new(),
+    // Steps only split a calling contract's part; a direct verifyProof has none.
+    let steps = if top.to == Some(verifier) {
+        Vec::new()
+    } else {
+        let opts = GethDefaultTracingOptions::default().disable_stack().disable_storage().disable_memory();
+        match provider.debug_trace_transaction(tx, GethDebugTracingOptions { config: opts, ..Default::default() }).await {
+            Ok(GethTrace::Default(f)) => f.struct_logs,
+            // A node that records no steps: the caller's part stays whole.
+            _ => Vec::new(),
+        }
     };
     breakdown(receipt.gas_used, &calldata, &top, verifier, &steps)
 }

@@ -263,7 +263,6 @@ async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Re
         let runtime = client.provider.get_code_at(addr).await?.len();
         let verifier = IHalo2Verifier::new(addr, &client.provider);
         let call = verifier.verifyProof(proven.proof.clone(), proven.instances.clone());
-        let calldata = call.calldata().clone();
         let receipt = call.send().await.with_context(|| format!("verifyProof of {}", dir.display()))?.get_receipt().await?;
         anyhow::ensure!(receipt.status(), "verifyProof of {} reverted", dir.display());
         let breakdown = crate::gas::trace(&client.provider, receipt.transaction_hash, addr).await?;
@@ -272,7 +271,7 @@ async fn verifier_gas(root: &Path, circuits: &[(PathBuf, Proven)]) -> anyhow::Re
             // What any transaction pays before executing (EIP-2028 calldata pricing).
             intrinsic_gas: Some(breakdown.intrinsic),
             runtime_code_bytes: runtime,
-            calldata_bytes: calldata.len(),
+            calldata_bytes: breakdown.calldata_bytes,
             breakdown: Some(breakdown),
         });
     }
