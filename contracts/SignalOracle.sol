@@ -13,8 +13,9 @@ import {SignalLib} from "./libraries/SignalLib.sol";
 /// round's inputs to its logits; the oracle verifies it, decodes the logits exactly, and stores the signal.
 /// @dev Roles (OpenZeppelin AccessControl): `DEFAULT_ADMIN_ROLE` registers models, creates feeds, moves feeds
 /// to new models and manages roles; `SUBMITTER_ROLE` is the allow-list of node operators. Model versions are
-/// immutable once registered and numbered in registration order; a round stores its model's number, and the
-/// whole round fits three storage slots (see {StoredRound}): storage is most of the oracle's own gas.
+/// immutable once registered and numbered in registration order; operators are numbered when first granted
+/// `SUBMITTER_ROLE`. A round stores both numbers, so it fits two storage slots (see {StoredRound}): fresh
+/// slots are most of the oracle's own gas.
 contract SignalOracle is ISignalOracle, AccessControl {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
@@ -22,26 +23,29 @@ contract SignalOracle is ISignalOracle, AccessControl {
     /// @inheritdoc ISignalOracle
     bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
 
-    /// @dev A round as stored, in three slots: times fit 40 bits until the year 36812, logits fit 64 bits by
-    /// {FieldDecode.MAX_MAGNITUDE}, the model is its registration number.
+    /// @dev A round as stored, in two slots: everything but the binding in the first (248 bits), the binding in
+    /// the second. Times fit 40 bits until the year 36812, logits fit 32 bits by {FieldDecode.MAX_MAGNITUDE},
+    /// the model and the submitter are their registration numbers.
     struct StoredRound {
-        address submitter;
+        Signal signal;
+        uint32 submitterNumber;
         uint40 decisionMinute;
         uint40 submittedAt;
-        Signal signal;
-        int64 logitSell;
-        int64 logitHold;
-        int64 logitBuy;
         uint32 modelNumber;
+        int32 logitSell;
+        int32 logitHold;
+        int32 logitBuy;
         bytes32 inputBinding;
     }
 
-    /// @dev A feed as stored: the public {Feed} plus its model's registration number.
+    /// @dev A feed as stored: the public {Feed} plus its model's registration number and its latest round's
+    /// decision minute (read by every submission, so it sits in the slot the submission writes anyway).
     struct StoredFeed {
         bytes32 modelId;
         uint32 maxDelay;
         uint64 latestRoundId;
         uint32 modelNumber;
+        uint40 latestDecisionMinute;
     }
 
     mapping(bytes32 modelId => Model) private _models;
@@ -50,11 +54,16 @@ contract SignalOracle is ISignalOracle, AccessControl {
     mapping(bytes32 modelId => uint32 number) private _modelNumbers;
     mapping(bytes32 feedId => StoredFeed) private _feeds;
     mapping(bytes32 feedId => mapping(uint256 roundId => StoredRound)) private _rounds;
+    /// @dev Operators by number, in the order they were first granted `SUBMITTER_ROLE`; number 0 is "none".
+    /// Numbers are never reused: a revoked operator's rounds keep naming it.
+    address[] private _operators;
+    mapping(address operator => uint32 number) private _operatorNumbers;
 
     /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _modelIds.push(bytes32(0));
+        _operators.push(address(0));
     }
 
     // ----------------------------------------------------------------------------------------- admin
@@ -93,8 +102,13 @@ contract SignalOracle is ISignalOracle, AccessControl {
         }
         _requireModel(modelId);
         if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
-        _feeds[feedId] =
-            StoredFeed({modelId: modelId, maxDelay: maxDelay, latestRoundId: 0, modelNumber: _modelNumbers[modelId]});
+        _feeds[feedId] = StoredFeed({
+            modelId: modelId,
+            maxDelay: maxDelay,
+            latestRoundId: 0,
+            modelNumber: _modelNumbers[modelId],
+            latestDecisionMinute: 0
+        });
         emit FeedCreated(feedId, description, modelId, maxDelay);
     }
 
@@ -127,12 +141,15 @@ contract SignalOracle is ISignalOracle, AccessControl {
         uint256[] calldata instances
     ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
         StoredFeed storage feed = _requireFeed(feedId);
-        Model storage model = _checkSubmission(feedId, feed, modelId, decisionMinute, proof, instances);
+        Model storage model = _checkSubmission(feed, modelId, decisionMinute, proof, instances);
         _verify(model.verifier, proof, instances);
         roundId = feed.latestRoundId + 1;
         // A feed cannot reach 2^64 rounds (one per minute at most).
         // forge-lint: disable-next-line(unsafe-typecast)
         feed.latestRoundId = uint64(roundId);
+        // Minutes are far below 2^40 (the year 36812).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestDecisionMinute = uint40(decisionMinute);
         _record(feedId, roundId, feed, decisionMinute, model, proof, instances);
     }
 
@@ -176,7 +193,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
             signal: r.signal,
             decisionMinute: r.decisionMinute,
             submittedAt: r.submittedAt,
-            submitter: r.submitter,
+            submitter: _operators[r.submitterNumber],
             modelId: _modelIds[r.modelNumber],
             logits: [int256(r.logitSell), int256(r.logitHold), int256(r.logitBuy)],
             inputBinding: r.inputBinding
@@ -184,6 +201,18 @@ contract SignalOracle is ISignalOracle, AccessControl {
     }
 
     // -------------------------------------------------------------------------------------- internals
+
+    /// @dev Numbers an operator the first time it is granted `SUBMITTER_ROLE`, so a round can name its
+    /// submitter in 32 bits. The role itself stays OpenZeppelin's: revoking it stops submissions.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (role == SUBMITTER_ROLE && _operatorNumbers[account] == 0) {
+            // Fewer than 2^32 operators can ever be granted by an admin paying gas for each.
+            // forge-lint: disable-next-line(unsafe-typecast)
+            _operatorNumbers[account] = uint32(_operators.length);
+            _operators.push(account);
+        }
+    }
 
     function _requireFeed(bytes32 feedId) private view returns (StoredFeed storage feed) {
         feed = _feeds[feedId];
@@ -196,7 +225,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
     }
 
     /// @dev Whole minute; its candle closed, at most `maxDelay` seconds ago; strictly after the latest round.
-    function _checkDecisionMinute(bytes32 feedId, StoredFeed memory f, uint64 decisionMinute) private view {
+    function _checkDecisionMinute(StoredFeed memory f, uint64 decisionMinute) private view {
         if (decisionMinute % 60 != 0) revert SignalOracleUnalignedMinute(decisionMinute);
         // A signal on a still-open candle would rest on data that can change, and a far-future minute would
         // block all later rounds. Minute granularity makes a validator's timestamp drift irrelevant.
@@ -205,15 +234,13 @@ contract SignalOracle is ISignalOracle, AccessControl {
         if (closedAt > block.timestamp) revert SignalOracleMinuteInFuture(decisionMinute, block.timestamp);
         uint256 delay = block.timestamp - closedAt;
         if (delay > f.maxDelay) revert SignalOracleStaleMinute(decisionMinute, delay, f.maxDelay);
-        if (f.latestRoundId != 0) {
-            uint64 latestMinute = _rounds[feedId][f.latestRoundId].decisionMinute;
-            if (decisionMinute <= latestMinute) revert SignalOracleRoundNotAfterLatest(decisionMinute, latestMinute);
+        if (f.latestRoundId != 0 && decisionMinute <= f.latestDecisionMinute) {
+            revert SignalOracleRoundNotAfterLatest(decisionMinute, f.latestDecisionMinute);
         }
     }
 
     /// @dev Everything but the proof: feed and model, instance count, commitment range, decision minute.
     function _checkSubmission(
-        bytes32 feedId,
         StoredFeed storage feed,
         bytes32 modelId,
         uint64 decisionMinute,
@@ -227,7 +254,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
         if (instances.length != expected) revert SignalOracleInstanceCountMismatch(expected, instances.length);
         uint256 commitmentEnd = uint256(model.commitmentOffset) + model.commitmentLength;
         if (proof.length < commitmentEnd) revert SignalOracleProofTooShort(commitmentEnd, proof.length);
-        _checkDecisionMinute(feedId, f, decisionMinute);
+        _checkDecisionMinute(f, decisionMinute);
     }
 
     /// @dev Decodes the verified outputs, computes the input binding, stores the round and emits its event.
@@ -242,18 +269,18 @@ contract SignalOracle is ISignalOracle, AccessControl {
     ) private {
         (int256[3] memory logits, bytes32 inputBinding) = _decode(model, proof, instances);
         Signal signal = SignalLib.fromLogits(logits);
-        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^63; minutes and timestamps
+        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^31; minutes and timestamps
         // are far below 2^40.
         // forge-lint: disable-next-item(unsafe-typecast)
         _rounds[feedId][roundId] = StoredRound({
-            submitter: msg.sender,
+            signal: signal,
+            submitterNumber: _operatorNumbers[msg.sender],
             decisionMinute: uint40(decisionMinute),
             submittedAt: uint40(block.timestamp),
-            signal: signal,
-            logitSell: int64(logits[0]),
-            logitHold: int64(logits[1]),
-            logitBuy: int64(logits[2]),
             modelNumber: feed.modelNumber,
+            logitSell: int32(logits[0]),
+            logitHold: int32(logits[1]),
+            logitBuy: int32(logits[2]),
             inputBinding: inputBinding
         });
         emit SignalSubmitted(feedId, roundId, feed.modelId, decisionMinute, signal, logits, inputBinding, msg.sender);

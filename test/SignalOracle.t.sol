@@ -11,6 +11,7 @@ import {FieldDecode} from "../contracts/libraries/FieldDecode.sol";
 import {SignalLib} from "../contracts/libraries/SignalLib.sol";
 import {OracleTestBase} from "./utils/OracleTestBase.sol";
 import {ProofFixture} from "./utils/ProofFixture.sol";
+import {AcceptingVerifier} from "./utils/mocks/AcceptingVerifier.sol";
 import {RejectingVerifier} from "./utils/mocks/RejectingVerifier.sol";
 
 contract SignalOracleAdminTest is OracleTestBase {
@@ -168,6 +169,25 @@ contract SignalOracleAdminTest is OracleTestBase {
         );
         vm.prank(operator);
         oracle.submit(FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
+
+        // A round names its submitter after the role is gone, and re-granting keeps the operator's number.
+        assertEq(oracle.getRound(FEED, 1).submitter, operator);
+        vm.prank(admin);
+        oracle.grantRole(role, operator);
+        assertEq(oracle.getRound(FEED, 1).submitter, operator);
+    }
+
+    function test_rounds_nameEachOfSeveralSubmitters() public {
+        address second = makeAddr("second operator");
+        bytes32 role = oracle.SUBMITTER_ROLE();
+        vm.prank(admin);
+        oracle.grantRole(role, second);
+        _submitFixture();
+        vm.warp(fx.decisionMinute + 120);
+        vm.prank(second);
+        oracle.submit(FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
+        assertEq(oracle.getRound(FEED, 1).submitter, submitter);
+        assertEq(oracle.getRound(FEED, 2).submitter, second);
     }
 }
 
@@ -424,6 +444,38 @@ contract SignalOracleRejectionTest is OracleTestBase {
         oracle.submit(FEED, id, fx.decisionMinute, fx.proof, fx.instances);
     }
 
+    /// @dev Behind a verifier that accepts anything: logits at the decoding bound are stored exactly, one past
+    /// it reverts (a round keeps its logits in 32 bits).
+    function test_submit_storesLogitsAtTheBoundAndRejectsBeyond() public {
+        AcceptingVerifier accepting = new AcceptingVerifier();
+        bytes32 id = keccak256("accepting");
+        ISignalOracle.Model memory m = _model(fx);
+        m.verifier = accepting;
+        vm.startPrank(admin);
+        oracle.registerModel(id, m);
+        oracle.setFeedModel(FEED, id);
+        vm.stopPrank();
+        int256 max = int256(FieldDecode.MAX_MAGNITUDE);
+        uint256 n = fx.nInputs;
+        uint256[] memory instances = fx.instances;
+        instances[n] = _encode(-max);
+        instances[n + 1] = _encode(0);
+        instances[n + 2] = _encode(max);
+        vm.prank(submitter);
+        oracle.submit(FEED, id, fx.decisionMinute, fx.proof, instances);
+        ISignalOracle.Round memory round = oracle.getRound(FEED, 1);
+        assertEq(round.logits[0], -max);
+        assertEq(round.logits[1], 0);
+        assertEq(round.logits[2], max);
+        assertEq(uint8(round.signal), uint8(ISignalOracle.Signal.Buy));
+
+        vm.warp(fx.decisionMinute + 120);
+        instances[n] = _encode(-max - 1);
+        vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeOutOfRange.selector, instances[n]));
+        vm.prank(submitter);
+        oracle.submit(FEED, id, fx.decisionMinute + 60, fx.proof, instances);
+    }
+
     function test_submit_revertsOnWrongInstanceCount() public {
         uint256 expected = fx.instances.length;
         uint256[] memory shorter = new uint256[](expected - 1);
@@ -548,7 +600,7 @@ contract FieldDecodeTest is Test {
         assertEq(harness.toInt(P - 1), -1);
         assertEq(harness.toInt(MAX), int256(MAX));
         assertEq(harness.toInt(P - MAX), -int256(MAX));
-        assertEq(MAX, uint256(int256(type(int64).max)));
+        assertEq(MAX, uint256(int256(type(int32).max)));
     }
 
     function test_toInt_constants() public pure {
@@ -556,8 +608,8 @@ contract FieldDecodeTest is Test {
         assertEq(FieldDecode.HALF * 2 + 1, P);
     }
 
-    function testFuzz_toInt_roundTrips(int64 x) public view {
-        if (x == type(int64).min) return; // magnitude 2^63 is out of range by design (symmetric bound)
+    function testFuzz_toInt_roundTrips(int32 x) public view {
+        if (x == type(int32).min) return; // magnitude 2^31 is out of range by design (symmetric bound)
         uint256 encoded = x >= 0 ? uint256(int256(x)) : P - uint256(-int256(x));
         assertEq(harness.toInt(encoded), int256(x));
     }

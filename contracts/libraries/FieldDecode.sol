@@ -16,9 +16,9 @@ library FieldDecode {
     /// @notice The largest field element that decodes to a non-negative value: `(P - 1) / 2`.
     uint256 internal constant HALF = (P - 1) / 2;
 
-    /// @notice The largest accepted magnitude of a decoded value: `2^63 - 1`, so that every decoded value
-    /// fits an `int64` (at output scale 2^13 that is a logit of about 1e15, far above any honest model).
-    uint256 internal constant MAX_MAGNITUDE = (1 << 63) - 1;
+    /// @notice The largest accepted magnitude of a decoded value: `2^31 - 1`, so that every decoded value
+    /// fits an `int32` (at output scale 2^13 that is a logit of about 262,000, far above any honest model).
+    uint256 internal constant MAX_MAGNITUDE = (1 << 31) - 1;
 
     /// @notice `value` is not a canonical field element (`value >= P`).
     error FieldDecodeNotInField(uint256 value);
