@@ -184,8 +184,8 @@ impl FrontierArgs {
             let recipe = card.training.as_ref().map(|t| describe_cfg(&t.config)).unwrap_or_default();
             let (lv, lt) = (onnx.logits(&p.val.x)?, onnx.logits(&p.test.x)?);
             let target = (SEED_VAL_ACCURACY, SEED_VAL_MACRO_F1);
-            // Named by folder: the study's are named by variant, a `train teacher` card says "teacher".
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| card.name.clone());
+            // Named by folder, like every card `train` writes.
+            let name = folder_name(dir, &card.name);
             fronts.push(model_front(&name, &dir.display().to_string(), &recipe, (&lv, &p.val.y), (&lt, &p.test.y), target));
             pb.inc(1);
         }
@@ -313,7 +313,7 @@ impl TeacherArgs {
         let p = self.data.prepare()?;
         let cfg = self.opt.apply(TrainConfig { subsample: 20, ..TrainConfig::seed_teacher() });
         let t = Teacher::new(TeacherConfig::default(), cfg.seed)?;
-        train_one(&p, &t, "teacher", &cfg, None, &self.out, self.opt.checkpoint.as_deref())
+        train_one(&p, &t, &folder_name(&self.out, "teacher"), &cfg, None, &self.out, self.opt.checkpoint.as_deref())
     }
 }
 
@@ -373,7 +373,7 @@ impl StudentArgs {
             None => None,
         };
         let s = Student::new(cfg.student.clone(), cfg.seed)?;
-        train_one(&p, &s, "student", &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref())
+        train_one(&p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref())
     }
 }
 
@@ -567,6 +567,12 @@ fn same_normaliser(card: &ModelCard, p: &Prepared, what: &str, dir: &std::path::
         dir.display()
     );
     Ok(())
+}
+
+/// A model is named by its folder (`models/ablation/teacher-ema-seed` is "teacher-ema-seed"), so that the
+/// cards of `train teacher` and `train student` runs tell the ablation folders apart in reports and benches.
+fn folder_name(dir: &std::path::Path, fallback: &str) -> String {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn train_one(
