@@ -61,9 +61,10 @@ contract SignalOracle is ISignalOracle, AccessControl {
 
     /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
     constructor(address admin) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        // Number 0 means "none" for models and operators: reserve it before any role is granted.
         _modelIds.push(bytes32(0));
         _operators.push(address(0));
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ----------------------------------------------------------------------------------------- admin
