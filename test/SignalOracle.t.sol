@@ -430,15 +430,20 @@ contract SignalOracleRejectionTest is OracleTestBase {
         _submit(fx.decisionMinute, fx.proof, _instancesWith(last, type(uint256).max));
     }
 
-    function test_submit_revertsWhenVerifierReturnsFalse() public {
-        RejectingVerifier rejecting = new RejectingVerifier();
-        bytes32 id = keccak256("rejecting");
+    /// @dev Registers the fixture's model with `v` as its verifier, under keccak256(`name`), and moves the feed to it.
+    function _moveFeedToVerifier(IHalo2Verifier v, string memory name) internal returns (bytes32 id) {
+        id = keccak256(bytes(name));
         ISignalOracle.Model memory m = _model(fx);
-        m.verifier = rejecting;
+        m.verifier = v;
         vm.startPrank(admin);
         oracle.registerModel(id, m);
         oracle.setFeedModel(FEED, id);
         vm.stopPrank();
+    }
+
+    function test_submit_revertsWhenVerifierReturnsFalse() public {
+        RejectingVerifier rejecting = new RejectingVerifier();
+        bytes32 id = _moveFeedToVerifier(rejecting, "rejecting");
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleProofRejected.selector, rejecting));
         vm.prank(submitter);
         oracle.submit(FEED, id, fx.decisionMinute, fx.proof, fx.instances);
@@ -447,14 +452,7 @@ contract SignalOracleRejectionTest is OracleTestBase {
     /// @dev Behind a verifier that accepts anything: logits at the decoding bound are stored exactly, one past
     /// it reverts (a round keeps its logits in 32 bits).
     function test_submit_storesLogitsAtTheBoundAndRejectsBeyond() public {
-        AcceptingVerifier accepting = new AcceptingVerifier();
-        bytes32 id = keccak256("accepting");
-        ISignalOracle.Model memory m = _model(fx);
-        m.verifier = accepting;
-        vm.startPrank(admin);
-        oracle.registerModel(id, m);
-        oracle.setFeedModel(FEED, id);
-        vm.stopPrank();
+        bytes32 id = _moveFeedToVerifier(new AcceptingVerifier(), "accepting");
         int256 max = int256(FieldDecode.MAX_MAGNITUDE);
         uint256 n = fx.nInputs;
         uint256[] memory instances = fx.instances;
