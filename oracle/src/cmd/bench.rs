@@ -35,6 +35,10 @@ pub struct BenchArgs {
     /// Driver build flags of every model's first circuit (default: none, EZKL's defaults).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     pub driver_args: String,
+    /// Driver build flags of the teacher's circuit, instead of --driver-args: S should compare the
+    /// student with the teacher's fastest layout, not with EZKL's defaults.
+    #[arg(long, allow_hyphen_values = true)]
+    pub teacher_args: Option<String>,
     /// The teacher's model folder. Its circuit is heavy (here: logrows 20, a proving key of GBs,
     /// ~15 GB of RAM and minutes per proof).
     #[arg(long, default_value = "models/teacher")]
@@ -123,7 +127,11 @@ impl BenchArgs {
         for (dir, role) in &folders {
             ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?;
             let name = dir.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} has no folder name", dir.display()))?.to_string();
-            models.push((dir.clone(), *role, self.driver_args.trim().to_string(), name.clone()));
+            let args = match (role, &self.teacher_args) {
+                (Role::Teacher, Some(t)) => t,
+                _ => &self.driver_args,
+            };
+            models.push((dir.clone(), *role, args.trim().to_string(), name.clone()));
             if *role == Role::Student && !self.tuned_args.trim().is_empty() {
                 models.push((dir.clone(), *role, self.tuned_args.trim().to_string(), format!("{name}-tuned")));
             }
