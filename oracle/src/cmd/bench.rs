@@ -127,13 +127,8 @@ impl BenchArgs {
         for (dir, role) in &folders {
             ModelCard::load(dir).with_context(|| format!("model folder {}", dir.display()))?;
             let name = dir.file_name().and_then(|n| n.to_str()).with_context(|| format!("{} has no folder name", dir.display()))?.to_string();
-            let args = match (role, &self.teacher_args) {
-                (Role::Teacher, Some(t)) => t,
-                _ => &self.driver_args,
-            };
-            models.push((dir.clone(), *role, args.trim().to_string(), name.clone()));
-            if *role == Role::Student && !self.tuned_args.trim().is_empty() {
-                models.push((dir.clone(), *role, self.tuned_args.trim().to_string(), format!("{name}-tuned")));
+            for (args, row) in self.circuits_of(*role, &name) {
+                models.push((dir.clone(), *role, args, row));
             }
         }
         let names: Vec<String> = models.iter().map(|m| m.3.clone()).collect();
@@ -183,6 +178,20 @@ impl BenchArgs {
 
     /// Builds the circuit of `model` into `dir`, or reuses the build there when its inputs (ONNX,
     /// calibration windows, SRS, driver version) are unchanged and its proving key is present.
+    /// The circuits benchmarked for one model folder: (driver flags, row name). The teacher takes
+    /// --teacher-args when given; each student gets a second, tuned circuit unless --tuned-args is empty.
+    fn circuits_of(&self, role: Role, name: &str) -> Vec<(String, String)> {
+        let first = match (role, &self.teacher_args) {
+            (Role::Teacher, Some(t)) => t,
+            _ => &self.driver_args,
+        };
+        let mut out = vec![(first.trim().to_string(), name.to_string())];
+        if role == Role::Student && !self.tuned_args.trim().is_empty() {
+            out.push((self.tuned_args.trim().to_string(), format!("{name}-tuned")));
+        }
+        out
+    }
+
     async fn build(&self, ezkl: &Ezkl, model: &Path, driver_args: &str, dir: &Path, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Build> {
         let (card, _) = ModelCard::load(model)?;
         let calibration = ds.windows(&spread(samples, self.calibration_windows), &card.normalization);
@@ -308,4 +317,37 @@ fn command_line() -> String {
     let args: Vec<String> = std::iter::once("veriregime".to_string()).chain(std::env::args().skip(1)).collect();
     // Only an argument holding a NUL byte cannot be quoted; the OS never passes one.
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    fn args(flags: &[&str]) -> BenchArgs {
+        Cli::parse_from(std::iter::once("bench").chain(flags.iter().copied())).bench
+    }
+
+    #[test]
+    fn the_teacher_takes_its_own_flags_and_only_students_get_a_tuned_circuit() {
+        let a = args(&["--driver-args", "--num-inner-cols 2", "--teacher-args", " --num-inner-cols 4 ", "--tuned-args", "--num-inner-cols 1"]);
+        assert_eq!(a.circuits_of(Role::Teacher, "teacher"), vec![("--num-inner-cols 4".to_string(), "teacher".to_string())]);
+        assert_eq!(
+            a.circuits_of(Role::Student, "student"),
+            vec![("--num-inner-cols 2".to_string(), "student".to_string()), ("--num-inner-cols 1".to_string(), "student-tuned".to_string())]
+        );
+    }
+
+    #[test]
+    fn without_teacher_args_the_teacher_takes_the_driver_args() {
+        let a = args(&["--driver-args", "--num-inner-cols 2", "--tuned-args", ""]);
+        assert_eq!(a.circuits_of(Role::Teacher, "teacher"), vec![("--num-inner-cols 2".to_string(), "teacher".to_string())]);
+        assert_eq!(a.circuits_of(Role::Student, "s"), vec![("--num-inner-cols 2".to_string(), "s".to_string())]);
+    }
 }
