@@ -32,15 +32,16 @@ pub struct BenchArgs {
     /// lets a circuit of < 2^14 rows drop from logrows 15 to 14.
     #[arg(long, default_value = "--decomp-base 4096 --decomp-legs 2", allow_hyphen_values = true)]
     pub tuned_args: String,
-    /// Driver build flags of every model's first circuit (default: none, EZKL's defaults).
+    /// Driver build flags of every model's first circuit, the teacher's unless --teacher-args is
+    /// given (default: none, EZKL's defaults).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
     pub driver_args: String,
     /// Driver build flags of the teacher's circuit, instead of --driver-args: S should compare the
     /// student with the teacher's fastest layout, not with EZKL's defaults.
     #[arg(long, allow_hyphen_values = true)]
     pub teacher_args: Option<String>,
-    /// The teacher's model folder. Its circuit is heavy (here: logrows 20, a proving key of GBs,
-    /// ~15 GB of RAM and minutes per proof).
+    /// The teacher's model folder. Its circuit is heavy (here: logrows 19-20, a proving key of
+    /// 7-10 GB, 19-24 GB of RAM and minutes per proof, by layout).
     #[arg(long, default_value = "models/teacher")]
     pub teacher: PathBuf,
     /// Leave the teacher out (then S is not measured).
@@ -176,8 +177,6 @@ impl BenchArgs {
         Ok(())
     }
 
-    /// Builds the circuit of `model` into `dir`, or reuses the build there when its inputs (ONNX,
-    /// calibration windows, SRS, driver version) are unchanged and its proving key is present.
     /// The circuits benchmarked for one model folder: (driver flags, row name). The teacher takes
     /// --teacher-args when given; each student gets a second, tuned circuit unless --tuned-args is empty.
     fn circuits_of(&self, role: Role, name: &str) -> Vec<(String, String)> {
@@ -192,6 +191,8 @@ impl BenchArgs {
         out
     }
 
+    /// Builds the circuit of `model` into `dir`, or reuses the build there when its inputs (ONNX,
+    /// calibration windows, SRS, driver version) are unchanged and its proving key is present.
     async fn build(&self, ezkl: &Ezkl, model: &Path, driver_args: &str, dir: &Path, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Build> {
         let (card, _) = ModelCard::load(model)?;
         let calibration = ds.windows(&spread(samples, self.calibration_windows), &card.normalization);
