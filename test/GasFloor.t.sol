@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 
+import {SignalOracle} from "../contracts/SignalOracle.sol";
 import {IHalo2Verifier} from "../contracts/interfaces/IHalo2Verifier.sol";
 import {ISignalOracle} from "../contracts/interfaces/ISignalOracle.sol";
 import {FieldDecode} from "../contracts/libraries/FieldDecode.sol";
@@ -46,22 +47,11 @@ contract RingOracleFloor is AccessControl {
         uint16 number;
     }
 
-    struct Round {
-        ISignalOracle.Signal signal;
-        uint32 submitterNumber;
-        uint40 decisionMinute;
-        uint40 submittedAt;
-        uint32 modelNumber;
-        int32 logitSell;
-        int32 logitHold;
-        int32 logitBuy;
-        bytes32 inputBinding;
-    }
-
     mapping(address operator => Operator) private _operators;
     mapping(bytes32 feedId => Feed) private _feeds;
     mapping(bytes32 modelId => Model) private _models;
-    mapping(bytes32 feedId => mapping(uint256 slot => Round)) private _rounds;
+    /// @dev The same round as the oracle's (two slots), at `roundId % capacity`.
+    mapping(bytes32 feedId => mapping(uint256 slot => SignalOracle.StoredRound)) private _rounds;
 
     event SignalSubmitted(
         bytes32 indexed feedId,
@@ -77,15 +67,22 @@ contract RingOracleFloor is AccessControl {
     error Rejected(uint256 check);
 
     /// @dev One operator, model and feed, and the ring written once (a measurement: anyone may call it).
-    function configure(address operator, bytes32 feedId, bytes32 modelId, Model calldata model, uint32 capacity) external {
+    function configure(address operator, bytes32 feedId, bytes32 modelId, Model calldata model, uint32 capacity)
+        external
+    {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         _grantRole(SUBMITTER_ROLE, operator);
         _models[modelId] = model;
         _feeds[feedId] = Feed({
-            modelNumber: model.number, maxDelay: 10 minutes, latestRoundId: 0, latestDecisionMinute: 0, capacity: capacity
+            modelNumber: model.number,
+            maxDelay: 10 minutes,
+            latestRoundId: 0,
+            latestDecisionMinute: 0,
+            capacity: capacity
         });
         for (uint256 i = 0; i < capacity; ++i) {
-            _rounds[feedId][i] = Round(ISignalOracle.Signal.Hold, 1, 1, 1, 1, 1, 1, 1, bytes32(uint256(1)));
+            _rounds[feedId][i] =
+                SignalOracle.StoredRound(ISignalOracle.Signal.Hold, 1, 1, 1, 1, 1, 1, 1, bytes32(uint256(1)));
         }
     }
 
@@ -170,7 +167,7 @@ contract RingOracleFloor is AccessControl {
         ISignalOracle.Signal signal = SignalLib.fromLogits(logits);
         _feeds[feedId] = feed;
         // forge-lint: disable-next-item(unsafe-typecast)
-        _rounds[feedId][feed.latestRoundId % feed.capacity] = Round({
+        _rounds[feedId][feed.latestRoundId % feed.capacity] = SignalOracle.StoredRound({
             signal: signal,
             submitterNumber: submitterNumber,
             decisionMinute: feed.latestDecisionMinute,
