@@ -53,17 +53,6 @@ contract RingOracleFloor is AccessControl {
     /// @dev The same round as the oracle's (two slots), at `roundId % capacity`.
     mapping(bytes32 feedId => mapping(uint256 slot => SignalOracle.StoredRound)) private _rounds;
 
-    event SignalSubmitted(
-        bytes32 indexed feedId,
-        uint256 indexed roundId,
-        bytes32 indexed modelId,
-        uint64 decisionMinute,
-        ISignalOracle.Signal signal,
-        int256[3] logits,
-        bytes32 inputBinding,
-        address submitter
-    );
-
     error Rejected(uint256 check);
 
     /// @dev One operator, model and feed, and the ring written once (a measurement: anyone may call it).
@@ -178,7 +167,7 @@ contract RingOracleFloor is AccessControl {
             logitBuy: int32(logits[2]),
             inputBinding: inputBinding
         });
-        emit SignalSubmitted(
+        emit ISignalOracle.SignalSubmitted(
             feedId, feed.latestRoundId, modelId, feed.latestDecisionMinute, signal, logits, inputBinding, msg.sender
         );
     }
@@ -212,9 +201,14 @@ contract GasFloorTest is OracleTestBase {
         );
     }
 
-    /// @dev The cheapest submission: it stores the same round as {SignalOracle} and emits the same event.
+    /// @dev The cheapest submission: it stores the same round as {SignalOracle} and emits the same event (checked).
     function test_gas_ringFloorSubmission() public {
         ProofFixture memory f = fx;
+        bytes32 binding = _binding(f);
+        vm.expectEmit(true, true, true, true, address(floor));
+        emit ISignalOracle.SignalSubmitted(
+            FEED, 1, f.modelId, f.decisionMinute, ISignalOracle.Signal(f.signal), f.logits, binding, submitter
+        );
         vm.prank(submitter);
         uint256 roundId = floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
         uint256 used = vm.snapshotGasLastCall("GasFloor", "ringSubmit");
