@@ -1,0 +1,55 @@
+use veriregime_chain::{deploy_stack, Client, StackConfig};
+use veriregime_zk::prover::{project_root, Ezkl};
+use veriregime_zk::signaler::Signaler;
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Deploy the verifier, the oracle (model registered, feed created, the signer allowed to submit),
+/// the Chainlink adapter and the demo market with its ERC-4626 vault, from Foundry's build output;
+/// write their addresses to a deployments file that `oracle round`, `audit` and the demo read.
+///
+/// The signing key comes from VERIREGIME_PRIVATE_KEY (hex); it is never printed. The demo market
+/// uses mintable TEST tokens: deploy it to local and test chains only.
+/// Example: veriregime deploy --rpc http://127.0.0.1:8545 --out deployments/anvil.json
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[arg(long, env = "VERIREGIME_RPC_URL")]
+    pub rpc: String,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    #[arg(long, default_value = "circuits/student")]
+    pub circuit: PathBuf,
+    /// For a circuit other than the shipped one: the Foundry build root of its
+    /// Halo2Verifier.sol (`veriregime bench` writes one to <circuit>/forge).
+    #[arg(long)]
+    pub verifier_build: Option<PathBuf>,
+    /// Mid price of the demo venue, in dUSD per dBTC.
+    #[arg(long, default_value_t = 70_000)]
+    pub price: u64,
+    /// Latest accepted submission, seconds after the decision candle closed.
+    #[arg(long, default_value_t = 300)]
+    pub max_delay: u32,
+    #[arg(long, default_value = "deployments/anvil.json")]
+    pub out: PathBuf,
+}
+
+impl DeployArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        tokio::runtime::Runtime::new()?.block_on(async {
+            let key = std::env::var("VERIREGIME_PRIVATE_KEY").context("set VERIREGIME_PRIVATE_KEY to the deployer's hex private key")?;
+            let signaler = Signaler::load(&self.model, &self.circuit, Ezkl::new(&project_root()))?;
+            let client = Client::connect(&self.rpc, &key).await?;
+            let mut cfg = StackConfig::local(&self.symbol, signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, self.price);
+            cfg.max_delay = self.max_delay;
+            cfg.verifier_build = self.verifier_build.clone();
+            let dep = deploy_stack(&client, &project_root(), &cfg).await?;
+            dep.save(&self.out)?;
+            eprintln!("deployed on chain {}: oracle {} (feed {}), vault {}; addresses in {}", dep.chain_id, dep.oracle, dep.symbol, dep.vault, self.out.display());
+            println!("{}", serde_json::to_string(&dep)?);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,117 @@
+//! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`; each parses its
+//! arguments, calls the library crates and prints. `train` and `bench` need the `lab` feature.
+
+mod audit;
+#[cfg(feature = "lab")]
+mod bench;
+mod circuit;
+mod data;
+mod demo;
+mod deploy;
+mod eval;
+mod features;
+mod oracle;
+#[cfg(feature = "lab")]
+mod train;
+
+use clap::{Parser, Subcommand};
+
+/// VeriRegime: verifiable BTC/USDT trading signals, proven with EZKL and served on chain.
+#[derive(Debug, Parser)]
+#[command(name = "veriregime", version, about)]
+pub struct Cli {
+    /// Log as JSON lines (stderr) instead of human-readable text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Market data: verify archives, write synthetic fixtures.
+    #[command(subcommand)]
+    Data(data::DataCmd),
+    /// Write indicators, model inputs and labels of every decision minute to a CSV file.
+    Features(features::FeaturesArgs),
+    /// Train models on archive data.
+    #[cfg(feature = "lab")]
+    #[command(subcommand)]
+    Train(train::TrainCmd),
+    /// Evaluate a model folder on an archive range (accuracy, macro-F1, per class, confusion).
+    Eval(eval::EvalArgs),
+    /// EZKL circuits: build one from a model folder, regenerate its proving key.
+    #[command(subcommand)]
+    Circuit(circuit::CircuitCmd),
+    /// Deploy the contracts and write a deployments file.
+    Deploy(deploy::DeployArgs),
+    /// The demo: anvil, deployment, several proven rounds, the vault acting on them.
+    Demo(demo::DemoArgs),
+    /// The oracle node: proven rounds submitted on chain.
+    #[command(subcommand)]
+    Oracle(oracle::OracleCmd),
+    /// Audit a published round against public candles (no key needed).
+    Audit(audit::AuditArgs),
+    /// Benchmark the teacher against the students as EZKL circuits: settings, setup, proving,
+    /// verifying, key sizes, prover memory, verifier gas, fidelity, S; writes bench/RESULTS.md,
+    /// its JSON twin and a Pareto plot.
+    ///
+    /// Example: veriregime bench --data ../shared/data/binance-vision
+    #[cfg(feature = "lab")]
+    Bench(bench::BenchArgs),
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Data(c) => c.run(),
+            Command::Features(a) => a.run(),
+            #[cfg(feature = "lab")]
+            Command::Train(c) => c.run(),
+            Command::Eval(a) => a.run(),
+            Command::Circuit(c) => c.run(),
+            Command::Deploy(a) => a.run(),
+            Command::Demo(a) => a.run(),
+            Command::Oracle(c) => c.run(),
+            Command::Audit(a) => a.run(),
+            #[cfg(feature = "lab")]
+            Command::Bench(a) => a.run(),
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`).
+pub fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+/// An archive root, a symbol and a range of decision days; the day before is read as warm-up and
+/// the day after for the last labels, where the archive has them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RangeArgs {
+    /// Archive root in Binance Vision's layout (ROOT/spot/daily/klines/SYMBOL/1m/...).
+    #[arg(long)]
+    pub data: std::path::PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First decision day (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: String,
+    /// Last decision day (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: String,
+}
+
+impl RangeArgs {
+    /// The decision range in epoch ms, and the candles it needs (with margins).
+    pub fn load(&self) -> anyhow::Result<((i64, i64), veriregime_core::data::Series)> {
+        veriregime_core::range::load_days(&self.data, &self.symbol, &self.from, &self.to)
+    }
+}

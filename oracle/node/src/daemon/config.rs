@@ -1,0 +1,312 @@
+//! The daemon's configuration: a TOML file, overridden by environment variables
+//! `VERIREGIME_<SECTION>__<KEY>` (e.g. `VERIREGIME_CHAIN__RPC_URL`). Unknown keys are errors (a
+//! typo must not silently fall back to a default). Secrets are never in it: the signing key comes
+//! from `VERIREGIME_PRIVATE_KEY` or an encrypted keystore file whose password comes from
+//! `VERIREGIME_KEYSTORE_PASSWORD` (or a password file).
+//!
+//! ```toml
+//! [exchange]
+//! base_url = "https://api.binance.com"
+//!
+//! [chain]
+//! rpc_url = "http://127.0.0.1:8545"
+//! deployments = "deployments/anvil.json"
+//! # keystore = "/etc/veriregime/operator.json"   # else VERIREGIME_PRIVATE_KEY
+//!
+//! [[feeds]]
+//! symbol = "BTCUSDT"
+//! every_minutes = 1
+//!
+//! [daemon]
+//! db = "var/oracle.db"
+//! metrics_listen = "127.0.0.1:9464"
+//! ```
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub exchange: ExchangeConfig,
+    pub chain: ChainConfig,
+    pub model: ModelConfig,
+    pub feeds: Vec<FeedConfig>,
+    pub daemon: DaemonConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeConfig {
+    pub base_url: String,
+    /// Per request.
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
+    pub backoff_ms: u64,
+    /// Longest wait between attempts (`Retry-After` included).
+    pub max_wait_ms: u64,
+    /// Wait after a candle's close before reading it (the exchange finalises it).
+    pub settle_ms: u64,
+    /// A local clock further than this from the exchange's is logged and exported as a metric;
+    /// rounds follow the exchange's clock.
+    pub max_clock_skew_ms: u64,
+    /// How often a bad answer (missing or duplicated candles) is asked again before the round is
+    /// skipped.
+    pub data_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainConfig {
+    pub rpc_url: String,
+    /// Deployments file (from `veriregime deploy`): the oracle's address, the chain id.
+    pub deployments: PathBuf,
+    /// Encrypted JSON keystore (EIP-2335 style, as `cast wallet` writes); without it the key comes
+    /// from `VERIREGIME_PRIVATE_KEY`.
+    pub keystore: Option<PathBuf>,
+    /// File holding the keystore's password; without it `VERIREGIME_KEYSTORE_PASSWORD`.
+    pub keystore_password_file: Option<PathBuf>,
+    /// Without a receipt after this long, the transaction is replaced (same nonce, higher fees).
+    pub confirm_timeout_ms: u64,
+    pub max_replacements: u32,
+    /// Fee bump per replacement, percent (nodes require at least 10).
+    pub fee_bump_percent: u64,
+    /// Attempts of an RPC call that fails to connect, with backoff, before the round gives up.
+    pub rpc_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub dir: PathBuf,
+    pub circuit: PathBuf,
+    pub prove_timeout_ms: u64,
+    /// Attempts of a proof (a crashed or timed-out prover is restarted).
+    pub prove_attempts: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub symbol: String,
+    /// Decision minutes are those whose minute-of-epoch is a multiple of this.
+    pub every_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// The round database (SQLite).
+    pub db: PathBuf,
+    /// Scratch space for the prover.
+    pub work_dir: PathBuf,
+    /// Longest sleep between two looks at the exchange's clock.
+    pub poll_ms: u64,
+    /// Prometheus metrics (`/metrics`) and health (`/health`); none when absent.
+    pub metrics_listen: Option<SocketAddr>,
+    /// On SIGTERM/SIGINT, how long the round in flight may take to finish before it is abandoned.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            exchange: ExchangeConfig {
+                base_url: crate::exchange::BINANCE_API.into(),
+                timeout_ms: 5_000,
+                max_attempts: 5,
+                backoff_ms: 300,
+                max_wait_ms: 30_000,
+                settle_ms: 1_000,
+                max_clock_skew_ms: 2_000,
+                data_attempts: 3,
+            },
+            chain: ChainConfig {
+                rpc_url: "http://127.0.0.1:8545".into(),
+                deployments: "deployments/anvil.json".into(),
+                keystore: None,
+                keystore_password_file: None,
+                confirm_timeout_ms: 30_000,
+                max_replacements: 3,
+                fee_bump_percent: 25,
+                rpc_attempts: 5,
+            },
+            model: ModelConfig { dir: "models/student".into(), circuit: "circuits/student".into(), prove_timeout_ms: 120_000, prove_attempts: 2 },
+            feeds: vec![FeedConfig { symbol: "BTCUSDT".into(), every_minutes: 1 }],
+            daemon: DaemonConfig {
+                db: "var/oracle.db".into(),
+                work_dir: "var/work".into(),
+                poll_ms: 1_000,
+                metrics_listen: Some(([127, 0, 0, 1], 9464).into()),
+                shutdown_grace_ms: 30_000,
+            },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the file, then `VERIREGIME_<SECTION>__<KEY>` variables. Relative paths are
+    /// taken from the file's folder.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        anyhow::ensure!(path.is_file(), "config file {} does not exist", path.display());
+        let cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file_exact(path))
+            .merge(Env::prefixed("VERIREGIME_").filter(|k| k.as_str().contains("__")).split("__"))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().replace('\n', "; ")))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let cfg = cfg.resolve(base);
+        cfg.validate().map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        Ok(cfg)
+    }
+
+    fn resolve(mut self, base: &Path) -> Config {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.chain.deployments);
+        fix(&mut self.model.dir);
+        fix(&mut self.model.circuit);
+        fix(&mut self.daemon.db);
+        fix(&mut self.daemon.work_dir);
+        if let Some(k) = self.chain.keystore.as_mut() {
+            fix(k);
+        }
+        if let Some(k) = self.chain.keystore_password_file.as_mut() {
+            fix(k);
+        }
+        self
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.feeds.is_empty() {
+            return Err("no [[feeds]]".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &self.feeds {
+            if f.every_minutes == 0 || f.every_minutes > 1440 {
+                return Err(format!("feeds.{}: every_minutes {} is not within 1..=1440", f.symbol, f.every_minutes));
+            }
+            if !seen.insert(f.symbol.to_uppercase()) {
+                return Err(format!("feeds: {} is listed twice", f.symbol));
+            }
+        }
+        if self.chain.fee_bump_percent < 10 {
+            return Err(format!("chain.fee_bump_percent {} is below 10 (nodes refuse smaller replacements)", self.chain.fee_bump_percent));
+        }
+        for (name, v) in [("exchange.max_attempts", self.exchange.max_attempts), ("model.prove_attempts", self.model.prove_attempts), ("chain.rpc_attempts", self.chain.rpc_attempts), ("exchange.data_attempts", self.exchange.data_attempts)] {
+            if v == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        if !self.exchange.base_url.starts_with("http://") && !self.exchange.base_url.starts_with("https://") {
+            return Err(format!("exchange.base_url {:?} is not an http(s) URL", self.exchange.base_url));
+        }
+        Ok(())
+    }
+
+    pub fn retry_policy(&self) -> veriregime_core::http::RetryPolicy {
+        use std::time::Duration;
+        veriregime_core::http::RetryPolicy {
+            max_attempts: self.exchange.max_attempts,
+            base_backoff: Duration::from_millis(self.exchange.backoff_ms),
+            max_wait: Duration::from_millis(self.exchange.max_wait_ms),
+        }
+    }
+}
+
+/// The operator's signing key: the keystore when configured, else `VERIREGIME_PRIVATE_KEY`.
+pub fn load_signer(chain: &ChainConfig) -> anyhow::Result<alloy::signers::local::PrivateKeySigner> {
+    use anyhow::Context;
+    match &chain.keystore {
+        Some(path) => {
+            let password = match &chain.keystore_password_file {
+                Some(f) => std::fs::read_to_string(f).with_context(|| format!("cannot read the keystore password file {}", f.display()))?.trim_end_matches(['\n', '\r']).to_string(),
+                None => std::env::var("VERIREGIME_KEYSTORE_PASSWORD").context("chain.keystore is set: give its password in VERIREGIME_KEYSTORE_PASSWORD or chain.keystore_password_file")?,
+            };
+            alloy::signers::local::PrivateKeySigner::decrypt_keystore(path, password)
+                .map_err(|e| anyhow::anyhow!("cannot decrypt the keystore {}: {e}", path.display()))
+        }
+        None => {
+            let key = std::env::var("VERIREGIME_PRIVATE_KEY").context("set VERIREGIME_PRIVATE_KEY (hex) or chain.keystore in the config")?;
+            key.trim().parse().map_err(|_| anyhow::anyhow!("VERIREGIME_PRIVATE_KEY is not a valid hex secp256k1 key"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_and_typos_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("oracle.toml");
+        std::fs::write(&p, "[chain]\nrpc_url = \"http://node:8545\"\n[[feeds]]\nsymbol = \"ETHUSDT\"\nevery_minutes = 5\n").unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("VERIREGIME_EXCHANGE__TIMEOUT_MS", "1234");
+            jail.set_env("VERIREGIME_PRIVATE_KEY", "not part of the config");
+            let c = Config::load(&p).map_err(|e| e.to_string())?;
+            assert_eq!(c.chain.rpc_url, "http://node:8545");
+            assert_eq!(c.exchange.timeout_ms, 1234);
+            assert_eq!(c.feeds[0].every_minutes, 5);
+            assert_eq!(c.daemon.db, dir.path().join("var/oracle.db"));
+            Ok(())
+        });
+        std::fs::write(&p, "[chain]\nrpc_ulr = \"x\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains("rpc_ulr"), "{e}");
+        std::fs::write(&p, "[[feeds]]\nsymbol = \"BTCUSDT\"\nevery_minutes = 0\n").unwrap();
+        assert!(Config::load(&p).unwrap_err().to_string().contains("every_minutes 0"));
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_complete() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../oracle.example.toml");
+        let c = Config::load(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        // Every key of the defaults is shown in the example.
+        let defaults = toml_keys(&serde_json::to_value(Config::default()).unwrap());
+        for k in defaults {
+            assert!(text.contains(&format!("{k} =")) || text.contains(&format!("# {k} =")), "the example lacks {k}");
+        }
+        assert_eq!(c.feeds[0].symbol, "BTCUSDT");
+    }
+
+    fn toml_keys(v: &serde_json::Value) -> Vec<String> {
+        let mut out = Vec::new();
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        serde_json::Value::Object(_) => out.extend(toml_keys(v)),
+                        serde_json::Value::Array(a) => a.iter().for_each(|x| out.extend(toml_keys(x))),
+                        _ => out.push(k.clone()),
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[test]
+    fn keystore_is_decrypted_with_its_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = rand::thread_rng();
+        let (signer, _uuid) = alloy::signers::local::PrivateKeySigner::new_keystore(dir.path(), &mut rng, "pw", Some("op.json")).unwrap();
+        let pwfile = dir.path().join("pw.txt");
+        std::fs::write(&pwfile, "pw\n").unwrap();
+        let mut chain = Config::default().chain;
+        chain.keystore = Some(dir.path().join("op.json"));
+        chain.keystore_password_file = Some(pwfile.clone());
+        assert_eq!(load_signer(&chain).unwrap().address(), signer.address());
+        std::fs::write(&pwfile, "wrong").unwrap();
+        assert!(load_signer(&chain).unwrap_err().to_string().contains("cannot decrypt the keystore"));
+    }
+}

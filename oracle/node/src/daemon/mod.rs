@@ -1,0 +1,598 @@
+//! `veriregime oracle run`: the oracle node. For each feed, after each decision candle closes (by
+//! the exchange's clock): candles from the REST API -> the one feature module -> tract -> EZKL
+//! proof, checked against tract -> preflight `eth_call` -> a signed transaction, recorded before it
+//! is broadcast -> receipt (a stuck transaction is replaced with higher fees, same nonce).
+//!
+//! Every round has a row in the round database ([`store`]) that ends `confirmed` or `skipped` with
+//! its reason: bad or missing candles, an exchange or node that stays down, a prover that keeps
+//! failing, a preflight revert, a later minute already due. Minutes that came due while the daemon
+//! was down are recorded as skipped when it starts again. A restart (even after `kill -9`) resumes:
+//! a signed transaction is looked up (receipt, mempool, the account's nonce, the oracle's rounds)
+//! and rebroadcast byte for byte when it is not known, never signed anew for the same round; the
+//! contract itself refuses a second round for a minute. SIGTERM/SIGINT let the round in flight
+//! finish within `daemon.shutdown_grace_ms`, else abandon it (its prover is killed) with a reason.
+
+pub mod config;
+pub mod metrics;
+pub mod status;
+pub mod store;
+
+use veriregime_chain::{describe_revert, ISignalOracle};
+use veriregime_core::data::{fmt_minute, MINUTE_MS};
+use crate::exchange::{Exchange, ExchangeError};
+use veriregime_zk::prover::Ezkl;
+use veriregime_zk::signaler::{Inference, OutputMismatch, Signaler};
+use alloy::eips::Encodable2718;
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use anyhow::{anyhow, Context};
+use config::Config;
+use metrics::Metrics;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::{RoundRow, Stage, Store};
+use tokio::sync::watch;
+
+/// One feed the daemon publishes.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub symbol: String,
+    pub id: B256,
+    pub step_ms: i64,
+}
+
+/// The latest decision minute (open time) of a feed whose candle has closed and settled by the
+/// exchange's clock `now`: minutes whose index is a multiple of `step_ms / 60 s`.
+pub fn latest_due(now: i64, step_ms: i64, settle_ms: i64) -> i64 {
+    let last_open = now - settle_ms - MINUTE_MS; // candles opened at or before this have closed
+    last_open.div_euclid(step_ms) * step_ms
+}
+
+/// The receipt of a round's transaction.
+#[derive(Debug, Clone, Copy)]
+struct Confirmation {
+    hash: B256,
+    block: u64,
+    gas: u64,
+}
+
+/// What became of a round (the daemon's own errors, such as a broken database, are `Err`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Confirmed { round_id: u64 },
+    Skipped(String),
+    /// A transaction is out and has no receipt yet; looked at again on the next tick.
+    Pending,
+}
+
+pub struct Daemon {
+    pub cfg: Config,
+    exchange: Exchange,
+    signaler: Signaler,
+    provider: DynProvider,
+    wallet: EthereumWallet,
+    from: Address,
+    oracle: Address,
+    pub feeds: Vec<Feed>,
+    store: Store,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Daemon {
+    /// Loads the model and circuit, opens the database, connects to the node and checks the
+    /// deployment: the chain id, every feed on the oracle using this daemon's model, the operator
+    /// allowed to submit.
+    pub async fn new(cfg: Config) -> anyhow::Result<Daemon> {
+        let signer = config::load_signer(&cfg.chain)?;
+        let from = signer.address();
+        let wallet = EthereumWallet::from(signer);
+        let signaler = Signaler::load(&cfg.model.dir, &cfg.model.circuit, Ezkl::default())?;
+        let dep = veriregime_chain::Deployment::load(&cfg.chain.deployments)?;
+        let url = cfg.chain.rpc_url.parse().with_context(|| format!("chain.rpc_url {:?} is not a URL", cfg.chain.rpc_url))?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
+        let chain_id = provider.get_chain_id().await.with_context(|| format!("no EVM node answers at {}", cfg.chain.rpc_url))?;
+        anyhow::ensure!(
+            chain_id == dep.chain_id,
+            "{} is for chain {}, the node at {} is chain {chain_id}",
+            cfg.chain.deployments.display(),
+            dep.chain_id,
+            cfg.chain.rpc_url
+        );
+        let oracle = ISignalOracle::new(dep.oracle, &provider);
+        let role = oracle.SUBMITTER_ROLE().call().await.context("reading the oracle's SUBMITTER_ROLE")?;
+        anyhow::ensure!(oracle.hasRole(role, from).call().await?, "the operator {from} may not submit to the oracle {} (grant it SUBMITTER_ROLE)", dep.oracle);
+        let mut feeds = Vec::new();
+        for f in &cfg.feeds {
+            let id = veriregime_chain::feed_id(&f.symbol);
+            let onchain = oracle.getFeed(id).call().await.map_err(|e| anyhow!("feed {} on the oracle {}: {}", f.symbol, dep.oracle, describe_revert(&e)))?;
+            anyhow::ensure!(
+                onchain.modelId == signaler.model_id,
+                "the oracle's {} feed uses model {}, this daemon proves {} ({})",
+                f.symbol,
+                onchain.modelId,
+                signaler.model_id,
+                cfg.model.dir.display()
+            );
+            feeds.push(Feed { symbol: f.symbol.to_uppercase(), id, step_ms: f.every_minutes as i64 * MINUTE_MS });
+        }
+        let exchange = Exchange::new(&cfg.exchange.base_url, Duration::from_millis(cfg.exchange.timeout_ms), cfg.retry_policy())?;
+        let store = Store::open(&cfg.daemon.db)?;
+        let stuck = (cfg.model.prove_timeout_ms * cfg.model.prove_attempts as u64
+            + cfg.chain.confirm_timeout_ms * (cfg.chain.max_replacements as u64 + 1)
+            + 120_000) as i64;
+        let metrics = Metrics::new(stuck);
+        std::fs::create_dir_all(&cfg.daemon.work_dir).with_context(|| format!("cannot create {}", cfg.daemon.work_dir.display()))?;
+        tracing::info!(operator = %from, oracle = %dep.oracle, chain_id, model = %signaler.model_id, feeds = ?feeds.iter().map(|f| &f.symbol).collect::<Vec<_>>(), "oracle daemon ready");
+        Ok(Daemon { cfg, exchange, signaler, provider, wallet, from, oracle: dep.oracle, feeds, store, metrics })
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(&mut self, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        if let Some(addr) = self.cfg.daemon.metrics_listen {
+            let bound = metrics::serve(self.metrics.clone(), addr).await?;
+            tracing::info!(%bound, "metrics on /metrics, health on /health");
+        }
+        let mut skew_warned = false;
+        while !*shutdown.borrow() {
+            self.metrics.beat();
+            let now = match self.exchange.server_time().await {
+                Ok(t) => t,
+                Err(e) => {
+                    self.metrics.errors.with_label_values(&["exchange"]).inc();
+                    tracing::warn!("exchange clock: {e}");
+                    self.sleep(Duration::from_millis(self.cfg.daemon.poll_ms), &mut shutdown).await;
+                    continue;
+                }
+            };
+            let skew = chrono::Utc::now().timestamp_millis() - now;
+            self.metrics.clock_skew_ms.set(skew);
+            let too_far = skew.unsigned_abs() > self.cfg.exchange.max_clock_skew_ms;
+            if too_far && !skew_warned {
+                tracing::warn!(skew_ms = skew, "the local clock is off the exchange's; rounds follow the exchange's clock");
+            }
+            skew_warned = too_far;
+
+            let mut next_due_in = i64::MAX;
+            for i in 0..self.feeds.len() {
+                let feed = self.feeds[i].clone();
+                self.reconcile_submitted(&feed).await?;
+                let due = latest_due(now, feed.step_ms, self.cfg.exchange.settle_ms as i64);
+                match self.store.last_minute(&feed.symbol)? {
+                    None => self.start_round(&feed, due, now, &mut shutdown).await?,
+                    Some(last) if due > last => {
+                        let missed: Vec<i64> = (1..).map(|k| last + k * feed.step_ms).take_while(|m| *m < due).collect();
+                        if !missed.is_empty() {
+                            let reason = format!(
+                                "not started: the daemon was down or busy when it came due; superseded by {} UTC",
+                                fmt_minute(due)
+                            );
+                            let n = self.store.insert_skipped(&feed.symbol, &missed, &reason)?;
+                            self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "skipped"]).inc_by(n as u64);
+                            tracing::warn!(feed = %feed.symbol, missed = n, from = %fmt_minute(missed[0]), "minutes skipped: {reason}");
+                        }
+                        self.start_round(&feed, due, now, &mut shutdown).await?;
+                    }
+                    Some(_) => {}
+                }
+                let next_close = due + feed.step_ms + MINUTE_MS + self.cfg.exchange.settle_ms as i64;
+                next_due_in = next_due_in.min(next_close - now);
+            }
+            let wait = Duration::from_millis(next_due_in.clamp(10, self.cfg.daemon.poll_ms as i64) as u64);
+            self.sleep(wait, &mut shutdown).await;
+        }
+        tracing::info!("shut down cleanly");
+        Ok(())
+    }
+
+    async fn sleep(&self, d: Duration, shutdown: &mut watch::Receiver<bool>) {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+
+    /// Resumes rounds left unfinished by the previous run (a crash, `kill -9`, a lost node).
+    pub async fn recover(&mut self, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
+        let now = self.exchange.server_time().await.context("reading the exchange's clock")?;
+        for feed in self.feeds.clone() {
+            let due = latest_due(now, feed.step_ms, self.cfg.exchange.settle_ms as i64);
+            for row in self.store.unfinished(&feed.symbol)? {
+                tracing::info!(feed = %feed.symbol, minute = %fmt_minute(row.minute), stage = row.stage.as_str(), "resuming a round left unfinished");
+                if row.stage == Stage::Submitted {
+                    continue; // reconcile_submitted looks at every tick
+                }
+                if row.minute != due {
+                    let reason = format!("interrupted at stage {} by a restart; superseded by {} UTC", row.stage.as_str(), fmt_minute(due));
+                    self.skip(&feed, row.minute, &reason)?;
+                    continue;
+                }
+                let fut = self.resume(&feed, row, now);
+                let outcome = with_grace(fut, shutdown, Duration::from_millis(self.cfg.daemon.shutdown_grace_ms)).await;
+                self.finish(&feed, due, outcome)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn resume(&self, feed: &Feed, row: RoundRow, now: i64) -> anyhow::Result<Outcome> {
+        let t = Instant::now();
+        match row.stage {
+            Stage::Due => self.round(feed, row.minute, now).await,
+            Stage::Computed => {
+                let input: Vec<f32> = serde_json::from_str(row.input.as_deref().unwrap_or("[]")).context("stored input")?;
+                let logits: [f32; 3] = serde_json::from_str(row.logits.as_deref().unwrap_or("[0,0,0]")).context("stored logits")?;
+                let inf = Inference { decision_minute: row.minute, input, logits, signal: row.signal.unwrap_or(1) };
+                self.prove_and_submit(feed, &inf, t).await
+            }
+            Stage::Proved => {
+                let (proof, instances) = row.proven()?;
+                self.submit(feed, row.minute, proof, instances, t).await
+            }
+            Stage::Submitted | Stage::Confirmed | Stage::Skipped => Ok(Outcome::Pending),
+        }
+    }
+
+    async fn start_round(&mut self, feed: &Feed, minute: i64, now: i64, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
+        if !self.store.insert_due(&feed.symbol, minute)? {
+            return Ok(());
+        }
+        // How long after the candle's close (by the exchange's clock) the round started.
+        let late = (now - minute - MINUTE_MS) as f64 / 1000.0;
+        self.store.add_timings(&feed.symbol, minute, &[("after_close", late)])?;
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), after_close_s = late, "round due");
+        let outcome = with_grace(self.round(feed, minute, now), shutdown, Duration::from_millis(self.cfg.daemon.shutdown_grace_ms)).await;
+        self.finish(feed, minute, outcome)
+    }
+
+    /// Records the end of a round (or its abandonment) and logs it.
+    fn finish(&self, feed: &Feed, minute: i64, outcome: Option<anyhow::Result<Outcome>>) -> anyhow::Result<()> {
+        match outcome {
+            None => {
+                let stage = self.store.get(&feed.symbol, minute)?.map(|r| r.stage).unwrap_or(Stage::Due);
+                if stage == Stage::Submitted {
+                    tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), "shutdown with a transaction out: the next start looks it up");
+                } else if !stage.is_final() {
+                    self.skip(feed, minute, &format!("abandoned at shutdown during stage {}", stage.as_str()))?;
+                }
+            }
+            Some(Err(e)) => {
+                // A broken database or the like: record what can be recorded, then stop.
+                let _ = self.skip(feed, minute, &format!("daemon error: {e:#}"));
+                return Err(e);
+            }
+            Some(Ok(Outcome::Skipped(reason))) => self.skip(feed, minute, &reason)?,
+            Some(Ok(Outcome::Confirmed { .. })) | Some(Ok(Outcome::Pending)) => {}
+        }
+        Ok(())
+    }
+
+    fn skip(&self, feed: &Feed, minute: i64, reason: &str) -> anyhow::Result<()> {
+        self.store.set_skipped(&feed.symbol, minute, reason)?;
+        self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "skipped"]).inc();
+        tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), "round skipped: {reason}");
+        Ok(())
+    }
+
+    fn stage_time(&self, feed: &Feed, minute: i64, stage: &str, secs: f64) -> anyhow::Result<()> {
+        self.metrics.stage_seconds.with_label_values(&[stage]).observe(secs);
+        self.metrics.beat();
+        self.store.add_timings(&feed.symbol, minute, &[(stage, secs)])?;
+        Ok(())
+    }
+
+    /// One round from its candles.
+    async fn round(&self, feed: &Feed, minute: i64, mut now: i64) -> anyhow::Result<Outcome> {
+        let t0 = Instant::now();
+        let mut attempt = 0;
+        let candles = loop {
+            attempt += 1;
+            match self.exchange.window(&feed.symbol, minute, now).await {
+                Ok(c) => break c,
+                Err(e @ ExchangeError::BadCandles { .. }) if attempt < self.cfg.exchange.data_attempts => {
+                    self.metrics.errors.with_label_values(&["candles"]).inc();
+                    tracing::warn!(attempt, "{e}; asking again");
+                    tokio::time::sleep(Duration::from_millis(500 * attempt as u64)).await;
+                    now = self.exchange.server_time().await.unwrap_or(now);
+                }
+                Err(e) => {
+                    self.metrics.errors.with_label_values(&["exchange"]).inc();
+                    return Ok(Outcome::Skipped(format!("no valid candles: {e}")));
+                }
+            }
+        };
+        self.stage_time(feed, minute, "fetch", t0.elapsed().as_secs_f64())?;
+        let t = Instant::now();
+        let inf = match self.signaler.infer(&candles) {
+            Ok(i) => i,
+            Err(e) => return Ok(Outcome::Skipped(format!("features/model: {e:#}"))),
+        };
+        self.store.set_computed(&feed.symbol, minute, inf.signal, &inf.logits, &inf.input)?;
+        self.stage_time(feed, minute, "infer", t.elapsed().as_secs_f64())?;
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), signal = veriregime_core::features::CLASS_NAMES[inf.signal as usize], "computed");
+        self.prove_and_submit(feed, &inf, t0).await
+    }
+
+    async fn prove_and_submit(&self, feed: &Feed, inf: &Inference, t0: Instant) -> anyhow::Result<Outcome> {
+        let minute = inf.decision_minute;
+        let t = Instant::now();
+        let work = self.cfg.daemon.work_dir.join(format!("{}-{}", feed.symbol, minute / 1000));
+        let timeout = Duration::from_millis(self.cfg.model.prove_timeout_ms);
+        let mut attempt = 0;
+        let proven = loop {
+            attempt += 1;
+            match self.signaler.prove_within(inf, &work, timeout).await {
+                Ok(p) => break p,
+                Err(e) if e.downcast_ref::<OutputMismatch>().is_some() => {
+                    self.metrics.errors.with_label_values(&["mismatch"]).inc();
+                    return Ok(Outcome::Skipped(format!("{e}")));
+                }
+                Err(e) if attempt < self.cfg.model.prove_attempts => {
+                    self.metrics.errors.with_label_values(&["prover"]).inc();
+                    tracing::warn!(attempt, "prover: {e:#}; restarting it");
+                }
+                Err(e) => {
+                    self.metrics.errors.with_label_values(&["prover"]).inc();
+                    return Ok(Outcome::Skipped(format!("prover failed {attempt} times: {e:#}")));
+                }
+            }
+        };
+        let _ = std::fs::remove_dir_all(&work);
+        let instances: Vec<String> = proven.instances.iter().map(|w| format!("{w:#x}")).collect();
+        self.store.set_proved(&feed.symbol, minute, &proven.proof, &serde_json::to_string(&instances)?, &format!("{}", proven.binding))?;
+        self.stage_time(feed, minute, "prove", t.elapsed().as_secs_f64())?;
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), prove_s = proven.prove_s, "proved");
+        self.submit(feed, minute, proven.proof, proven.instances, t0).await
+    }
+
+    /// An RPC call retried (with backoff) while the node does not answer.
+    async fn rpc<T, E: std::fmt::Display, F: std::future::IntoFuture<Output = Result<T, E>>>(&self, what: &str, f: impl Fn() -> F) -> anyhow::Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < self.cfg.chain.rpc_attempts => {
+                    self.metrics.errors.with_label_values(&["rpc"]).inc();
+                    self.cfg.retry_policy().pause(attempt, None, &format!("{what}: {e}")).await;
+                }
+                Err(e) => return Err(anyhow!("{what}: {e} (after {attempt} attempts)")),
+            }
+        }
+    }
+
+    /// Preflight, sign, record, broadcast, wait.
+    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, t0: Instant) -> anyhow::Result<Outcome> {
+        let t = Instant::now();
+        let oracle = ISignalOracle::new(self.oracle, &self.provider);
+        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances).from(self.from);
+        // Preflight: a revert is a reason, not a transaction; a node that does not answer is retried.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match call.call().await {
+                Ok(_) => break,
+                Err(e) if e.as_revert_data().is_some() => {
+                    if let Some(o) = self.already_on_chain(feed, minute).await? {
+                        return Ok(self.confirmed(feed, minute, o, None, Some(t0))?);
+                    }
+                    return Ok(Outcome::Skipped(format!("preflight reverted: {}", describe_revert(&e))));
+                }
+                Err(e) if attempt < self.cfg.chain.rpc_attempts => {
+                    self.metrics.errors.with_label_values(&["rpc"]).inc();
+                    self.cfg.retry_policy().pause(attempt, None, &format!("preflight: {e}")).await;
+                }
+                Err(e) => return Ok(Outcome::Skipped(format!("node unreachable at preflight: {e} (after {attempt} attempts)"))),
+            }
+        }
+        let sent: anyhow::Result<_> = async {
+            let gas = self.rpc("estimate gas", || call.estimate_gas()).await?;
+            let fees = self.rpc("fee estimate", || self.provider.estimate_eip1559_fees()).await?;
+            let nonce = self.rpc("nonce", || self.provider.get_transaction_count(self.from).pending()).await?;
+            let chain_id = self.rpc("chain id", || self.provider.get_chain_id()).await?;
+            let tx = call
+                .clone()
+                .into_transaction_request()
+                .with_nonce(nonce)
+                .with_chain_id(chain_id)
+                .with_gas_limit(gas + gas / 5)
+                .with_max_fee_per_gas(fees.max_fee_per_gas)
+                .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+            Ok(tx)
+        }
+        .await;
+        let tx = match sent {
+            Ok(tx) => tx,
+            Err(e) => return Ok(Outcome::Skipped(format!("cannot prepare the transaction: {e:#}"))),
+        };
+        self.stage_time(feed, minute, "submit", t.elapsed().as_secs_f64())?;
+        self.send_and_wait(feed, minute, tx, t0).await
+    }
+
+    /// Signs `tx`, records it, broadcasts it and waits for a receipt, replacing it with higher
+    /// fees (same nonce) when it is stuck.
+    async fn send_and_wait(&self, feed: &Feed, minute: i64, mut tx: alloy::rpc::types::TransactionRequest, t0: Instant) -> anyhow::Result<Outcome> {
+        let t = Instant::now();
+        let nonce = tx.nonce.context("nonce set")?;
+        for replacement in 0..=self.cfg.chain.max_replacements {
+            if replacement > 0 {
+                let bump = |v: u128| v + v * self.cfg.chain.fee_bump_percent as u128 / 100 + 1;
+                tx.max_fee_per_gas = tx.max_fee_per_gas.map(bump);
+                tx.max_priority_fee_per_gas = tx.max_priority_fee_per_gas.map(bump);
+                self.metrics.replacements.with_label_values(&[feed.symbol.as_str()]).inc();
+                tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), nonce, replacement, "no receipt in time: replacing the transaction with higher fees");
+            }
+            let envelope = tx.clone().build(&self.wallet).await.map_err(|e| anyhow!("signing: {e}"))?;
+            let hash = *envelope.tx_hash();
+            let raw = envelope.encoded_2718();
+            // Recorded before it leaves: after a crash the next start knows it may be out.
+            self.store.set_submitted(&feed.symbol, minute, nonce, &format!("{hash}"), &raw)?;
+            if let Err(e) = self.provider.send_raw_transaction(&raw).await {
+                tracing::warn!(%hash, "broadcast: {e}");
+                self.metrics.errors.with_label_values(&["rpc"]).inc();
+            } else {
+                tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), %hash, nonce, "sent");
+            }
+            let deadline = Instant::now() + Duration::from_millis(self.cfg.chain.confirm_timeout_ms);
+            while Instant::now() < deadline {
+                if let Some(o) = self.look_up(feed, minute, Some(t0), Some(t)).await? {
+                    return Ok(o);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), "still no receipt after {} replacements; looking again every tick", self.cfg.chain.max_replacements);
+        Ok(Outcome::Pending)
+    }
+
+    /// Looks for a receipt of any of the round's transactions.
+    async fn look_up(&self, feed: &Feed, minute: i64, t0: Option<Instant>, t_send: Option<Instant>) -> anyhow::Result<Option<Outcome>> {
+        let row = self.store.get(&feed.symbol, minute)?.context("round row")?;
+        for h in row.tx_hashes() {
+            let hash: B256 = h.parse().context("stored tx hash")?;
+            let Ok(Some(r)) = self.provider.get_transaction_receipt(hash).await else { continue };
+            if !r.status() {
+                return Ok(Some(Outcome::Skipped(format!("transaction {hash} reverted on chain (block {:?})", r.block_number))));
+            }
+            let round_id = r
+                .inner
+                .logs()
+                .iter()
+                .find_map(|l| l.log_decode::<ISignalOracle::SignalSubmitted>().ok())
+                .map(|l| l.inner.data.roundId.to::<u64>())
+                .context("the receipt has no SignalSubmitted event")?;
+            if let Some(ts) = t_send {
+                self.stage_time(feed, minute, "confirm", ts.elapsed().as_secs_f64())?;
+            }
+            let tx = Confirmation { hash, block: r.block_number.unwrap_or_default(), gas: r.gas_used };
+            return Ok(Some(self.confirmed(feed, minute, round_id, Some(tx), t0)?));
+        }
+        Ok(None)
+    }
+
+    /// Records a confirmed round; `t0` is when this run started it (none when it is found after
+    /// a restart, which has no meaningful duration).
+    /// `tx`: our receipt, when there is one (not when the round was found on the oracle only).
+    fn confirmed(&self, feed: &Feed, minute: i64, round_id: u64, tx: Option<Confirmation>, t0: Option<Instant>) -> anyhow::Result<Outcome> {
+        self.store.set_confirmed(&feed.symbol, minute, round_id, tx.map_or(0, |t| t.block), tx.map_or(0, |t| t.gas))?;
+        if let Some(t0) = t0 {
+            self.stage_time(feed, minute, "total", t0.elapsed().as_secs_f64())?;
+        }
+        self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
+        self.metrics.last_confirmed_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = ?tx.map(|t| t.hash), gas = ?tx.map(|t| t.gas), "confirmed");
+        Ok(Outcome::Confirmed { round_id })
+    }
+
+    /// The oracle's round for `minute`, when its latest round is for it (published by an earlier
+    /// try of this daemon whose receipt was lost).
+    async fn already_on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<u64>> {
+        let oracle = ISignalOracle::new(self.oracle, &self.provider);
+        let call = oracle.latestSignal(feed.id);
+        let latest = self.rpc("latestSignal", || call.call()).await?;
+        Ok((latest.roundId > U256::ZERO && latest.decisionMinute as i64 * 1000 == minute).then(|| latest.roundId.to::<u64>()))
+    }
+
+    /// Rounds with a transaction out: confirmed when a receipt shows up; the same signed bytes
+    /// broadcast again when the node has forgotten them (a restarted node, a crash before the
+    /// broadcast); skipped with a reason when the nonce went to something else or the oracle
+    /// would now refuse the round.
+    async fn reconcile_submitted(&self, feed: &Feed) -> anyhow::Result<()> {
+        for row in self.store.unfinished(&feed.symbol)? {
+            if row.stage != Stage::Submitted {
+                continue;
+            }
+            let Ok(chain_nonce) = self.provider.get_transaction_count(self.from).await else {
+                continue; // node down: look again next tick
+            };
+            if self.look_up(feed, row.minute, None, None).await?.is_some() {
+                continue;
+            }
+            let nonce = row.nonce.unwrap_or(0);
+            if chain_nonce > nonce {
+                // The nonce is spent but none of our hashes has a receipt.
+                match self.already_on_chain(feed, row.minute).await? {
+                    Some(id) => {
+                        self.confirmed(feed, row.minute, id, None, None)?;
+                    }
+                    None => self.skip(feed, row.minute, &format!("nonce {nonce} was used by another transaction; the round is not on chain"))?,
+                }
+                continue;
+            }
+            let mut known = false;
+            for h in row.tx_hashes() {
+                if let Ok(Some(_)) = self.provider.get_transaction_by_hash(h.parse()?).await {
+                    known = true;
+                }
+            }
+            if known {
+                continue; // pending in the node's pool
+            }
+            let raw = Bytes::from(row.raw_tx.clone().unwrap_or_default());
+            // Would it still be accepted? Rebroadcasting a transaction that reverts wastes gas.
+            let oracle = ISignalOracle::new(self.oracle, &self.provider);
+            let (proof, instances) = row.proven()?;
+            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances).from(self.from);
+            match call.call().await {
+                Ok(_) => {
+                    tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(row.minute), nonce, "the node does not know the round's transaction: broadcasting the same signed bytes again");
+                    if let Err(e) = self.provider.send_raw_transaction(&raw).await {
+                        tracing::warn!("rebroadcast: {e}");
+                    }
+                }
+                Err(e) if e.as_revert_data().is_some() => {
+                    self.skip(feed, row.minute, &format!("its transaction was lost and the oracle now refuses it: {}", describe_revert(&e)))?;
+                }
+                Err(_) => {} // node down
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `fut`; when shutdown is asked for, gives it `grace` to finish. `None`: abandoned (the
+/// future, with any prover child, is dropped).
+async fn with_grace<T>(fut: impl std::future::Future<Output = T>, shutdown: &mut watch::Receiver<bool>, grace: Duration) -> Option<T> {
+    tokio::pin!(fut);
+    if !*shutdown.borrow() {
+        tokio::select! {
+            r = &mut fut => return Some(r),
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::info!(grace_ms = grace.as_millis() as u64, "shutdown asked: letting the round in flight finish");
+    tokio::time::timeout(grace, fut).await.ok()
+}
+
+/// A watch that turns true on SIGTERM or SIGINT.
+pub fn shutdown_signal() -> anyhow::Result<watch::Receiver<bool>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (tx, rx) = watch::channel(false);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM"),
+            _ = int.recv() => tracing::info!("SIGINT"),
+        }
+        let _ = tx.send(true);
+    });
+    Ok(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_minutes_follow_the_exchange_clock_and_the_cadence() {
+        let m = MINUTE_MS;
+        // 10:05:00.500 with 1 s settle: 10:03 closed at 10:04, 10:04 closes at 10:05 (+1 s settle not yet).
+        let now = 605 * m + 500;
+        assert_eq!(latest_due(now, m, 1000), 603 * m);
+        assert_eq!(latest_due(605 * m + 1000, m, 1000), 604 * m);
+        // Every 5 minutes: the latest multiple of 5 that has closed.
+        assert_eq!(latest_due(now, 5 * m, 1000), 600 * m);
+        assert_eq!(latest_due(600 * m + 1000, 5 * m, 1000), 595 * m);
+    }
+}

@@ -1,0 +1,351 @@
+//! The round database (SQLite, WAL, synchronous writes): one row per feed and decision minute, moved
+//! through its stages. Each stage is written before the next one starts, and a transaction is
+//! written (nonce, hash, raw bytes) before it is broadcast, so a restart after any crash knows
+//! what may already be on chain.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where a round is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Its candle has closed; nothing computed yet.
+    Due,
+    /// Window, features and the float model's signal are known.
+    Computed,
+    /// A checked proof is stored.
+    Proved,
+    /// A transaction was signed and broadcast (maybe replaced); awaiting its receipt.
+    Submitted,
+    /// On chain.
+    Confirmed,
+    /// Not published, with the reason.
+    Skipped,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Due => "due",
+            Stage::Computed => "computed",
+            Stage::Proved => "proved",
+            Stage::Submitted => "submitted",
+            Stage::Confirmed => "confirmed",
+            Stage::Skipped => "skipped",
+        }
+    }
+
+    fn parse(s: &str) -> rusqlite::Result<Stage> {
+        Ok(match s {
+            "due" => Stage::Due,
+            "computed" => Stage::Computed,
+            "proved" => Stage::Proved,
+            "submitted" => Stage::Submitted,
+            "confirmed" => Stage::Confirmed,
+            "skipped" => Stage::Skipped,
+            other => return Err(rusqlite::Error::InvalidColumnType(0, format!("stage {other}"), rusqlite::types::Type::Text)),
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Stage::Confirmed | Stage::Skipped)
+    }
+}
+
+/// One round as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundRow {
+    pub feed: String,
+    /// Decision minute: open time, epoch ms.
+    pub minute: i64,
+    pub stage: Stage,
+    pub reason: Option<String>,
+    pub signal: Option<u8>,
+    pub logits: Option<String>,
+    /// The exact model input (JSON array of 420 floats), so a proof can be redone after a restart.
+    #[serde(skip)]
+    pub input: Option<String>,
+    #[serde(skip)]
+    pub proof: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub instances: Option<String>,
+    pub binding: Option<String>,
+    pub nonce: Option<u64>,
+    /// Every transaction hash sent for this round (replacements included), JSON array.
+    pub txs: Option<String>,
+    #[serde(skip)]
+    pub raw_tx: Option<Vec<u8>>,
+    pub round_id: Option<u64>,
+    pub block: Option<u64>,
+    pub gas: Option<u64>,
+    /// Seconds per stage (fetch, infer, prove, submit, confirm, total), JSON object.
+    pub timings: Option<String>,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+}
+
+impl RoundRow {
+    pub fn timings(&self) -> BTreeMap<String, f64> {
+        self.timings.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+    }
+
+    /// The stored proof and its instances, as the oracle's `submit` takes them.
+    pub fn proven(&self) -> anyhow::Result<(alloy::primitives::Bytes, Vec<alloy::primitives::U256>)> {
+        use anyhow::Context;
+        let proof = self.proof.clone().context("the round has no stored proof")?;
+        let words: Vec<String> = serde_json::from_str(self.instances.as_deref().unwrap_or("")).context("stored instances")?;
+        let instances = words.iter().map(|w| veriregime_chain::parse_word(w)).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((proof.into(), instances))
+    }
+
+    pub fn tx_hashes(&self) -> Vec<String> {
+        self.txs.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS rounds (
+    feed TEXT NOT NULL,
+    minute INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    reason TEXT,
+    signal INTEGER,
+    logits TEXT,
+    input TEXT,
+    proof BLOB,
+    instances TEXT,
+    binding TEXT,
+    nonce INTEGER,
+    txs TEXT,
+    raw_tx BLOB,
+    round_id INTEGER,
+    block INTEGER,
+    gas INTEGER,
+    timings TEXT,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    PRIMARY KEY (feed, minute)
+);
+";
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Store {
+    /// Opens (creating) the database at `path`.
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        use anyhow::Context;
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+        }
+        let conn = Connection::open(path).with_context(|| format!("cannot open the round database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA).with_context(|| format!("{}: cannot create the schema", path.display()))?;
+        Ok(Store { conn })
+    }
+
+    /// Opens an existing database for reading (`oracle status`), alongside a running daemon.
+    pub fn open_read_only(path: &Path) -> anyhow::Result<Store> {
+        use anyhow::Context;
+        anyhow::ensure!(path.is_file(), "no round database at {} (has the daemon run with this config?)", path.display());
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store { conn })
+    }
+
+    /// Records that `minute` is due; false when it already has a row.
+    pub fn insert_due(&self, feed: &str, minute: i64) -> rusqlite::Result<bool> {
+        let t = now_ms();
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO rounds (feed, minute, stage, created_ms, updated_ms) VALUES (?1, ?2, 'due', ?3, ?3)",
+            params![feed, minute, t],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records minutes that were never started, each skipped with `reason` (one transaction).
+    pub fn insert_skipped(&mut self, feed: &str, minutes: &[i64], reason: &str) -> rusqlite::Result<usize> {
+        let t = now_ms();
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        {
+            let mut st = tx.prepare(
+                "INSERT OR IGNORE INTO rounds (feed, minute, stage, reason, created_ms, updated_ms) VALUES (?1, ?2, 'skipped', ?3, ?4, ?4)",
+            )?;
+            for m in minutes {
+                n += st.execute(params![feed, m, reason, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub fn set_computed(&self, feed: &str, minute: i64, signal: u8, logits: &[f32; 3], input: &[f32]) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'computed', signal = ?3, logits = ?4, input = ?5, updated_ms = ?6 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, signal, serde_json::to_string(logits).unwrap_or_default(), serde_json::to_string(input).unwrap_or_default(), now_ms()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_proved(&self, feed: &str, minute: i64, proof: &[u8], instances: &str, binding: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'proved', proof = ?3, instances = ?4, binding = ?5, updated_ms = ?6 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, proof, instances, binding, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a signed transaction before it is broadcast (appending its hash to the round's).
+    pub fn set_submitted(&self, feed: &str, minute: i64, nonce: u64, hash: &str, raw: &[u8]) -> rusqlite::Result<()> {
+        let row = self.get(feed, minute)?;
+        let mut txs = row.map(|r| r.tx_hashes()).unwrap_or_default();
+        if !txs.iter().any(|h| h == hash) {
+            txs.push(hash.to_string());
+        }
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'submitted', nonce = ?3, txs = ?4, raw_tx = ?5, updated_ms = ?6 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, nonce as i64, serde_json::to_string(&txs).unwrap_or_default(), raw, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_confirmed(&self, feed: &str, minute: i64, round_id: u64, block: u64, gas: u64) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'confirmed', round_id = ?3, block = ?4, gas = ?5, reason = NULL, updated_ms = ?6 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, round_id as i64, block as i64, gas as i64, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_skipped(&self, feed: &str, minute: i64, reason: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'skipped', reason = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, reason, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Adds stage timings (seconds) to the round's.
+    pub fn add_timings(&self, feed: &str, minute: i64, add: &[(&str, f64)]) -> rusqlite::Result<()> {
+        let mut t = self.get(feed, minute)?.map(|r| r.timings()).unwrap_or_default();
+        for (k, v) in add {
+            t.insert(k.to_string(), *v);
+        }
+        self.conn.execute(
+            "UPDATE rounds SET timings = ?3 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, serde_json::to_string(&t).unwrap_or_default()],
+        )?;
+        Ok(())
+    }
+
+    pub fn get(&self, feed: &str, minute: i64) -> rusqlite::Result<Option<RoundRow>> {
+        self.conn.query_row(&format!("SELECT {COLS} FROM rounds WHERE feed = ?1 AND minute = ?2"), params![feed, minute], row).optional()
+    }
+
+    /// The latest minute with a row.
+    pub fn last_minute(&self, feed: &str) -> rusqlite::Result<Option<i64>> {
+        self.conn.query_row("SELECT MAX(minute) FROM rounds WHERE feed = ?1", params![feed], |r| r.get(0))
+    }
+
+    /// Rounds not yet confirmed or skipped, oldest first.
+    pub fn unfinished(&self, feed: &str) -> rusqlite::Result<Vec<RoundRow>> {
+        let mut st = self.conn.prepare(&format!("SELECT {COLS} FROM rounds WHERE feed = ?1 AND stage NOT IN ('confirmed', 'skipped') ORDER BY minute"))?;
+        let rows = st.query_map(params![feed], row)?.collect();
+        rows
+    }
+
+    /// The most recent `n` rounds of every feed, newest first.
+    pub fn recent(&self, n: usize) -> rusqlite::Result<Vec<RoundRow>> {
+        let mut st = self.conn.prepare(&format!("SELECT {COLS} FROM rounds ORDER BY minute DESC, feed LIMIT ?1"))?;
+        let rows = st.query_map(params![n as i64], row)?.collect();
+        rows
+    }
+
+    /// Every round of `feed`, oldest first.
+    pub fn all(&self, feed: &str) -> rusqlite::Result<Vec<RoundRow>> {
+        let mut st = self.conn.prepare(&format!("SELECT {COLS} FROM rounds WHERE feed = ?1 ORDER BY minute"))?;
+        let rows = st.query_map(params![feed], row)?.collect();
+        rows
+    }
+
+    /// Round counts per stage.
+    pub fn counts(&self) -> rusqlite::Result<BTreeMap<String, u64>> {
+        let mut st = self.conn.prepare("SELECT stage, COUNT(*) FROM rounds GROUP BY stage")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?.collect();
+        rows
+    }
+}
+
+const COLS: &str = "feed, minute, stage, reason, signal, logits, input, proof, instances, binding, nonce, txs, raw_tx, round_id, block, gas, timings, created_ms, updated_ms";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
+    let u = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64)) };
+    Ok(RoundRow {
+        feed: r.get(0)?,
+        minute: r.get(1)?,
+        stage: Stage::parse(&r.get::<_, String>(2)?)?,
+        reason: r.get(3)?,
+        signal: r.get(4)?,
+        logits: r.get(5)?,
+        input: r.get(6)?,
+        proof: r.get(7)?,
+        instances: r.get(8)?,
+        binding: r.get(9)?,
+        nonce: u(10)?,
+        txs: r.get(11)?,
+        raw_tx: r.get(12)?,
+        round_id: u(13)?,
+        block: u(14)?,
+        gas: u(15)?,
+        timings: r.get(16)?,
+        created_ms: r.get(17)?,
+        updated_ms: r.get(18)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_moves_through_its_stages_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.db");
+        {
+            let mut s = Store::open(&p).unwrap();
+            assert!(s.insert_due("BTCUSDT", 60_000).unwrap());
+            assert!(!s.insert_due("BTCUSDT", 60_000).unwrap(), "a minute is recorded once");
+            s.set_computed("BTCUSDT", 60_000, 2, &[0.1, 0.2, 0.3], &[0.5; 4]).unwrap();
+            s.set_proved("BTCUSDT", 60_000, &[1, 2, 3], "[\"0x1\"]", "0xab").unwrap();
+            s.set_submitted("BTCUSDT", 60_000, 7, "0xaa", &[9]).unwrap();
+            s.set_submitted("BTCUSDT", 60_000, 7, "0xbb", &[10]).unwrap();
+            s.add_timings("BTCUSDT", 60_000, &[("prove", 1.5)]).unwrap();
+            assert_eq!(s.insert_skipped("BTCUSDT", &[120_000, 180_000, 60_000], "down").unwrap(), 2);
+        }
+        let s = Store::open(&p).unwrap();
+        let r = s.get("BTCUSDT", 60_000).unwrap().unwrap();
+        assert_eq!((r.stage, r.signal, r.nonce), (Stage::Submitted, Some(2), Some(7)));
+        assert_eq!(r.tx_hashes(), ["0xaa", "0xbb"]);
+        assert_eq!(r.raw_tx.as_deref(), Some(&[10u8][..]));
+        assert_eq!(r.timings()["prove"], 1.5);
+        assert_eq!(s.unfinished("BTCUSDT").unwrap().len(), 1);
+        assert_eq!(s.last_minute("BTCUSDT").unwrap(), Some(180_000));
+        s.set_confirmed("BTCUSDT", 60_000, 1, 5, 650_000).unwrap();
+        assert!(s.unfinished("BTCUSDT").unwrap().is_empty());
+        assert_eq!(s.counts().unwrap()["skipped"], 2);
+        let ro = Store::open_read_only(&p).unwrap();
+        assert_eq!(ro.recent(10).unwrap().len(), 3);
+    }
+}

@@ -1,0 +1,324 @@
+//! A loopback fake of Binance, for tests, the soak benchmark and trying the daemon without the
+//! exchange: the spot REST API's `GET /api/v3/time`, `/api/v3/ping` and `/api/v3/klines` (real
+//! response formats, the candle in progress included as Binance does), and the public archive host
+//! (`GET /data/...` files with `Range` support), with fault injection.
+//!
+//! The fake has its own clock, `start + (elapsed real time) x speed`, so a test can run many
+//! 1-minute rounds quickly; only candles that have opened by that clock are served. Faults:
+//! - transient, consumed one per request to a path ([`Fault`]): an HTTP status (5xx), 429
+//!   or 418 with `Retry-After`, a hang longer than the client's timeout, a malformed body, a
+//!   klines answer with a candle missing or duplicated;
+//! - persistent holes in the data: a minute missing or duplicated in every klines answer.
+//!
+//! It is a stand-in for the one thing that cannot run here (the exchange); it is never used by
+//! the daemon itself.
+
+use super::kline_json;
+use veriregime_core::data::{Candle, MINUTE_MS};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A fault answered instead of the real response.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// This HTTP status with a short error body (e.g. 500, 502, 503).
+    Status(u16),
+    /// 429 Too Many Requests with `Retry-After: secs`.
+    RateLimited { retry_after_s: u64 },
+    /// 418 (Binance's IP ban after ignored 429s) with `Retry-After: secs`.
+    Banned { retry_after_s: u64 },
+    /// No answer for this long (longer than the client's timeout: a timeout).
+    Hang(Duration),
+    /// 200 with a body that is not JSON (cut short).
+    Malformed,
+    /// A klines answer with one candle (the middle one) left out.
+    MissingCandle,
+    /// A klines answer with one candle (the middle one) twice.
+    DuplicateCandle,
+}
+
+/// What the fake serves.
+#[derive(Debug, Clone)]
+pub struct FakeConfig {
+    pub symbol: String,
+    /// Candles, in order; served when they have opened by the fake's clock.
+    pub candles: Vec<Candle>,
+    /// The fake's clock at start (epoch ms).
+    pub start_ms: i64,
+    /// Fake milliseconds per real millisecond.
+    pub speed: f64,
+    /// Root of an archive tree served under `/data/` (Binance Vision's paths).
+    pub archive_root: Option<PathBuf>,
+    /// Where to listen (port 0: any free port).
+    pub listen: SocketAddr,
+}
+
+impl FakeConfig {
+    /// Serves `candles` of `symbol` on a loopback port, the clock starting just after the close
+    /// of candle `at` (index), running `speed` times faster than real time.
+    pub fn from_candles(symbol: &str, candles: Vec<Candle>, at: usize, speed: f64) -> Self {
+        let start_ms = candles[at].open_time + MINUTE_MS + 1;
+        FakeConfig { symbol: symbol.to_uppercase(), candles, start_ms, speed, archive_root: None, listen: ([127, 0, 0, 1], 0).into() }
+    }
+}
+
+#[derive(Default)]
+struct Faults {
+    transient: Vec<(String, VecDeque<Fault>)>,
+    missing: BTreeSet<i64>,
+    duplicated: BTreeSet<i64>,
+}
+
+struct Shared {
+    cfg: FakeConfig,
+    real_start: Instant,
+    faults: Mutex<Faults>,
+    log: Mutex<Vec<(String, Option<String>)>>,
+}
+
+impl Shared {
+    fn now_ms(&self) -> i64 {
+        self.cfg.start_ms + (self.real_start.elapsed().as_secs_f64() * 1000.0 * self.cfg.speed) as i64
+    }
+
+    fn take_fault(&self, path: &str) -> Option<Fault> {
+        let mut f = self.faults.lock().expect("fault lock");
+        let path = path.split('?').next().unwrap_or_default();
+        f.transient.iter_mut().find(|(p, q)| p == path && !q.is_empty()).and_then(|(_, q)| q.pop_front())
+    }
+}
+
+/// A running fake exchange. Dropping it stops the server.
+pub struct FakeExchange {
+    pub url: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeExchange {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeExchange {
+    /// Starts the server (on the current tokio runtime).
+    pub async fn start(cfg: FakeConfig) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared { cfg, real_start: Instant::now(), faults: Mutex::default(), log: Mutex::default() });
+        let app = axum::Router::new()
+            .route("/api/v3/ping", axum::routing::get(|| async { axum::Json(serde_json::json!({})) }))
+            .route("/api/v3/time", axum::routing::get(time))
+            .route("/api/v3/klines", axum::routing::get(klines))
+            .route("/data/{*path}", axum::routing::get(archive_file))
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), faults_layer))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeExchange { url, shared, task })
+    }
+
+    /// The fake's clock (epoch ms).
+    pub fn now_ms(&self) -> i64 {
+        self.shared.now_ms()
+    }
+
+    /// Answers the next requests to `path` (e.g. `/api/v3/klines`, any query) with these faults,
+    /// one each, in order.
+    pub fn inject(&self, path: &str, faults: impl IntoIterator<Item = Fault>) {
+        let mut f = self.shared.faults.lock().expect("fault lock");
+        f.transient.push((path.to_string(), faults.into_iter().collect()));
+    }
+
+    /// Leaves the candle of minute `open_ms` out of every klines answer (an exchange data hole).
+    pub fn drop_minute(&self, open_ms: i64) {
+        self.shared.faults.lock().expect("fault lock").missing.insert(open_ms);
+    }
+
+    /// Repeats the candle of minute `open_ms` in every klines answer.
+    pub fn duplicate_minute(&self, open_ms: i64) {
+        self.shared.faults.lock().expect("fault lock").duplicated.insert(open_ms);
+    }
+
+    /// Every request so far: path (with query) and `Range` header.
+    pub fn requests(&self) -> Vec<(String, Option<String>)> {
+        self.shared.log.lock().expect("log lock").clone()
+    }
+}
+
+async fn faults_layer(
+    State(s): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(String::from);
+    s.log.lock().expect("log lock").push((path.clone(), range));
+    match s.take_fault(&path) {
+        None => next.run(req).await,
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, axum::Json(serde_json::json!({"code": -1001, "msg": "Internal error; unable to process your request. Please try again."}))).into_response()
+        }
+        Some(Fault::RateLimited { retry_after_s }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after_s.to_string())],
+            axum::Json(serde_json::json!({"code": -1003, "msg": "Too many requests; current limit is 6000 request weight per 1 MINUTE."})),
+        )
+            .into_response(),
+        Some(Fault::Banned { retry_after_s }) => (
+            StatusCode::IM_A_TEAPOT,
+            [(header::RETRY_AFTER, retry_after_s.to_string())],
+            axum::Json(serde_json::json!({"code": -1003, "msg": "Way too many requests; IP banned."})),
+        )
+            .into_response(),
+        Some(Fault::Hang(d)) => {
+            tokio::time::sleep(d).await;
+            next.run(req).await
+        }
+        Some(f @ (Fault::MissingCandle | Fault::DuplicateCandle)) => {
+            req.extensions_mut().insert(f);
+            next.run(req).await
+        }
+        Some(Fault::Malformed) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "[[1700000000000,\"42000.0").into_response(),
+    }
+}
+
+async fn time(State(s): State<Arc<Shared>>) -> Response {
+    axum::Json(serde_json::json!({ "serverTime": s.now_ms() })).into_response()
+}
+
+fn api_error(code: i64, msg: &str) -> Response {
+    (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "code": code, "msg": msg }))).into_response()
+}
+
+async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Fault>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    if q.get("symbol").map(|x| x.to_uppercase()) != Some(s.cfg.symbol.clone()) {
+        return api_error(-1121, "Invalid symbol.");
+    }
+    if q.get("interval").map(String::as_str) != Some("1m") {
+        return api_error(-1120, "Invalid interval.");
+    }
+    let now = s.now_ms();
+    let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+    let limit = num("limit").unwrap_or(500).clamp(1, 1000) as usize;
+    let end = num("endTime").unwrap_or(i64::MAX).min(now);
+    let start = num("startTime");
+    let (missing, duplicated) = {
+        let f = s.faults.lock().expect("fault lock");
+        (f.missing.clone(), f.duplicated.clone())
+    };
+    let open: Vec<&Candle> = s.cfg.candles.iter().filter(|c| c.open_time <= end && start.is_none_or(|a| c.open_time >= a)).collect();
+    // Without startTime Binance answers the most recent `limit` candles.
+    let open = if start.is_none() { &open[open.len().saturating_sub(limit)..] } else { &open[..open.len().min(limit)] };
+    let mut rows = Vec::with_capacity(open.len());
+    for c in open {
+        if missing.contains(&c.open_time) {
+            continue;
+        }
+        rows.push(kline_json(c));
+        if duplicated.contains(&c.open_time) {
+            rows.push(kline_json(c));
+        }
+    }
+    let mid = rows.len() / 2;
+    match fault.map(|f| f.0) {
+        Some(Fault::MissingCandle) if !rows.is_empty() => {
+            rows.remove(mid);
+        }
+        Some(Fault::DuplicateCandle) if !rows.is_empty() => {
+            let r = rows[mid].clone();
+            rows.insert(mid, r);
+        }
+        _ => {}
+    }
+    axum::Json(serde_json::Value::Array(rows)).into_response()
+}
+
+async fn archive_file(State(s): State<Arc<Shared>>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
+    let Some(root) = &s.cfg.archive_root else { return StatusCode::NOT_FOUND.into_response() };
+    if path.split('/').any(|p| p == "..") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let Ok(body) = std::fs::read(root.join(&path)) else { return StatusCode::NOT_FOUND.into_response() };
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    match range.and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-')).and_then(|n| n.parse::<usize>().ok()) {
+        Some(from) if from >= body.len() => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
+        Some(from) => (StatusCode::PARTIAL_CONTENT, body[from..].to_vec()).into_response(),
+        None => (StatusCode::OK, body).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use veriregime_core::data::{synth_candles, SynthConfig};
+    use crate::exchange::{Exchange, ExchangeError};
+    use veriregime_core::features::LOOKBACK;
+    use veriregime_core::http::RetryPolicy;
+
+    fn quick() -> RetryPolicy {
+        RetryPolicy { max_attempts: 4, base_backoff: Duration::from_millis(10), max_wait: Duration::from_secs(2) }
+    }
+
+    async fn setup() -> (FakeExchange, Exchange, Vec<Candle>) {
+        let candles = synth_candles(&SynthConfig { minutes: 400, ..Default::default() });
+        let fake = FakeExchange::start(FakeConfig::from_candles("BTCUSDT", candles.clone(), LOOKBACK + 10, 1.0)).await.unwrap();
+        let ex = Exchange::new(&fake.url, Duration::from_millis(500), quick()).unwrap();
+        (fake, ex, candles)
+    }
+
+    #[tokio::test]
+    async fn serves_closed_windows_through_transient_faults() {
+        let (fake, ex, candles) = setup().await;
+        let now = ex.server_time().await.unwrap();
+        assert!((now - fake.now_ms()).abs() < 1000);
+        let t = candles[LOOKBACK + 10].open_time;
+        fake.inject(
+            "/api/v3/klines",
+            [Fault::Status(503), Fault::RateLimited { retry_after_s: 0 }, Fault::Hang(Duration::from_secs(2))],
+        );
+        let w = ex.window("BTCUSDT", t, now).await.unwrap();
+        assert_eq!((w.len(), w.last().unwrap().open_time), (LOOKBACK, t));
+        assert_eq!(fake.requests().iter().filter(|(p, _)| p.starts_with("/api/v3/klines")).count(), 4);
+        // A malformed body is retried too.
+        fake.inject("/api/v3/klines", [Fault::Malformed]);
+        assert!(ex.window("BTCUSDT", t, now).await.is_ok());
+        // A candle missing or repeated in one answer: the window is refused, naming why.
+        fake.inject("/api/v3/klines", [Fault::MissingCandle, Fault::DuplicateCandle]);
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("missing minute"), "{e}");
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("duplicated"), "{e}");
+        // The candle in progress is served (as Binance does) but never used.
+        let raw = ex.klines("BTCUSDT", t, t + 2 * MINUTE_MS).await.unwrap();
+        assert_eq!(raw.len(), 2);
+        assert!(raw[1].close_time > now);
+    }
+
+    #[tokio::test]
+    async fn persistent_faults_and_data_holes_are_named() {
+        let (fake, ex, candles) = setup().await;
+        let now = ex.server_time().await.unwrap();
+        let t = candles[LOOKBACK + 10].open_time;
+        fake.inject("/api/v3/klines", vec![Fault::Status(502); 4]);
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err();
+        assert!(matches!(e, ExchangeError::Unavailable { attempts: 4, .. }), "{e}");
+        assert!(e.to_string().contains("HTTP 502"), "{e}");
+        fake.drop_minute(candles[200].open_time);
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("1 missing minute(s) from"), "{e}");
+        let e = ex.klines("ETHUSDT", t, t).await.unwrap_err();
+        assert!(matches!(e, ExchangeError::Refused { status: 400, .. }), "{e}");
+    }
+}
