@@ -2,35 +2,53 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
 import {ISignalOracle} from "./interfaces/ISignalOracle.sol";
 import {FieldDecode} from "./libraries/FieldDecode.sol";
+import {ReportSignatures} from "./libraries/ReportSignatures.sol";
 import {SignalLib} from "./libraries/SignalLib.sol";
 
 /// @title SignalOracle
 /// @notice Feeds of proven model signals. Every round carries an EZKL proof that a registered model maps the
 /// round's inputs to its logits; the oracle verifies it, decodes the logits exactly, and stores the signal.
+/// Each round also carries the signatures of `k` of the feed's `n` committee members over its report (feed,
+/// model, minute, the proof's input binding, committee version), EIP-712 under this oracle's domain.
 /// @dev Roles (OpenZeppelin AccessControl): `DEFAULT_ADMIN_ROLE` registers models, creates feeds, moves feeds
-/// to new models and manages roles; `SUBMITTER_ROLE` is the allow-list of node operators. Model versions are
-/// immutable once registered and numbered in registration order; operators are numbered when first granted
-/// `SUBMITTER_ROLE`. A round stores both numbers, so it fits two storage slots (see {StoredRound}): fresh
-/// slots are most of the oracle's own gas.
-contract SignalOracle is ISignalOracle, AccessControl {
+/// to new models, sets their committees and manages roles; `SUBMITTER_ROLE` is the allow-list of transmitters.
+/// Model versions are immutable once registered and numbered in registration order; operators are numbered
+/// when first granted `SUBMITTER_ROLE`. A round stores both numbers and its signers' bitmap, so it fits two
+/// storage slots (see {StoredRound}): fresh slots are most of the oracle's own gas. The feed's current
+/// committee version and threshold sit in the feed slot every submission reads and writes anyway; a member's
+/// bit is one mapping per feed and version, so each signature costs one cold `SLOAD` beside its `ecrecover`.
+contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
 
     /// @inheritdoc ISignalOracle
     bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
 
-    /// @dev A round as stored, in two slots: everything but the binding in the first (248 bits), the binding in
-    /// the second. Times fit 40 bits until the year 36812, logits fit 32 bits by {FieldDecode.MAX_MAGNITUDE},
-    /// the model and the submitter are their registration numbers.
+    /// @inheritdoc ISignalOracle
+    /// @dev 16: a round's signers are a 16-bit bitmap in the round's first slot, which is full with it (see
+    /// {StoredRound}); a third slot per round would cost 22,100 gas. Sixteen independent operators tolerate
+    /// five faulty ones at `k = 11` (`3f + 1`), and a submission's cost grows with `k`, not `n`.
+    uint256 public constant MAX_COMMITTEE_SIZE = 16;
+
+    /// @inheritdoc ISignalOracle
+    bytes32 public constant REPORT_TYPEHASH = ReportSignatures.REPORT_TYPEHASH;
+
+    /// @dev A round as stored, in two slots: everything but the binding in the first (256 bits), the binding in
+    /// the second. The decision minute fits 40 bits until the year 36812; the submission time is stored as its
+    /// delay after the decision candle closed, at most the feed's 32-bit `maxDelay`; logits fit 32 bits by
+    /// {FieldDecode.MAX_MAGNITUDE}; the model and the submitter are their registration numbers; `signers` has
+    /// bit `i` set for committee member `i` (of the version in force at the round, see {Committee}).
     struct StoredRound {
         Signal signal;
+        uint16 signers;
         uint32 submitterNumber;
         uint40 decisionMinute;
-        uint40 submittedAt;
+        uint32 submissionDelay;
         uint32 modelNumber;
         int32 logitSell;
         int32 logitHold;
@@ -38,14 +56,26 @@ contract SignalOracle is ISignalOracle, AccessControl {
         bytes32 inputBinding;
     }
 
-    /// @dev A feed as stored: the public {Feed} plus its model's registration number and its latest round's
-    /// decision minute (read by every submission, so it sits in the slot the submission writes anyway).
+    /// @dev A feed as stored: the public {Feed} plus its model's registration number, its latest round's
+    /// decision minute and its current committee's version and threshold (read by every submission, so they sit
+    /// in the slot the submission writes anyway). Version 0 is "no committee".
     struct StoredFeed {
         bytes32 modelId;
         uint32 maxDelay;
         uint64 latestRoundId;
         uint32 modelNumber;
         uint40 latestDecisionMinute;
+        uint32 committeeVersion;
+        uint8 committeeThreshold;
+    }
+
+    /// @dev One version of a feed's committee. `memberBit[a]` is `1 << i` for member `i`, 0 for non-members:
+    /// one slot per member, so a signature costs one `SLOAD` to check. `firstRoundId` is the feed's next round
+    /// when the version was set: the version of round `r` is the latest one with `firstRoundId <= r`.
+    struct Committee {
+        address[] members;
+        uint64 firstRoundId;
+        mapping(address member => uint256 bit) memberBit;
     }
 
     mapping(bytes32 modelId => Model) private _models;
@@ -58,9 +88,11 @@ contract SignalOracle is ISignalOracle, AccessControl {
     /// Numbers are never reused: a revoked operator's rounds keep naming it.
     address[] private _operators;
     mapping(address operator => uint32 number) private _operatorNumbers;
+    /// @dev Committees by feed and version; versions are never overwritten (a rotation writes a new one).
+    mapping(bytes32 feedId => mapping(uint32 version => Committee)) private _committees;
 
     /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
-    constructor(address admin) {
+    constructor(address admin) EIP712("VeriRegime SignalOracle", "1") {
         // Number 0 means "none" for models and operators: reserve it before any role is granted.
         _modelIds.push(bytes32(0));
         _operators.push(address(0));
@@ -108,7 +140,9 @@ contract SignalOracle is ISignalOracle, AccessControl {
             maxDelay: maxDelay,
             latestRoundId: 0,
             modelNumber: _modelNumbers[modelId],
-            latestDecisionMinute: 0
+            latestDecisionMinute: 0,
+            committeeVersion: 0,
+            committeeThreshold: 0
         });
         emit FeedCreated(feedId, description, modelId, maxDelay);
     }
@@ -131,27 +165,54 @@ contract SignalOracle is ISignalOracle, AccessControl {
         emit FeedMaxDelaySet(feedId, maxDelay);
     }
 
+    /// @inheritdoc ISignalOracle
+    /// @dev The new version's members are written under a fresh key: nothing of the old version is cleared, and
+    /// nothing of it is read by later submissions (they look members up under the current version only).
+    function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+    {
+        StoredFeed storage feed = _requireFeed(feedId);
+        uint256 size = members.length;
+        if (size == 0 || size > MAX_COMMITTEE_SIZE) revert SignalOracleInvalidCommitteeSize(size, MAX_COMMITTEE_SIZE);
+        if (threshold == 0 || threshold > size) revert SignalOracleInvalidThreshold(threshold, size);
+        uint32 version = feed.committeeVersion + 1;
+        Committee storage committee = _committees[feedId][version];
+        for (uint256 i = 0; i < size; ++i) {
+            address member = members[i];
+            if (member == address(0) || committee.memberBit[member] != 0) {
+                revert SignalOracleInvalidCommitteeMember(i, member);
+            }
+            // Bit `i` for member `i` (a shift of 1 by i < 16, in this order on purpose).
+            // forge-lint: disable-next-line(incorrect-shift)
+            committee.memberBit[member] = 1 << i;
+        }
+        committee.members = members;
+        committee.firstRoundId = feed.latestRoundId + 1;
+        feed.committeeVersion = version;
+        feed.committeeThreshold = threshold;
+        emit CommitteeSet(feedId, version, members, threshold);
+    }
+
     // ------------------------------------------------------------------------------------ submission
 
     /// @inheritdoc ISignalOracle
+    /// @dev Order: the cheap checks, then the committee's signatures over the report of the binding this proof
+    /// carries, then the proof (a submission the committee did not sign costs little), then the round.
     function submit(
         bytes32 feedId,
         bytes32 modelId,
         uint64 decisionMinute,
         bytes calldata proof,
-        uint256[] calldata instances
+        uint256[] calldata instances,
+        bytes calldata signatures
     ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
         StoredFeed storage feed = _requireFeed(feedId);
-        Model storage model = _checkSubmission(feed, modelId, decisionMinute, proof, instances);
+        Model storage model = _checkSubmission(feedId, feed, modelId, decisionMinute, proof, instances);
+        bytes32 inputBinding = _inputBinding(model, proof, instances);
+        uint256 signers = _checkSignatures(feedId, modelId, decisionMinute, inputBinding, signatures);
         _verify(model.verifier, proof, instances);
-        roundId = feed.latestRoundId + 1;
-        // A feed cannot reach 2^64 rounds (one per minute at most).
-        // forge-lint: disable-next-line(unsafe-typecast)
-        feed.latestRoundId = uint64(roundId);
-        // Minutes are far below 2^40 (the year 36812).
-        // forge-lint: disable-next-line(unsafe-typecast)
-        feed.latestDecisionMinute = uint40(decisionMinute);
-        _record(feedId, roundId, feed, decisionMinute, model, proof, instances);
+        roundId = _record(feedId, feed, decisionMinute, model, instances, inputBinding, signers);
     }
 
     // ----------------------------------------------------------------------------------------- reads
@@ -190,15 +251,67 @@ contract SignalOracle is ISignalOracle, AccessControl {
             revert SignalOracleUnknownRound(feedId, roundId);
         }
         StoredRound storage r = _rounds[feedId][roundId];
+        uint64 decisionMinute = r.decisionMinute;
         return Round({
             signal: r.signal,
-            decisionMinute: r.decisionMinute,
-            submittedAt: r.submittedAt,
+            decisionMinute: decisionMinute,
+            submittedAt: decisionMinute + 60 + r.submissionDelay,
             submitter: _operators[r.submitterNumber],
             modelId: _modelIds[r.modelNumber],
             logits: [int256(r.logitSell), int256(r.logitHold), int256(r.logitBuy)],
             inputBinding: r.inputBinding
         });
+    }
+
+    /// @inheritdoc ISignalOracle
+    function getRoundSigners(bytes32 feedId, uint256 roundId)
+        external
+        view
+        returns (uint32 committeeVersion, uint256 signers, address[] memory signerAddresses)
+    {
+        StoredFeed storage feed = _requireFeed(feedId);
+        if (roundId == 0 || roundId > feed.latestRoundId) revert SignalOracleUnknownRound(feedId, roundId);
+        signers = _rounds[feedId][roundId].signers;
+        // The latest version set before the round: versions' first rounds never decrease, and every round has
+        // one (a feed without a committee accepts no round).
+        uint32 low = 1;
+        uint32 high = feed.committeeVersion;
+        mapping(uint32 => Committee) storage committees = _committees[feedId];
+        while (low < high) {
+            uint32 mid = high - (high - low) / 2;
+            if (committees[mid].firstRoundId <= roundId) low = mid;
+            else high = mid - 1;
+        }
+        committeeVersion = low;
+        address[] storage members = committees[low].members;
+        signerAddresses = new address[](_popCount(signers));
+        uint256 n = 0;
+        for (uint256 i = 0; i < members.length; ++i) {
+            // forge-lint: disable-next-line(incorrect-shift)
+            if (signers & (1 << i) != 0) signerAddresses[n++] = members[i];
+        }
+    }
+
+    /// @inheritdoc ISignalOracle
+    function getCommittee(bytes32 feedId)
+        external
+        view
+        returns (address[] memory members, uint8 threshold, uint32 version)
+    {
+        StoredFeed storage feed = _requireFeed(feedId);
+        version = feed.committeeVersion;
+        return (_committees[feedId][version].members, feed.committeeThreshold, version);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function reportDigest(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes32 inputBinding,
+        uint32 committeeVersion
+    ) external view returns (bytes32) {
+        return _reportDigest(feedId, modelId, decisionMinute, inputBinding, committeeVersion);
     }
 
     // -------------------------------------------------------------------------------------- internals
@@ -240,8 +353,10 @@ contract SignalOracle is ISignalOracle, AccessControl {
         }
     }
 
-    /// @dev Everything but the proof: feed and model, instance count, commitment range, decision minute.
+    /// @dev Everything but the signatures and the proof: a committee, feed and model, instance count, commitment
+    /// range, decision minute.
     function _checkSubmission(
+        bytes32 feedId,
         StoredFeed storage feed,
         bytes32 modelId,
         uint64 decisionMinute,
@@ -249,6 +364,7 @@ contract SignalOracle is ISignalOracle, AccessControl {
         uint256[] calldata instances
     ) private view returns (Model storage model) {
         StoredFeed memory f = feed;
+        if (f.committeeVersion == 0) revert SignalOracleNoCommittee(feedId);
         if (modelId != f.modelId) revert SignalOracleWrongModel(f.modelId, modelId);
         model = _models[modelId];
         uint256 expected = uint256(model.nInputs) + NUM_OUTPUTS;
@@ -258,47 +374,127 @@ contract SignalOracle is ISignalOracle, AccessControl {
         _checkDecisionMinute(f, decisionMinute);
     }
 
-    /// @dev Decodes the verified outputs, computes the input binding, stores the round and emits its event.
+    /// @dev At least the threshold of signatures by distinct members of the current committee over this round's
+    /// report; returns the signers' bits.
+    function _checkSignatures(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes32 inputBinding,
+        bytes calldata signatures
+    ) private view returns (uint256 signers) {
+        StoredFeed storage feed = _feeds[feedId];
+        uint32 version = feed.committeeVersion;
+        return ReportSignatures.check(
+            _reportDigest(feedId, modelId, decisionMinute, inputBinding, version),
+            signatures,
+            feed.committeeThreshold,
+            _committees[feedId][version].memberBit
+        );
+    }
+
+    /// @dev Advances the feed, decodes the verified outputs, stores the round and emits its event.
     function _record(
         bytes32 feedId,
-        uint256 roundId,
         StoredFeed storage feed,
         uint64 decisionMinute,
         Model storage model,
-        bytes calldata proof,
-        uint256[] calldata instances
-    ) private {
-        (int256[3] memory logits, bytes32 inputBinding) = _decode(model, proof, instances);
+        uint256[] calldata instances,
+        bytes32 inputBinding,
+        uint256 signers
+    ) private returns (uint256 roundId) {
+        roundId = feed.latestRoundId + 1;
+        // A feed cannot reach 2^64 rounds (one per minute at most).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestRoundId = uint64(roundId);
+        // Minutes are far below 2^40 (the year 36812).
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestDecisionMinute = uint40(decisionMinute);
+        int256[3] memory logits = _decodeLogits(model, instances);
         Signal signal = SignalLib.fromLogits(logits);
-        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^31; minutes and timestamps
-        // are far below 2^40.
+        // Casts are safe: logits are bounded by FieldDecode.MAX_MAGNITUDE < 2^31; minutes are far below 2^40;
+        // the delay is at most the feed's 32-bit maxDelay (checked); signers are bits of at most
+        // MAX_COMMITTEE_SIZE = 16 members.
         // forge-lint: disable-next-item(unsafe-typecast)
         _rounds[feedId][roundId] = StoredRound({
             signal: signal,
+            signers: uint16(signers),
             submitterNumber: _operatorNumbers[msg.sender],
             decisionMinute: uint40(decisionMinute),
-            submittedAt: uint40(block.timestamp),
+            submissionDelay: uint32(block.timestamp - decisionMinute - 60),
             modelNumber: feed.modelNumber,
             logitSell: int32(logits[0]),
             logitHold: int32(logits[1]),
             logitBuy: int32(logits[2]),
             inputBinding: inputBinding
         });
-        emit SignalSubmitted(feedId, roundId, feed.modelId, decisionMinute, signal, logits, inputBinding, msg.sender);
+        _emitSubmitted(feedId, roundId, feed, signal, logits, inputBinding, signers);
     }
 
-    /// @dev The logits in class order, and keccak256(input instances ++ commitment bytes of the proof).
-    function _decode(Model storage model, bytes calldata proof, uint256[] calldata instances)
+    /// @dev The round's event (apart from {_record}, whose stack is full).
+    function _emitSubmitted(
+        bytes32 feedId,
+        uint256 roundId,
+        StoredFeed storage feed,
+        Signal signal,
+        int256[3] memory logits,
+        bytes32 inputBinding,
+        uint256 signers
+    ) private {
+        emit SignalSubmitted(
+            feedId,
+            roundId,
+            feed.modelId,
+            feed.latestDecisionMinute,
+            signal,
+            logits,
+            inputBinding,
+            msg.sender,
+            feed.committeeVersion,
+            signers
+        );
+    }
+
+    /// @dev The logits in class order.
+    function _decodeLogits(Model storage model, uint256[] calldata instances)
         private
         view
-        returns (int256[3] memory logits, bytes32 inputBinding)
+        returns (int256[3] memory logits)
     {
         uint256 nInputs = model.nInputs;
         for (uint256 i = 0; i < NUM_OUTPUTS; ++i) {
             logits[uint8(model.outputClass[i])] = FieldDecode.toInt(instances[nInputs + i]);
         }
+    }
+
+    /// @dev keccak256(input instances ++ commitment bytes of the proof): what the committee signs for the inputs.
+    function _inputBinding(Model storage model, bytes calldata proof, uint256[] calldata instances)
+        private
+        view
+        returns (bytes32)
+    {
         uint256 offset = model.commitmentOffset;
-        inputBinding = keccak256(abi.encodePacked(instances[:nInputs], proof[offset:offset + model.commitmentLength]));
+        return keccak256(abi.encodePacked(instances[:model.nInputs], proof[offset:offset + model.commitmentLength]));
+    }
+
+    /// @dev The EIP-712 digest of a report under this oracle's domain.
+    function _reportDigest(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes32 inputBinding,
+        uint32 committeeVersion
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            ReportSignatures.structHash(feedId, modelId, decisionMinute, inputBinding, committeeVersion)
+        );
+    }
+
+    /// @dev Number of set bits (at most MAX_COMMITTEE_SIZE of them).
+    function _popCount(uint256 bits) private pure returns (uint256 count) {
+        for (; bits != 0; bits &= bits - 1) {
+            ++count;
+        }
     }
 
     /// @dev The EZKL verifier reverts on a bad proof; a revert and a `false` are both a rejection.

@@ -35,7 +35,10 @@ contract VaultHandler is Test {
     uint256 public rebalances;
     uint256 public slippageRefusals;
 
+    DemoVaultInvariantTest internal test;
+
     constructor(DemoVaultInvariantTest t, ProofFixture[3] memory proofs_, uint64 minute_) {
+        test = t;
         (vault, stable, venue, oracle, admin, submitter, feedId) = t.handles();
         for (uint256 i = 0; i < 3; ++i) {
             proofs[i] = proofs_[i];
@@ -71,8 +74,10 @@ contract VaultHandler is Test {
         uint8 s = signalSeed % 3;
         minute += 60;
         vm.warp(minute + 60);
+        ProofFixture storage p = proofs[s];
+        bytes memory sigs = test.committeeSignatures(feedId, p.modelId, minute, p.proof, p.instances);
         vm.prank(submitter);
-        oracle.submit(feedId, proofs[s].modelId, minute, proofs[s].proof, proofs[s].instances);
+        oracle.submit(feedId, p.modelId, minute, p.proof, p.instances, sigs);
 
         uint256 before = vault.totalAssets();
         try vault.rebalance() returns (IDemoVault.Action) {
@@ -131,6 +136,17 @@ contract DemoVaultInvariantTest is VaultTestBase {
         returns (DemoVault, DemoToken, DemoVenue, SignalOracle, address, address, bytes32)
     {
         return (vault, stable, venue, oracle, admin, submitter, FEED);
+    }
+
+    /// @dev The committee's signatures of a submission, for the handler (which holds no keys).
+    function committeeSignatures(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes memory proof,
+        uint256[] memory instances
+    ) external view returns (bytes memory) {
+        return _sigs(feedId, modelId, decisionMinute, proof, instances);
     }
 
     /// @notice No value is created or lost by a rebalance beyond the bounded slippage (price moves aside).

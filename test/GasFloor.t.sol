@@ -2,23 +2,27 @@
 pragma solidity 0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {SignalOracle} from "../contracts/SignalOracle.sol";
 import {IHalo2Verifier} from "../contracts/interfaces/IHalo2Verifier.sol";
 import {ISignalOracle} from "../contracts/interfaces/ISignalOracle.sol";
 import {FieldDecode} from "../contracts/libraries/FieldDecode.sol";
+import {ReportSignatures} from "../contracts/libraries/ReportSignatures.sol";
 import {SignalLib} from "../contracts/libraries/SignalLib.sol";
-import {OracleTestBase} from "./utils/OracleTestBase.sol";
+import {OracleTestBase, Report} from "./utils/OracleTestBase.sol";
 import {ProofFixture} from "./utils/ProofFixture.sol";
 
 /// @notice NOT a product contract: a measurement of how cheap a submission can get with the generated verifier
 /// (issue 4's 450 k gas goal). It keeps what issue 5 asks of a submission (OpenZeppelin's allow-list, every check
-/// of {SignalOracle.submit}, the model's class order, the same stored round and the same event) and takes every
+/// of {SignalOracle.submit} including the committee's signatures, checked by the same code ({ReportSignatures}:
+/// `k` members' EIP-712 signatures over the report, one member lookup per signature), the model's class order,
+/// the same stored round and the same event) and takes every
 /// storage saving the real oracle does not: `SUBMITTER_ROLE` and the operator's number in one slot (OpenZeppelin's
 /// `hasRole` reads it), the feed in one slot, the model in one slot, and rounds in a ring of slots already
 /// written once, so a submission rewrites two used slots (2 x 5,000 gas) instead of filling two fresh ones
 /// (2 x 22,100). The ring keeps only the last `capacity` rounds: older ones would live in events only.
-contract RingOracleFloor is AccessControl {
+contract RingOracleFloor is AccessControl, EIP712 {
     bytes32 public constant SUBMITTER_ROLE = keccak256("SUBMITTER_ROLE");
 
     struct Operator {
@@ -32,6 +36,8 @@ contract RingOracleFloor is AccessControl {
         uint64 latestRoundId;
         uint40 latestDecisionMinute;
         uint32 capacity;
+        uint32 committeeVersion;
+        uint8 threshold;
     }
 
     struct Model {
@@ -52,13 +58,24 @@ contract RingOracleFloor is AccessControl {
     mapping(bytes32 modelId => Model) private _models;
     /// @dev The same round as the oracle's (two slots), at `roundId % capacity`.
     mapping(bytes32 feedId => mapping(uint256 slot => SignalOracle.StoredRound)) private _rounds;
+    /// @dev The committee as the oracle keeps it: a member's bit, one mapping per feed and version.
+    mapping(bytes32 feedId => mapping(uint32 version => mapping(address member => uint256 bit))) private _memberBit;
 
     error Rejected(uint256 check);
 
-    /// @dev One operator, model and feed, and the ring written once (a measurement: anyone may call it).
-    function configure(address operator, bytes32 feedId, bytes32 modelId, Model calldata model, uint32 capacity)
-        external
-    {
+    constructor() EIP712("VeriRegime SignalOracle", "1") {}
+
+    /// @dev One operator, model, feed and committee (version 1), and the ring written once (a measurement:
+    /// anyone may call it).
+    function configure(
+        address operator,
+        bytes32 feedId,
+        bytes32 modelId,
+        Model calldata model,
+        uint32 capacity,
+        address[] calldata members,
+        uint8 threshold
+    ) external {
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         _grantRole(SUBMITTER_ROLE, operator);
         _models[modelId] = model;
@@ -67,11 +84,16 @@ contract RingOracleFloor is AccessControl {
             maxDelay: 10 minutes,
             latestRoundId: 0,
             latestDecisionMinute: 0,
-            capacity: capacity
+            capacity: capacity,
+            committeeVersion: 1,
+            threshold: threshold
         });
+        for (uint256 i = 0; i < members.length; ++i) {
+            _memberBit[feedId][1][members[i]] = 1 << i;
+        }
         for (uint256 i = 0; i < capacity; ++i) {
             _rounds[feedId][i] =
-                SignalOracle.StoredRound(ISignalOracle.Signal.Hold, 1, 1, 1, 1, 1, 1, 1, bytes32(uint256(1)));
+                SignalOracle.StoredRound(ISignalOracle.Signal.Hold, 1, 1, 1, 1, 1, 1, 1, 1, bytes32(uint256(1)));
         }
     }
 
@@ -93,21 +115,19 @@ contract RingOracleFloor is AccessControl {
         bytes32 modelId,
         uint64 decisionMinute,
         bytes calldata proof,
-        uint256[] calldata instances
+        uint256[] calldata instances,
+        bytes calldata signatures
     ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
         (Feed memory feed, Model memory model) = _check(feedId, modelId, decisionMinute, proof, instances);
-        try model.verifier.verifyProof(proof, instances) returns (bool ok) {
-            if (!ok) revert Rejected(9);
-        } catch {
-            revert Rejected(9);
-        }
-        (int256[3] memory logits, bytes32 inputBinding) = _decode(model, proof, instances);
+        bytes32 inputBinding = _binding(model, proof, instances);
+        uint256 signers = _checkSignatures(feedId, modelId, decisionMinute, feed, inputBinding, signatures);
+        _verify(model.verifier, proof, instances);
         roundId = feed.latestRoundId + 1;
         // forge-lint: disable-next-line(unsafe-typecast)
         feed.latestRoundId = uint64(roundId);
         // forge-lint: disable-next-line(unsafe-typecast)
         feed.latestDecisionMinute = uint40(decisionMinute);
-        _store(feedId, modelId, feed, _operators[msg.sender].number, logits, inputBinding);
+        _store(feedId, modelId, feed, _decode(model, instances), inputBinding, signers);
     }
 
     /// @dev The checks of {SignalOracle}: feed, model, instance count, commitment range, decision minute.
@@ -119,7 +139,7 @@ contract RingOracleFloor is AccessControl {
         uint256[] calldata instances
     ) private view returns (Feed memory feed, Model memory model) {
         feed = _feeds[feedId];
-        if (feed.capacity == 0) revert Rejected(1);
+        if (feed.capacity == 0 || feed.committeeVersion == 0) revert Rejected(1);
         model = _models[modelId];
         if (model.number != feed.modelNumber) revert Rejected(2);
         if (instances.length != uint256(model.nInputs) + 3) revert Rejected(3);
@@ -132,35 +152,64 @@ contract RingOracleFloor is AccessControl {
         if (feed.latestRoundId != 0 && decisionMinute <= feed.latestDecisionMinute) revert Rejected(8);
     }
 
-    function _decode(Model memory model, bytes calldata proof, uint256[] calldata instances)
+    function _verify(IHalo2Verifier verifier, bytes calldata proof, uint256[] calldata instances) private {
+        try verifier.verifyProof(proof, instances) returns (bool ok) {
+            if (!ok) revert Rejected(9);
+        } catch {
+            revert Rejected(9);
+        }
+    }
+
+    function _binding(Model memory model, bytes calldata proof, uint256[] calldata instances)
         private
         pure
-        returns (int256[3] memory logits, bytes32 inputBinding)
+        returns (bytes32)
     {
+        uint256 offset = model.commitmentOffset;
+        return keccak256(abi.encodePacked(instances[:model.nInputs], proof[offset:offset + model.commitmentLength]));
+    }
+
+    /// @dev The oracle's check of the committee's signatures, on the same report.
+    function _checkSignatures(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        Feed memory feed,
+        bytes32 inputBinding,
+        bytes calldata signatures
+    ) private view returns (uint256) {
+        uint32 version = feed.committeeVersion;
+        mapping(address => uint256) storage memberBit = _memberBit[feedId][version];
+        uint256 threshold = feed.threshold;
+        bytes32 digest =
+            _hashTypedDataV4(ReportSignatures.structHash(feedId, modelId, decisionMinute, inputBinding, version));
+        return ReportSignatures.check(digest, signatures, threshold, memberBit);
+    }
+
+    function _decode(Model memory model, uint256[] calldata instances) private pure returns (int256[3] memory logits) {
         uint256 n = model.nInputs;
         logits[uint8(model.class0)] = FieldDecode.toInt(instances[n]);
         logits[uint8(model.class1)] = FieldDecode.toInt(instances[n + 1]);
         logits[uint8(model.class2)] = FieldDecode.toInt(instances[n + 2]);
-        uint256 offset = model.commitmentOffset;
-        inputBinding = keccak256(abi.encodePacked(instances[:n], proof[offset:offset + model.commitmentLength]));
     }
 
     function _store(
         bytes32 feedId,
         bytes32 modelId,
         Feed memory feed,
-        uint32 submitterNumber,
         int256[3] memory logits,
-        bytes32 inputBinding
+        bytes32 inputBinding,
+        uint256 signers
     ) private {
         ISignalOracle.Signal signal = SignalLib.fromLogits(logits);
         _feeds[feedId] = feed;
         // forge-lint: disable-next-item(unsafe-typecast)
         _rounds[feedId][feed.latestRoundId % feed.capacity] = SignalOracle.StoredRound({
             signal: signal,
-            submitterNumber: submitterNumber,
+            signers: uint16(signers),
+            submitterNumber: _operators[msg.sender].number,
             decisionMinute: feed.latestDecisionMinute,
-            submittedAt: uint40(block.timestamp),
+            submissionDelay: uint32(block.timestamp - feed.latestDecisionMinute - 60),
             modelNumber: feed.modelNumber,
             logitSell: int32(logits[0]),
             logitHold: int32(logits[1]),
@@ -168,7 +217,16 @@ contract RingOracleFloor is AccessControl {
             inputBinding: inputBinding
         });
         emit ISignalOracle.SignalSubmitted(
-            feedId, feed.latestRoundId, modelId, feed.latestDecisionMinute, signal, logits, inputBinding, msg.sender
+            feedId,
+            feed.latestRoundId,
+            modelId,
+            feed.latestDecisionMinute,
+            signal,
+            logits,
+            inputBinding,
+            msg.sender,
+            feed.committeeVersion,
+            signers
         );
     }
 }
@@ -181,6 +239,10 @@ contract GasFloorTest is OracleTestBase {
     function setUp() public override {
         super.setUp();
         floor = new RingOracleFloor();
+    }
+
+    /// @dev The floor with the test committee (its 4 members) needing `k` signatures.
+    function _configure(uint8 k) internal {
         floor.configure(
             submitter,
             FEED,
@@ -197,22 +259,68 @@ contract GasFloorTest is OracleTestBase {
                 class2: ISignalOracle.Signal.Buy,
                 number: 1
             }),
-            4
+            4,
+            members,
+            k
         );
     }
 
-    /// @dev The cheapest submission: it stores the same round as {SignalOracle} and emits the same event (checked).
+    /// @dev The fixture's report signed by the first `k` members for the floor (its own EIP-712 domain).
+    function _floorSigs(uint256 k) internal view returns (bytes memory) {
+        Report memory report = _report(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
+        report.committeeVersion = 1;
+        return _signBy(_firstMembers(k), _digest(report, block.chainid, address(floor)));
+    }
+
+    /// @dev The cheapest submission at `k = 1` (beside the oracle's `submit`) and `k = 3` (beside `submitK3`): it
+    /// checks the same signatures, stores the same round as {SignalOracle} and emits the same event (checked).
     function test_gas_ringFloorSubmission() public {
+        _measure(1, "ringSubmit");
+    }
+
+    function test_gas_ringFloorSubmissionK3() public {
+        _measure(3, "ringSubmitK3");
+    }
+
+    function _measure(uint8 k, string memory name) internal {
+        _configure(k);
+        vm.cool(address(floor)); // measure as in a transaction of its own: the configuration was just written
         ProofFixture memory f = fx;
         bytes32 binding = _binding(f);
+        bytes memory sigs = _floorSigs(k);
         vm.expectEmit(true, true, true, true, address(floor));
         emit ISignalOracle.SignalSubmitted(
-            FEED, 1, f.modelId, f.decisionMinute, ISignalOracle.Signal(f.signal), f.logits, binding, submitter
+            FEED,
+            1,
+            f.modelId,
+            f.decisionMinute,
+            ISignalOracle.Signal(f.signal),
+            f.logits,
+            binding,
+            submitter,
+            1,
+            (1 << k) - 1
         );
         vm.prank(submitter);
-        uint256 roundId = floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
-        uint256 used = vm.snapshotGasLastCall("GasFloor", "ringSubmit");
+        uint256 roundId = floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs);
+        uint256 used = vm.snapshotGasLastCall("GasFloor", name);
         assertEq(roundId, 1);
+        emit log_named_uint("signatures", k);
         emit log_named_uint("ring floor submit execution gas", used);
+    }
+
+    /// @dev The floor checks the signatures as the oracle does: too few, or over the oracle's domain, refused.
+    function test_ringFloor_checksTheSignatures() public {
+        _configure(3);
+        ProofFixture memory f = fx;
+        bytes memory two = _floorSigs(2);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleTooFewSignatures.selector, 3, 2));
+        vm.prank(submitter);
+        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, two);
+
+        bytes memory forOracle = _sigs(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
+        vm.expectPartialRevert(ISignalOracle.SignalOracleSignerNotMember.selector);
+        vm.prank(submitter);
+        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, forOracle);
     }
 }

@@ -158,8 +158,7 @@ contract SignalOracleAdminTest is OracleTestBase {
         bytes32 role = oracle.SUBMITTER_ROLE();
         vm.prank(admin);
         oracle.grantRole(role, operator);
-        vm.prank(operator);
-        assertEq(oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
+        assertEq(_submitAs(operator, FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
 
         vm.prank(admin);
         oracle.revokeRole(role, operator);
@@ -167,8 +166,7 @@ contract SignalOracleAdminTest is OracleTestBase {
         vm.expectRevert(
             abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, operator, role)
         );
-        vm.prank(operator);
-        oracle.submit(FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
+        _submitAs(operator, FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
 
         // A round names its submitter after the role is gone, and re-granting keeps the operator's number.
         assertEq(oracle.getRound(FEED, 1).submitter, operator);
@@ -184,8 +182,7 @@ contract SignalOracleAdminTest is OracleTestBase {
         oracle.grantRole(role, second);
         _submitFixture();
         vm.warp(fx.decisionMinute + 120);
-        vm.prank(second);
-        oracle.submit(FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
+        _submitAs(second, FEED, fx.modelId, fx.decisionMinute + 60, fx.proof, fx.instances);
         assertEq(oracle.getRound(FEED, 1).submitter, submitter);
         assertEq(oracle.getRound(FEED, 2).submitter, second);
     }
@@ -196,7 +193,16 @@ contract SignalOracleSubmitTest is OracleTestBase {
         bytes32 binding = _binding(fx);
         vm.expectEmit(true, true, true, true);
         emit ISignalOracle.SignalSubmitted(
-            FEED, 1, fx.modelId, fx.decisionMinute, ISignalOracle.Signal(fx.signal), fx.logits, binding, submitter
+            FEED,
+            1,
+            fx.modelId,
+            fx.decisionMinute,
+            ISignalOracle.Signal(fx.signal),
+            fx.logits,
+            binding,
+            submitter,
+            1,
+            0x7 // members 0, 1 and 2 signed
         );
         uint256 roundId = _submitFixture();
 
@@ -221,19 +227,36 @@ contract SignalOracleSubmitTest is OracleTestBase {
         assertEq(modelId, fx.modelId);
     }
 
-    /// @dev One full submission (verifier, decoding, storage, event), recorded in `snapshots/SignalOracle.json`
-    /// (`make test` fails when it changes and the snapshot is not updated). The logs add what a transaction
-    /// pays on top: 21,000 and its calldata.
+    /// @dev One full submission (signatures, verifier, decoding, storage, event) at `k = 1`, 2 and 3 of the
+    /// 4 members, recorded in `snapshots/SignalOracle.json` (`make test` fails when it changes and the snapshot
+    /// is not updated). The logs add what a transaction pays on top: 21,000 and its calldata.
     function test_gas_fullSubmission() public {
+        _measureSubmission(1, "submit");
+    }
+
+    function test_gas_fullSubmissionK2() public {
+        _measureSubmission(2, "submitK2");
+    }
+
+    function test_gas_fullSubmissionK3() public {
+        _measureSubmission(3, "submitK3");
+    }
+
+    function _measureSubmission(uint8 k, string memory name) internal {
+        _setCommittee(FEED, members, k);
+        vm.cool(address(oracle)); // measure as in a transaction of its own: the committee's slots were just written
         ProofFixture memory f = fx; // copy out of storage first: only the call is measured
+        bytes memory sigs = _sigs(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
         vm.prank(submitter);
-        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
-        uint256 used = vm.snapshotGasLastCall("SignalOracle", "submit");
-        bytes memory data = abi.encodeCall(oracle.submit, (FEED, f.modelId, f.decisionMinute, f.proof, f.instances));
+        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs);
+        uint256 used = vm.snapshotGasLastCall("SignalOracle", name);
+        bytes memory data =
+            abi.encodeCall(oracle.submit, (FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs));
         uint256 calldataGas;
         for (uint256 i = 0; i < data.length; ++i) {
             calldataGas += data[i] == 0 ? 4 : 16;
         }
+        emit log_named_uint("signatures", k);
         emit log_named_uint("submit execution gas", used);
         emit log_named_uint("calldata bytes", data.length);
         emit log_named_uint("calldata gas (4/16 per zero/non-zero byte)", calldataGas);
@@ -257,8 +280,7 @@ contract SignalOracleSubmitTest is OracleTestBase {
         oracle.setFeedModel(FEED, permuted);
         vm.stopPrank();
 
-        vm.prank(submitter);
-        oracle.submit(FEED, permuted, fx.decisionMinute, fx.proof, fx.instances);
+        _submitAs(submitter, FEED, permuted, fx.decisionMinute, fx.proof, fx.instances);
         ISignalOracle.Round memory round = oracle.getRound(FEED, 1);
         assertEq(round.logits[uint8(ISignalOracle.Signal.Buy)], fx.logits[0]);
         assertEq(round.logits[uint8(ISignalOracle.Signal.Sell)], fx.logits[1]);
@@ -282,8 +304,7 @@ contract SignalOracleSubmitTest is OracleTestBase {
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongModel.selector, v2, fx.modelId));
         _submit(next, fx.proof, fx.instances);
 
-        vm.prank(submitter);
-        assertEq(oracle.submit(FEED, v2, next, fx.proof, fx.instances), 2);
+        assertEq(_submitAs(submitter, FEED, v2, next, fx.proof, fx.instances), 2);
         assertEq(oracle.getRound(FEED, 2).modelId, v2);
         assertEq(oracle.getRound(FEED, 1).modelId, fx.modelId);
         (,, uint256 latestId, bytes32 latestModel) = oracle.latestSignal(FEED);
@@ -295,9 +316,9 @@ contract SignalOracleSubmitTest is OracleTestBase {
         bytes32 eth = keccak256("ETHUSDT-1m");
         vm.prank(admin);
         oracle.createFeed(eth, "ETHUSDT", fx.modelId, MAX_DELAY);
+        _setCommittee(eth, members, THRESHOLD);
         _submitFixture();
-        vm.prank(submitter);
-        assertEq(oracle.submit(eth, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
+        assertEq(_submitAs(submitter, eth, fx.modelId, fx.decisionMinute, fx.proof, fx.instances), 1);
         assertEq(oracle.latestRoundId(FEED), 1);
         assertEq(oracle.latestRoundId(eth), 1);
     }
@@ -445,8 +466,7 @@ contract SignalOracleRejectionTest is OracleTestBase {
         RejectingVerifier rejecting = new RejectingVerifier();
         bytes32 id = _moveFeedToVerifier(rejecting, "rejecting");
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleProofRejected.selector, rejecting));
-        vm.prank(submitter);
-        oracle.submit(FEED, id, fx.decisionMinute, fx.proof, fx.instances);
+        _submitAs(submitter, FEED, id, fx.decisionMinute, fx.proof, fx.instances);
     }
 
     /// @dev Behind a verifier that accepts anything: logits at the decoding bound are stored exactly, one past
@@ -459,8 +479,7 @@ contract SignalOracleRejectionTest is OracleTestBase {
         instances[n] = _encode(-max);
         instances[n + 1] = _encode(0);
         instances[n + 2] = _encode(max);
-        vm.prank(submitter);
-        oracle.submit(FEED, id, fx.decisionMinute, fx.proof, instances);
+        _submitAs(submitter, FEED, id, fx.decisionMinute, fx.proof, instances);
         ISignalOracle.Round memory round = oracle.getRound(FEED, 1);
         assertEq(round.logits[0], -max);
         assertEq(round.logits[1], 0);
@@ -470,8 +489,7 @@ contract SignalOracleRejectionTest is OracleTestBase {
         vm.warp(fx.decisionMinute + 120);
         instances[n] = _encode(-max - 1);
         vm.expectRevert(abi.encodeWithSelector(FieldDecode.FieldDecodeOutOfRange.selector, instances[n]));
-        vm.prank(submitter);
-        oracle.submit(FEED, id, fx.decisionMinute + 60, fx.proof, instances);
+        _submitAs(submitter, FEED, id, fx.decisionMinute + 60, fx.proof, instances);
     }
 
     function test_submit_revertsOnWrongInstanceCount() public {
@@ -497,15 +515,13 @@ contract SignalOracleRejectionTest is OracleTestBase {
     function test_submit_revertsForWrongModel() public {
         bytes32 other = keccak256("other model");
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongModel.selector, fx.modelId, other));
-        vm.prank(submitter);
-        oracle.submit(FEED, other, fx.decisionMinute, fx.proof, fx.instances);
+        _submitAs(submitter, FEED, other, fx.decisionMinute, fx.proof, fx.instances);
     }
 
     function test_submit_revertsForUnknownFeed() public {
         bytes32 unknown = keccak256("unknown");
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
-        vm.prank(submitter);
-        oracle.submit(unknown, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
+        _submitAs(submitter, unknown, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
     }
 
     function test_submit_revertsForUnauthorizedSubmitter() public {
@@ -515,8 +531,7 @@ contract SignalOracleRejectionTest is OracleTestBase {
                 IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, oracle.SUBMITTER_ROLE()
             )
         );
-        vm.prank(stranger);
-        oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
+        _submitAs(stranger, FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
     }
 
     function test_submit_revertsOnReplayedRound() public {

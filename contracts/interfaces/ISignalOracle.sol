@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+
 import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 
 /// @title ISignalOracle
@@ -18,11 +20,26 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// number: negatives are `r - |x|`, outputs use scale `2^outputScale`. `outputClass[i]` says which class
 /// output `i` is. The signal is the argmax of the decoded logits; on a tie HOLD wins, then SELL.
 ///
-/// **Input binding.** The proof binds the outputs to the inputs, not the inputs to the market: submitters
-/// are allow-listed operators, and every round stores `inputBinding`, the keccak256 of the input instances
+/// **Input binding.** The proof binds the outputs to the inputs, not the inputs to the market: the feed's
+/// committee does (below), and every round stores `inputBinding`, the keccak256 of the input instances
 /// followed by the model's commitment bytes of the proof (`proof[commitmentOffset:][:commitmentLength]`).
 /// Anyone can recompute the inputs from public candles (`veriregime audit`) and check them against it.
-interface ISignalOracle {
+///
+/// **Committee.** A proof says "the model maps some committed input to these logits", not which market window
+/// that input is: one real proof could be replayed for any later minute or another feed. So each feed has a
+/// committee of `n` independent operators and a threshold `k`, and a round needs `k` of them to sign, with
+/// EIP-712, the report `Report(bytes32 feedId,bytes32 modelId,uint64 decisionMinute,bytes32 inputBinding,
+/// uint32 committeeVersion)`: this feed, model and minute, and the `inputBinding` the submitted proof carries
+/// (recomputed by the oracle from the proof, never taken from the transmitter). The EIP-712 domain is
+/// `{name: "VeriRegime SignalOracle", version: "1", chainId, verifyingContract: the oracle}` ({eip712Domain}).
+/// Submitters (`SUBMITTER_ROLE`) remain the allow-list of transmitters: they send the proof and the signatures
+/// and are recorded as the round's submitter, but cannot publish anything the committee did not sign.
+///
+/// **Committee versions.** Every {setCommittee} starts a new version of the feed's committee (1, 2, ...). The
+/// signed report names the version, and a submission is checked against the current one only, so a signature
+/// made under an earlier committee never counts after a rotation, even by a member that stays: it is a
+/// signature over another report.
+interface ISignalOracle is IERC5267 {
     /// @notice The classes of the model.
     enum Signal {
         Sell,
@@ -95,6 +112,10 @@ interface ISignalOracle {
     event FeedMaxDelaySet(bytes32 indexed feedId, uint32 maxDelay);
 
     /// @notice Emitted for every accepted round.
+    /// @param submitter The transmitter (a `SUBMITTER_ROLE` account).
+    /// @param committeeVersion The feed's committee version the round was signed under.
+    /// @param signers The committee members that signed the round's report: bit `i` set for member `i` of
+    /// that version (its index in {getCommittee}'s `members`).
     event SignalSubmitted(
         bytes32 indexed feedId,
         uint256 indexed roundId,
@@ -103,8 +124,15 @@ interface ISignalOracle {
         Signal signal,
         int256[3] logits,
         bytes32 inputBinding,
-        address submitter
+        address submitter,
+        uint32 committeeVersion,
+        uint256 signers
     );
+
+    /// @notice Emitted when the admin sets a feed's committee: version `version` (1 for the first, then one
+    /// more at each change) has these members, in index order, and needs `threshold` of them per round.
+    /// Signatures made under earlier versions no longer count.
+    event CommitteeSet(bytes32 indexed feedId, uint32 indexed version, address[] members, uint8 threshold);
 
     /// @notice The verifier address has no code.
     error SignalOracleInvalidVerifier(address verifier);
@@ -138,12 +166,40 @@ interface ISignalOracle {
     error SignalOracleProofRejected(address verifier);
     /// @notice The feed has no round `roundId` (ids start at 1; 0 means "no round").
     error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
+    /// @notice A committee of `size` members: it needs at least one and at most `maxSize` ({MAX_COMMITTEE_SIZE}).
+    error SignalOracleInvalidCommitteeSize(uint256 size, uint256 maxSize);
+    /// @notice A threshold of `threshold` signatures for a committee of `size`: it must be 1 to `size`.
+    error SignalOracleInvalidThreshold(uint256 threshold, uint256 size);
+    /// @notice Committee member `index` is the zero address or repeats an earlier member.
+    error SignalOracleInvalidCommitteeMember(uint256 index, address member);
+    /// @notice The feed has no committee yet ({setCommittee}): it accepts no submission.
+    error SignalOracleNoCommittee(bytes32 feedId);
+    /// @notice The signatures are not a whole number of 65-byte signatures (`r ‖ s ‖ v`).
+    error SignalOracleInvalidSignaturesLength(uint256 length);
+    /// @notice `count` signatures for a committee that needs `threshold`.
+    error SignalOracleTooFewSignatures(uint256 threshold, uint256 count);
+    /// @notice Signature `index` is malformed: `s` in the upper half order (a malleated signature), `v` not 27 or
+    /// 28, or no address recovers from it.
+    error SignalOracleInvalidSignature(uint256 index);
+    /// @notice Signature `index` recovers `signer`, who is not a member of the feed's current committee. This is
+    /// also how a signature over any other report fails (another feed, model, minute, input binding, committee
+    /// version, chain or oracle): it recovers an unrelated address.
+    error SignalOracleSignerNotMember(uint256 index, address signer);
+    /// @notice Signature `index` is by `signer`, who already signed this round (each member counts once).
+    error SignalOracleDuplicateSigner(uint256 index, address signer);
 
     /// @notice Number of model outputs at the end of the instances: one logit per class.
     function NUM_OUTPUTS() external view returns (uint256);
 
-    /// @notice Role of the operators allowed to {submit}.
+    /// @notice Role of the operators allowed to {submit}: the transmitters.
     function SUBMITTER_ROLE() external view returns (bytes32);
+
+    /// @notice Most members a committee can have (a round's signers are a bitmap of this many bits).
+    function MAX_COMMITTEE_SIZE() external view returns (uint256);
+
+    /// @notice EIP-712 type hash of `Report(bytes32 feedId,bytes32 modelId,uint64 decisionMinute,
+    /// bytes32 inputBinding,uint32 committeeVersion)`.
+    function REPORT_TYPEHASH() external view returns (bytes32);
 
     /// @notice Registers model `modelId`. Admin only. Versions are immutable: a new version is a new id.
     function registerModel(bytes32 modelId, Model calldata model) external;
@@ -159,6 +215,14 @@ interface ISignalOracle {
     /// @notice Changes the submission window of feed `feedId`. Admin only.
     function setFeedMaxDelay(bytes32 feedId, uint32 maxDelay) external;
 
+    /// @notice Sets the committee of feed `feedId`: its members and the number of them that must sign each
+    /// round. Admin only. Starts a new committee version: signatures made under the previous one no longer count.
+    /// @param members Distinct non-zero addresses, at most {MAX_COMMITTEE_SIZE}; member `i` is bit `i` of a
+    /// round's signers.
+    /// @param threshold Signatures needed per round, 1 to `members.length`. Choose it above `n / 2` (e.g.
+    /// `2f + 1` of `3f + 1`), so that two different reports for the same minute cannot both be signed.
+    function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold) external;
+
     /// @notice Verifies a proof and publishes its signal as the feed's next round. Submitters only.
     /// @param feedId The feed.
     /// @param modelId The model the proof is for; must be the feed's current model.
@@ -167,13 +231,18 @@ interface ISignalOracle {
     /// more than the feed's `maxDelay` seconds ago.
     /// @param proof The EZKL proof bytes.
     /// @param instances The model's input instances followed by its output logits.
+    /// @param signatures At least `threshold` signatures by distinct members of the feed's current committee of
+    /// the report ({reportDigest}) of `feedId`, `modelId`, `decisionMinute`, the input binding of `proof` and
+    /// `instances`, and the current committee version. Packed: `65 * count` bytes, each signature `r ‖ s ‖ v`
+    /// (`v` 27 or 28, low `s`), in any order. Every signature must be a valid one by a distinct member.
     /// @return roundId The id of the new round in this feed (ids start at 1).
     function submit(
         bytes32 feedId,
         bytes32 modelId,
         uint64 decisionMinute,
         bytes calldata proof,
-        uint256[] calldata instances
+        uint256[] calldata instances,
+        bytes calldata signatures
     ) external returns (uint256 roundId);
 
     /// @notice The model `modelId`. Reverts with {SignalOracleUnknownModel} if it is not registered.
@@ -194,4 +263,30 @@ interface ISignalOracle {
 
     /// @notice The round `roundId` of feed `feedId`. Reverts with {SignalOracleUnknownRound} if it does not exist.
     function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory);
+
+    /// @notice Who signed round `roundId` of feed `feedId`: the committee version it was signed under, the
+    /// signers' bitmap (bit `i` for member `i` of that version) and their addresses in index order. Reverts with
+    /// {SignalOracleUnknownRound} if the round does not exist.
+    function getRoundSigners(bytes32 feedId, uint256 roundId)
+        external
+        view
+        returns (uint32 committeeVersion, uint256 signers, address[] memory signerAddresses);
+
+    /// @notice The current committee of feed `feedId`: members in index order, threshold and version (all
+    /// empty or zero before the first {setCommittee}). Reverts with {SignalOracleUnknownFeed} for an unknown feed.
+    function getCommittee(bytes32 feedId)
+        external
+        view
+        returns (address[] memory members, uint8 threshold, uint32 version);
+
+    /// @notice The EIP-712 digest a committee member signs for this report under this oracle's domain
+    /// ({eip712Domain}): `keccak256("\x19\x01" ‖ domainSeparator ‖ keccak256(abi.encode(REPORT_TYPEHASH,
+    /// feedId, modelId, decisionMinute, inputBinding, committeeVersion)))`.
+    function reportDigest(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes32 inputBinding,
+        uint32 committeeVersion
+    ) external view returns (bytes32);
 }

@@ -10,7 +10,8 @@ import {ProofFixture} from "./ProofFixture.sol";
 
 /// @notice The oracle of {OracleTestBase} plus a demo market: two test tokens, a funded venue and an ERC-4626
 /// vault following the feed. Signals are published with real proofs (one fixture per class); a proof does not
-/// bind its decision minute, so the same proof serves any later minute, as an allow-listed operator could.
+/// bind its decision minute, so the same proof serves any later minute once the committee signs it for that
+/// minute (here the test committee signs whatever it is asked to).
 abstract contract VaultTestBase is OracleTestBase {
     uint256 internal constant PRICE_WAD = 50_000e18; // stable per risk unit
     uint256 internal constant FEE_BPS = 10;
@@ -61,8 +62,7 @@ abstract contract VaultTestBase is OracleTestBase {
         minute += 60;
         vm.warp(minute + 60);
         ProofFixture storage p = proofs[uint8(signal)];
-        vm.prank(submitter);
-        return oracle.submit(FEED, modelId, minute, p.proof, p.instances);
+        return _submitAs(submitter, FEED, modelId, minute, p.proof, p.instances);
     }
 
     /// @dev Registers a second version of the model (same circuit, new id) and moves the feed to it.
