@@ -2,9 +2,13 @@
 //! build output, submission of proven signals ([`submit`]), and where a submission's gas goes
 //! ([`gas`]). Depends on `veriregime-core` and `veriregime-zk`.
 
+pub mod committee;
 pub mod gas;
+pub mod report;
 pub mod submit;
 
+pub use committee::{Committee, SignedReport};
+pub use report::Report;
 pub use submit::{submit, Submitted, Target};
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
@@ -41,7 +45,8 @@ sol! {
             int256[3] logits;
             bytes32 inputBinding;
         }
-        event SignalSubmitted(bytes32 indexed feedId, uint256 indexed roundId, bytes32 indexed modelId, uint64 decisionMinute, Signal signal, int256[3] logits, bytes32 inputBinding, address submitter);
+        event SignalSubmitted(bytes32 indexed feedId, uint256 indexed roundId, bytes32 indexed modelId, uint64 decisionMinute, Signal signal, int256[3] logits, bytes32 inputBinding, address submitter, uint32 committeeVersion, uint256 signers);
+        event CommitteeSet(bytes32 indexed feedId, uint32 indexed version, address[] members, uint8 threshold);
         error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
         error SignalOracleInvalidVerifier(address verifier);
         error SignalOracleInvalidOutputClasses();
@@ -59,6 +64,15 @@ sol! {
         error SignalOracleRoundNotAfterLatest(uint64 decisionMinute, uint64 latestDecisionMinute);
         error SignalOracleProofRejected(address verifier);
         error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
+        error SignalOracleInvalidCommitteeSize(uint256 size, uint256 maxSize);
+        error SignalOracleInvalidThreshold(uint256 threshold, uint256 size);
+        error SignalOracleInvalidCommitteeMember(uint256 index, address member);
+        error SignalOracleNoCommittee(bytes32 feedId);
+        error SignalOracleInvalidSignaturesLength(uint256 length);
+        error SignalOracleTooFewSignatures(uint256 threshold, uint256 count);
+        error SignalOracleInvalidSignature(uint256 index);
+        error SignalOracleSignerNotMember(uint256 index, address signer);
+        error SignalOracleDuplicateSigner(uint256 index, address signer);
         error FieldDecodeNotInField(uint256 value);
         error FieldDecodeOutOfRange(uint256 value);
         function SUBMITTER_ROLE() external view returns (bytes32);
@@ -67,7 +81,11 @@ sol! {
         function registerModel(bytes32 modelId, Model calldata model) external;
         function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
         function setFeedModel(bytes32 feedId, bytes32 modelId) external;
-        function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances) external returns (uint256 roundId);
+        function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances, bytes calldata signatures) external returns (uint256 roundId);
+        function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold) external;
+        function getCommittee(bytes32 feedId) external view returns (address[] memory members, uint8 threshold, uint32 version);
+        function getRoundSigners(bytes32 feedId, uint256 roundId) external view returns (uint32 committeeVersion, uint256 signers, address[] memory signerAddresses);
+        function reportDigest(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes32 inputBinding, uint32 committeeVersion) external view returns (bytes32);
         function getModel(bytes32 modelId) external view returns (Model memory);
         function getFeed(bytes32 feedId) external view returns (Feed memory);
         function latestRoundId(bytes32 feedId) external view returns (uint256);
@@ -229,6 +247,11 @@ pub struct StackConfig {
     /// verifier, for a circuit other than the shipped one (e.g. the benchmark's `<circuit>/forge`);
     /// `None`: the project's build, whose verifier is the shipped circuit's.
     pub verifier_build: Option<PathBuf>,
+    /// The feed's committee: the operators whose signatures the oracle counts, each allowed to
+    /// transmit. Empty: the deployer alone.
+    pub committee: Vec<Address>,
+    /// Signatures a round needs (k of the committee's n).
+    pub threshold: u8,
 }
 
 impl StackConfig {
@@ -248,6 +271,8 @@ impl StackConfig {
             vault_max_slippage_bps: 50,
             vault_stable: U256::from(100_000u64) * wad,
             verifier_build: None,
+            committee: Vec::new(),
+            threshold: 1,
         }
     }
 }
@@ -275,7 +300,14 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
     let description = format!("{} 1m, 60-minute horizon", cfg.symbol.to_uppercase());
     o.createFeed(feed, description.clone(), cfg.model_id, cfg.max_delay).send().await.map_err(send("createFeed"))?.get_receipt().await?;
     let role = o.SUBMITTER_ROLE().call().await?;
-    o.grantRole(role, client.from).send().await.map_err(send("grantRole"))?.get_receipt().await?;
+    // The committee signs each round's report; its members transmit. Without one given, the
+    // deployer alone (1 of 1).
+    let committee = if cfg.committee.is_empty() { vec![client.from] } else { cfg.committee.clone() };
+    o.setCommittee(feed, committee.clone(), cfg.threshold).send().await.map_err(send("setCommittee"))?.get_receipt().await?;
+    let transmitters: std::collections::BTreeSet<Address> = committee.iter().copied().chain([client.from]).collect();
+    for member in transmitters {
+        o.grantRole(role, member).send().await.map_err(send("grantRole"))?.get_receipt().await?;
+    }
     let aggregator = client
         .deploy(
             "SignalAggregator",
