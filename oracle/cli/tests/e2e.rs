@@ -53,9 +53,20 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
         assert!((p - f as f64).abs() < 0.01 * (f as f64).abs().max(1.0), "proof output {p} vs tract {f}");
     }
 
-    let (_anvil, client, dep) = chain(&root, &signaler).await;
+    let (anvil, client, dep) = chain(&root, &signaler).await;
     let oracle = ISignalOracle::new(dep.oracle, &client.provider);
     let target = Target::of(&dep, signaler.model_id);
+    // The deployer is the feed's committee of one: it signs whatever binding a (tampered) proof
+    // carries, so what is refused below is the proof itself.
+    let key = alloy::signers::local::PrivateKeySigner::from(anvil.first_key().clone());
+    let b = signaler.manifest.binding;
+    let sign = |p: &veriregime_zk::Proven, model: B256| {
+        let (off, len) = (b.commitment_offset as usize, b.commitment_length as usize);
+        let binding = veriregime_zk::input_binding(&p.instances[..b.n_inputs as usize], &p.proof[off..off + len]);
+        let (provider, key) = (client.provider.clone(), key.clone());
+        let minute_s = (inf.decision_minute / 1000) as u64;
+        async move { veriregime_node::committee::own_signatures(&provider, dep.oracle, dep.feed_id, model, minute_s, binding, &key).await.unwrap() }
+    };
 
     // Tampered proof bytes (in the input commitment and further on) and a tampered output are
     // refused before anything is sent.
@@ -64,19 +75,19 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
         let mut bytes = bad.proof.to_vec();
         bytes[at] ^= 1;
         bad.proof = bytes.into();
-        let e = submit(&client, target, inf.decision_minute, &bad).await.unwrap_err().to_string();
+        let e = submit(&client, target, inf.decision_minute, &bad, &sign(&bad, target.model_id).await).await.unwrap_err().to_string();
         assert!(e.contains("SignalOracleProofRejected"), "byte {at}: {e}");
     }
     let mut bad = proven.clone();
     let last = bad.instances.len() - 1;
     bad.instances[last] += U256::from(1u64);
-    let e = submit(&client, target, inf.decision_minute, &bad).await.unwrap_err().to_string();
+    let e = submit(&client, target, inf.decision_minute, &bad, &sign(&bad, target.model_id).await).await.unwrap_err().to_string();
     assert!(e.contains("SignalOracleProofRejected"), "{e}");
-    let e = submit(&client, Target { model_id: B256::repeat_byte(7), ..target }, inf.decision_minute, &proven).await.unwrap_err().to_string();
+    let e = submit(&client, Target { model_id: B256::repeat_byte(7), ..target }, inf.decision_minute, &proven, &sign(&proven, B256::repeat_byte(7)).await).await.unwrap_err().to_string();
     assert!(e.contains("SignalOracleWrongModel"), "{e}");
 
     // The real one lands.
-    let sub = submit(&client, target, inf.decision_minute, &proven).await.unwrap();
+    let sub = submit(&client, target, inf.decision_minute, &proven, &sign(&proven, target.model_id).await).await.unwrap();
     assert_eq!(sub.round_id, 1);
     assert!(sub.gas > 300_000 && sub.gas < 3_000_000, "gas {}", sub.gas);
     let latest = oracle.latestSignal(dep.feed_id).call().await.unwrap();
@@ -88,7 +99,7 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
     assert_eq!(round.submitter, client.from);
 
     // A replay of the same round is refused.
-    let e = submit(&client, target, inf.decision_minute, &proven).await.unwrap_err().to_string();
+    let e = submit(&client, target, inf.decision_minute, &proven, &sign(&proven, target.model_id).await).await.unwrap_err().to_string();
     assert!(e.contains("SignalOracleRoundNotAfterLatest"), "{e}");
 }
 
@@ -150,6 +161,11 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let a: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().last().unwrap()).unwrap();
     assert_eq!(a["inputs_match"], true);
     assert_eq!(a["signal_onchain"], v["signal"]);
+    // The committee (the deployer alone here) signed exactly the public candles' window.
+    let operator = format!("{:#x}", anvil.addresses()[0]);
+    assert_eq!(a["signatures_match"], true, "{a}");
+    assert_eq!(a["signers"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_lowercase()).collect::<Vec<_>>(), vec![operator.clone()]);
+    assert_eq!(a["transmitter"].as_str().unwrap().to_lowercase(), operator);
     let other = tempfile::tempdir().unwrap();
     write_daily_archive(other.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 12, ..Default::default() })).unwrap();
     let o = audit(other.path());
@@ -175,6 +191,10 @@ fn demo_shows_three_verified_rounds() {
     assert_eq!(rounds.len(), 3);
     for r in rounds {
         assert_eq!(r["verified"], true);
+        // A committee of three at 2 of 3: two members signed, one of them transmitted.
+        let signers: Vec<&str> = r["signers"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        assert_eq!(signers.len(), 2, "{r}");
+        assert!(signers.contains(&r["transmitter"].as_str().unwrap()), "{r}");
         assert!(r["gas"].as_u64().unwrap() > 0);
         assert!(r["tx"].as_str().unwrap().starts_with("0x"));
         // Every unit of a submission's gas is accounted for: base and calldata, the verifier, the

@@ -2,7 +2,12 @@
 //! them, and where each submission's gas went.
 
 use veriregime_chain::gas::GasBreakdown;
+use crate::committee::report;
+use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
+use veriregime_chain::committee::{pack, Committee, SignedReport};
 use veriregime_chain::{deploy_stack, submit, Client, Deployment, IDemoToken, IDemoVault, StackConfig, Target};
+use veriregime_zk::signaler::expected_binding;
 use veriregime_core::data::{fmt_minute, synth_candles, Archive, Candle, Series, SynthConfig};
 use veriregime_core::features::{CLASS_NAMES, LOOKBACK};
 use veriregime_core::progress::{secs, spinner};
@@ -53,6 +58,10 @@ pub struct RoundOut {
     pub gas_breakdown: GasBreakdown,
     pub calldata_bytes: usize,
     pub round_id: u64,
+    /// The committee members whose signatures the oracle accepted for this round.
+    pub signers: Vec<Address>,
+    /// The member that sent the round.
+    pub transmitter: Address,
     pub infer_s: f64,
     pub prove_s: f64,
     pub submit_s: f64,
@@ -108,13 +117,18 @@ impl DemoOptions {
             .context("cannot start anvil (run `make bootstrap`)")?;
         let key = hex::encode(anvil.first_key().to_bytes());
         let client = Client::connect(anvil.endpoint_url().as_str(), &key).await?;
-        let cfg = StackConfig::local(
+        // A committee of three operators (anvil's next three accounts) at 2 of 3; the deployer is
+        // the admin and the vault's keeper.
+        let members: Vec<PrivateKeySigner> = anvil.keys()[1..=3].iter().map(|k| PrivateKeySigner::from(k.clone())).collect();
+        let mut cfg = StackConfig::local(
             &self.symbol,
             signaler.model_id,
             signaler.manifest.binding,
             signaler.manifest.output_scale as u8,
             c[ends[0]].close.round() as u64,
         );
+        cfg.committee = members.iter().map(|m| m.address()).collect();
+        cfg.threshold = 2;
         let t = Instant::now();
         let dep = deploy_stack(&client, &root, &cfg).await?;
         dep.save(&self.deployments)?;
@@ -126,6 +140,9 @@ impl DemoOptions {
             let r = IDemoToken::new(dep.risk, &client.provider).balanceOf(dep.vault).call().await?;
             anyhow::Ok((to_f64(s), to_f64(r)))
         };
+        let committee = Committee::read(&client.provider, dep.oracle, dep.feed_id).await?;
+        let domain = veriregime_chain::committee::oracle_domain(&client.provider, dep.oracle).await?;
+        eprintln!("committee (version {}): {} of {:?}", committee.version, committee.threshold, committee.members);
         let work = root.join("target/demo/rounds");
         let mut out = Vec::new();
         for (k, &end) in ends.iter().enumerate() {
@@ -139,10 +156,26 @@ impl DemoOptions {
             pb.finish_and_clear();
             let proven = proven?;
             let prove_s = secs(t);
+            // Each member computes the window's input binding from its own candles (here the
+            // same ones), without a proof, and signs the round's report; the minute's scheduled
+            // transmitter sends its proof with its own and the next member's signatures.
+            let minute_s = (minute / 1000) as u64;
+            let order = committee.transmit_order(dep.feed_id, minute_s);
+            let mut signed = Vec::new();
+            for who in order.iter().take(committee.threshold) {
+                let member = members.iter().find(|m| m.address() == *who).context("a committee member")?;
+                let own = signaler.infer(&c[..=end])?;
+                let binding = expected_binding(&signaler, &own.input, &work.join(format!("round{k}-{who}"))).await?;
+                signed.push(SignedReport::sign(report(dep.feed_id, signaler.model_id, minute_s, binding, &committee), &domain, member)?);
+            }
+            anyhow::ensure!(signed.iter().all(|s| s.report.inputBinding == proven.binding), "a member's binding is not the transmitter's proof's");
+            let transmitter = members.iter().find(|m| m.address() == order[0]).context("the transmitter")?;
+            let tclient = Client::connect(anvil.endpoint_url().as_str(), &hex::encode(transmitter.to_bytes())).await?;
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;
             let t = Instant::now();
-            let sub = submit(&client, Target::of(&dep, signaler.model_id), minute, &proven).await?;
+            let sub = submit(&tclient, Target::of(&dep, signaler.model_id), minute, &proven, &pack(&signed.iter().collect::<Vec<_>>())).await?;
+            let on_chain = veriregime_chain::ISignalOracle::new(dep.oracle, &client.provider).getRoundSigners(dep.feed_id, U256::from(sub.round_id)).call().await?;
             let submit_s = secs(t);
             let gas_breakdown = veriregime_chain::gas::trace(&client.provider, sub.tx, dep.verifier).await?;
             let late = k + 1 == ends.len() && ends.len() >= 3;
@@ -175,6 +208,8 @@ impl DemoOptions {
                 gas_breakdown,
                 calldata_bytes: sub.calldata_bytes,
                 round_id: sub.round_id,
+                signers: on_chain.signerAddresses,
+                transmitter: order[0],
                 infer_s,
                 prove_s,
                 submit_s,
@@ -184,8 +219,18 @@ impl DemoOptions {
                 vault_risk: r,
             };
             eprintln!(
-                "round {}: {} UTC -> {} (proof {:.1} s, gas {}, tx {}); vault: {} -> {:.2} dUSD + {:.4} dBTC",
-                round.round_id, round.decision_minute, round.signal, prove_s, sub.gas, short(&round.tx), round.vault_action, s, r
+                "round {}: {} UTC -> {} (proof {:.1} s, gas {}, tx {}; signed by {}, sent by {}); vault: {} -> {:.2} dUSD + {:.4} dBTC",
+                round.round_id,
+                round.decision_minute,
+                round.signal,
+                prove_s,
+                sub.gas,
+                short(&round.tx),
+                round.signers.iter().map(|a| short(&a.to_string())).collect::<Vec<_>>().join(" + "),
+                short(&round.transmitter.to_string()),
+                round.vault_action,
+                s,
+                r
             );
             out.push(round);
         }

@@ -7,6 +7,7 @@
 //! no plotting (`cargo tree -p veriregime-node` shows neither candle nor plotters).
 
 pub mod audit;
+pub mod committee;
 pub mod daemon;
 pub mod demo;
 pub mod exchange;

@@ -75,7 +75,12 @@ pub async fn round_from_archive(job: &RoundJob, key: &str) -> anyhow::Result<Rou
     let prove_s = secs(t);
     let client = Client::connect(&job.rpc, key).await?;
     let t = Instant::now();
-    let sub = submit(&client, Target::of(&dep, signaler.model_id), inf.decision_minute, &proven).await?;
+    let signer: alloy::signers::local::PrivateKeySigner = key.trim().parse().context("the private key is not a valid hex secp256k1 key")?;
+    let minute_s = (inf.decision_minute / 1000) as u64;
+    let signatures = crate::committee::own_signatures(&client.provider, dep.oracle, dep.feed_id, signaler.model_id, minute_s, proven.binding, &signer)
+        .await
+        .context("`oracle round` signs alone; a committee with more members needs the daemons (`oracle run`)")?;
+    let sub = submit(&client, Target::of(&dep, signaler.model_id), inf.decision_minute, &proven, &signatures).await?;
     let submit_s = secs(t);
     Ok(RoundReport {
         decision_minute: fmt_minute(inf.decision_minute),

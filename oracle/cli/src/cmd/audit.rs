@@ -42,6 +42,13 @@ impl AuditArgs {
         let report = tokio::runtime::Runtime::new()?.block_on(job.run())?;
         println!("{report}");
         anyhow::ensure!(report["inputs_match"] == true, "round {}: the inputs on chain are NOT the window of the public candles", job.round);
+        anyhow::ensure!(
+            report["signatures_match"] == true,
+            "round {}: the committee members the chain accepted ({}) did not all sign the public candles' window ({})",
+            job.round,
+            report["signers"],
+            report["signers_of_recomputed_binding"]
+        );
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub mod store;
 use veriregime_chain::{describe_revert, ISignalOracle};
 use veriregime_core::data::{fmt_minute, MINUTE_MS};
 use crate::exchange::{Exchange, ExchangeError};
+use veriregime_chain::Committee;
 use veriregime_zk::prover::Ezkl;
 use veriregime_zk::signaler::{Inference, OutputMismatch, Signaler};
 use alloy::eips::Encodable2718;
@@ -72,8 +73,12 @@ pub struct Daemon {
     signaler: Signaler,
     provider: DynProvider,
     wallet: EthereumWallet,
+    /// The operator's key: it signs the committee's reports and the transactions it transmits.
+    signer: alloy::signers::local::PrivateKeySigner,
     from: Address,
     oracle: Address,
+    /// The oracle's EIP-712 domain, in which reports are signed.
+    domain: alloy::sol_types::Eip712Domain,
     pub feeds: Vec<Feed>,
     store: Store,
     pub metrics: Arc<Metrics>,
@@ -86,7 +91,7 @@ impl Daemon {
     pub async fn new(cfg: Config) -> anyhow::Result<Daemon> {
         let signer = config::load_signer(&cfg.chain)?;
         let from = signer.address();
-        let wallet = EthereumWallet::from(signer);
+        let wallet = EthereumWallet::from(signer.clone());
         let signaler = Signaler::load(&cfg.model.dir, &cfg.model.circuit, Ezkl::default())?;
         let dep = veriregime_chain::Deployment::load(&cfg.chain.deployments)?;
         let url = cfg.chain.rpc_url.parse().with_context(|| format!("chain.rpc_url {:?} is not a URL", cfg.chain.rpc_url))?;
@@ -114,6 +119,14 @@ impl Daemon {
                 signaler.model_id,
                 cfg.model.dir.display()
             );
+            let committee = Committee::read(&provider, dep.oracle, id).await?;
+            anyhow::ensure!(
+                committee.index_of(from).is_some(),
+                "the operator {from} is not a member of the {} feed's committee (version {}: {:?})",
+                f.symbol,
+                committee.version,
+                committee.members
+            );
             feeds.push(Feed { symbol: f.symbol.to_uppercase(), id, step_ms: f.every_minutes as i64 * MINUTE_MS });
         }
         let exchange = Exchange::new(&cfg.exchange.base_url, Duration::from_millis(cfg.exchange.timeout_ms), cfg.retry_policy())?;
@@ -124,7 +137,8 @@ impl Daemon {
         let metrics = Metrics::new(stuck);
         std::fs::create_dir_all(&cfg.daemon.work_dir).with_context(|| format!("cannot create {}", cfg.daemon.work_dir.display()))?;
         tracing::info!(operator = %from, oracle = %dep.oracle, chain_id, model = %signaler.model_id, feeds = ?feeds.iter().map(|f| &f.symbol).collect::<Vec<_>>(), "oracle daemon ready");
-        Ok(Daemon { cfg, exchange, signaler, provider, wallet, from, oracle: dep.oracle, feeds, store, metrics })
+        let domain = veriregime_chain::report::domain(chain_id, dep.oracle);
+        Ok(Daemon { cfg, exchange, signaler, provider, wallet, signer, from, oracle: dep.oracle, domain, feeds, store, metrics })
     }
 
     /// Runs until `shutdown` turns true.
@@ -227,7 +241,8 @@ impl Daemon {
             }
             Stage::Proved => {
                 let (proof, instances) = row.proven()?;
-                self.submit(feed, row.minute, proof, instances, t).await
+                let binding = row.binding()?;
+                self.submit(feed, row.minute, proof, instances, binding, t).await
             }
             Stage::Submitted | Stage::Confirmed | Stage::Skipped => Ok(Outcome::Pending),
         }
@@ -342,7 +357,7 @@ impl Daemon {
         self.store.set_proved(&feed.symbol, minute, &proven.proof, &serde_json::to_string(&instances)?, &format!("{}", proven.binding))?;
         self.stage_time(feed, minute, "prove", t.elapsed().as_secs_f64())?;
         tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), prove_s = proven.prove_s, "proved");
-        self.submit(feed, minute, proven.proof, proven.instances, t0).await
+        self.submit(feed, minute, proven.proof, proven.instances, proven.binding, t0).await
     }
 
     /// An RPC call retried (with backoff) while the node does not answer.
@@ -361,11 +376,26 @@ impl Daemon {
         }
     }
 
-    /// Preflight, sign, record, broadcast, wait.
-    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, t0: Instant) -> anyhow::Result<Outcome> {
+    /// The committee's signatures over the round's report: this node's own, when the feed's
+    /// committee (read from the oracle now) counts it alone. `Err`: why the round cannot be counted.
+    async fn signatures(&self, feed: &Feed, minute: i64, binding: B256) -> anyhow::Result<Result<Bytes, String>> {
+        let committee = match self.rpc("getCommittee", || Committee::read(&self.provider, self.oracle, feed.id)).await {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(format!("cannot read the feed's committee: {e:#}"))),
+        };
+        let report = crate::committee::report(feed.id, self.signaler.model_id, (minute / 1000) as u64, binding, &committee);
+        Ok(crate::committee::sign_alone(&committee, &self.domain, &self.signer, report))
+    }
+
+    /// Sign the report, preflight, sign the transaction, record, broadcast, wait.
+    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, binding: B256, t0: Instant) -> anyhow::Result<Outcome> {
         let t = Instant::now();
+        let signatures = match self.signatures(feed, minute, binding).await? {
+            Ok(s) => s,
+            Err(why) => return Ok(Outcome::Skipped(why)),
+        };
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
-        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances).from(self.from);
+        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures).from(self.from);
         // Preflight: a revert is a reason, not a transaction; a node that does not answer is retried.
         let mut attempt = 0;
         loop {
@@ -532,7 +562,14 @@ impl Daemon {
             // Would it still be accepted? Rebroadcasting a transaction that reverts wastes gas.
             let oracle = ISignalOracle::new(self.oracle, &self.provider);
             let (proof, instances) = row.proven()?;
-            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances).from(self.from);
+            let signatures = match self.signatures(feed, row.minute, row.binding()?).await? {
+                Ok(s) => s,
+                Err(why) => {
+                    self.skip(feed, row.minute, &format!("its transaction was lost and it cannot be signed again: {why}"))?;
+                    continue;
+                }
+            };
+            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances, signatures).from(self.from);
             match call.call().await {
                 Ok(_) => {
                     tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(row.minute), nonce, "the node does not know the round's transaction: broadcasting the same signed bytes again");

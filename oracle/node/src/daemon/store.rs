@@ -101,6 +101,12 @@ impl RoundRow {
         Ok((proof.into(), instances))
     }
 
+    /// The input binding of the round's proof.
+    pub fn binding(&self) -> anyhow::Result<alloy::primitives::B256> {
+        use anyhow::Context;
+        self.binding.as_deref().context("the round has no stored binding")?.parse().context("stored binding")
+    }
+
     pub fn tx_hashes(&self) -> Vec<String> {
         self.txs.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
     }
