@@ -467,14 +467,15 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         }
     }
 
-    /// @dev keccak256(input instances ++ commitment bytes of the proof): what the committee signs for the inputs.
+    /// @dev What the committee signs for the inputs ({ReportSignatures-inputBinding}).
     function _inputBinding(Model storage model, bytes calldata proof, uint256[] calldata instances)
         private
         view
         returns (bytes32)
     {
-        uint256 offset = model.commitmentOffset;
-        return keccak256(abi.encodePacked(instances[:model.nInputs], proof[offset:offset + model.commitmentLength]));
+        return ReportSignatures.inputBinding(
+            proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
+        );
     }
 
     /// @dev The EIP-712 digest of a report under this oracle's domain.

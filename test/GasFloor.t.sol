@@ -165,8 +165,9 @@ contract RingOracleFloor is AccessControl, EIP712 {
         pure
         returns (bytes32)
     {
-        uint256 offset = model.commitmentOffset;
-        return keccak256(abi.encodePacked(instances[:model.nInputs], proof[offset:offset + model.commitmentLength]));
+        return ReportSignatures.inputBinding(
+            proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
+        );
     }
 
     /// @dev The oracle's check of the committee's signatures, on the same report.

@@ -20,6 +20,20 @@ library ReportSignatures {
     /// @notice Length of one signature: `r ‖ s ‖ v`.
     uint256 internal constant SIGNATURE_LENGTH = 65;
 
+    /// @notice The input binding a proof carries, which the committee signs: keccak256 of the `nInputs` input
+    /// instances and the proof's commitment bytes `proof[commitmentOffset:][:commitmentLength]`.
+    function inputBinding(
+        bytes calldata proof,
+        uint256[] calldata instances,
+        uint256 nInputs,
+        uint256 commitmentOffset,
+        uint256 commitmentLength
+    ) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encodePacked(instances[:nInputs], proof[commitmentOffset:commitmentOffset + commitmentLength])
+        );
+    }
+
     /// @notice The EIP-712 struct hash of a report (to be hashed with the verifying contract's domain).
     function structHash(
         bytes32 feedId,
