@@ -29,6 +29,11 @@ impl Committee {
         Ok(Committee { members: c.members, threshold: c.threshold as usize, version: c.version })
     }
 
+    /// The report of `feed`'s round of `decision_minute_s` under this committee.
+    pub fn report(&self, feed: B256, model: B256, decision_minute_s: u64, binding: B256) -> Report {
+        Report { feedId: feed, modelId: model, decisionMinute: decision_minute_s, inputBinding: binding, committeeVersion: self.version }
+    }
+
     /// The member's place in the committee (its bit in a round's `signers`).
     pub fn index_of(&self, who: Address) -> Option<usize> {
         self.members.iter().position(|m| *m == who)

@@ -59,10 +59,8 @@ async fn a_proven_round_lands_and_tampering_is_refused() {
     // The deployer is the feed's committee of one: it signs whatever binding a (tampered) proof
     // carries, so what is refused below is the proof itself.
     let key = alloy::signers::local::PrivateKeySigner::from(anvil.first_key().clone());
-    let b = signaler.manifest.binding;
     let sign = |p: &veriregime_zk::Proven, model: B256| {
-        let (off, len) = (b.commitment_offset as usize, b.commitment_length as usize);
-        let binding = veriregime_zk::input_binding(&p.instances[..b.n_inputs as usize], &p.proof[off..off + len]);
+        let binding = signaler.manifest.binding.of_proof(&p.proof, &p.instances).unwrap();
         let (provider, key) = (client.provider.clone(), key.clone());
         let minute_s = (inf.decision_minute / 1000) as u64;
         async move { veriregime_node::committee::own_signatures(&provider, dep.oracle, dep.feed_id, model, minute_s, binding, &key).await.unwrap() }

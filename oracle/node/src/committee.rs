@@ -8,11 +8,6 @@ use alloy::sol_types::Eip712Domain;
 use veriregime_chain::committee::{pack, Committee, SignedReport};
 use veriregime_chain::Report;
 
-/// The report of one round under `committee`.
-pub fn report(feed: B256, model: B256, decision_minute_s: u64, binding: B256, committee: &Committee) -> Report {
-    Report { feedId: feed, modelId: model, decisionMinute: decision_minute_s, inputBinding: binding, committeeVersion: committee.version }
-}
-
 /// Why this node alone cannot have a round counted (`None`: it can, as the sole signer needed).
 pub fn alone_refusal(committee: &Committee, me: Address) -> Option<String> {
     if committee.index_of(me).is_none() {
@@ -50,5 +45,5 @@ pub async fn own_signatures<P: alloy::providers::Provider>(
 ) -> anyhow::Result<Bytes> {
     let committee = Committee::read(provider, oracle, feed).await?;
     let domain = veriregime_chain::committee::oracle_domain(provider, oracle).await?;
-    sign_alone(&committee, &domain, signer, report(feed, model, decision_minute_s, binding, &committee)).map_err(anyhow::Error::msg)
+    sign_alone(&committee, &domain, signer, committee.report(feed, model, decision_minute_s, binding)).map_err(anyhow::Error::msg)
 }

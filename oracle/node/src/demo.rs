@@ -2,7 +2,6 @@
 //! them, and where each submission's gas went.
 
 use veriregime_chain::gas::GasBreakdown;
-use crate::committee::report;
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use veriregime_chain::committee::{pack, Committee, SignedReport};
@@ -141,6 +140,11 @@ impl DemoOptions {
             anyhow::Ok((to_f64(s), to_f64(r)))
         };
         let committee = Committee::read(&client.provider, dep.oracle, dep.feed_id).await?;
+        // Each member transmits with its own account.
+        let mut member_clients = Vec::new();
+        for m in &members {
+            member_clients.push(Client::connect(anvil.endpoint_url().as_str(), &hex::encode(m.to_bytes())).await?);
+        }
         let domain = veriregime_chain::committee::oracle_domain(&client.provider, dep.oracle).await?;
         eprintln!("committee (version {}): {} of {:?}", committee.version, committee.threshold, committee.members);
         let work = root.join("target/demo/rounds");
@@ -166,15 +170,14 @@ impl DemoOptions {
                 let member = members.iter().find(|m| m.address() == *who).context("a committee member")?;
                 let own = signaler.infer(&c[..=end])?;
                 let binding = expected_binding(&signaler, &own.input, &work.join(format!("round{k}-{who}"))).await?;
-                signed.push(SignedReport::sign(report(dep.feed_id, signaler.model_id, minute_s, binding, &committee), &domain, member)?);
+                signed.push(SignedReport::sign(committee.report(dep.feed_id, signaler.model_id, minute_s, binding), &domain, member)?);
             }
             anyhow::ensure!(signed.iter().all(|s| s.report.inputBinding == proven.binding), "a member's binding is not the transmitter's proof's");
-            let transmitter = members.iter().find(|m| m.address() == order[0]).context("the transmitter")?;
-            let tclient = Client::connect(anvil.endpoint_url().as_str(), &hex::encode(transmitter.to_bytes())).await?;
+            let tclient = member_clients.iter().find(|c| c.from == order[0]).context("the transmitter")?;
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;
             let t = Instant::now();
-            let sub = submit(&tclient, Target::of(&dep, signaler.model_id), minute, &proven, &pack(&signed.iter().collect::<Vec<_>>())).await?;
+            let sub = submit(tclient, Target::of(&dep, signaler.model_id), minute, &proven, &pack(&signed.iter().collect::<Vec<_>>())).await?;
             let on_chain = veriregime_chain::ISignalOracle::new(dep.oracle, &client.provider).getRoundSigners(dep.feed_id, U256::from(sub.round_id)).call().await?;
             let submit_s = secs(t);
             let gas_breakdown = veriregime_chain::gas::trace(&client.provider, sub.tx, dep.verifier).await?;

@@ -11,6 +11,18 @@ pub struct Binding {
     pub commitment_length: u16,
 }
 
+impl Binding {
+    /// The input binding the oracle computes from `proof` and `instances` (the input instances and
+    /// the proof's commitment bytes); an error when they cannot hold what the manifest says.
+    pub fn of_proof(&self, proof: &[u8], instances: &[U256]) -> anyhow::Result<B256> {
+        let n = self.n_inputs as usize;
+        anyhow::ensure!(instances.len() >= n, "{} instances, the circuit manifest says {n} inputs", instances.len());
+        let (off, len) = (self.commitment_offset as usize, self.commitment_length as usize);
+        anyhow::ensure!(proof.len() >= off + len, "the proof ({} bytes) cannot hold the input commitment", proof.len());
+        Ok(input_binding(&instances[..n], &proof[off..off + len]))
+    }
+}
+
 /// Parses an instance given as decimal or 0x-hex into a field element word.
 pub fn parse_word(s: &str) -> anyhow::Result<U256> {
     let s = s.trim();

@@ -164,9 +164,7 @@ impl Signaler {
             instances.len(),
             b.n_inputs
         );
-        let (off, len) = (b.commitment_offset as usize, b.commitment_length as usize);
-        anyhow::ensure!(proof.len() >= off + len, "prove: the proof ({} bytes) cannot hold the input commitment", proof.len());
-        let binding = input_binding(&instances[..b.n_inputs as usize], &proof[off..off + len]);
+        let binding = b.of_proof(&proof, &instances).context("prove")?;
         if signal != inf.signal {
             return Err(OutputMismatch {
                 proof_outputs: outputs,

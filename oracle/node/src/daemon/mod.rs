@@ -75,7 +75,6 @@ pub struct Daemon {
     wallet: EthereumWallet,
     /// The operator's key: it signs the committee's reports and the transactions it transmits.
     signer: alloy::signers::local::PrivateKeySigner,
-    from: Address,
     oracle: Address,
     /// The oracle's EIP-712 domain, in which reports are signed.
     domain: alloy::sol_types::Eip712Domain,
@@ -138,7 +137,7 @@ impl Daemon {
         std::fs::create_dir_all(&cfg.daemon.work_dir).with_context(|| format!("cannot create {}", cfg.daemon.work_dir.display()))?;
         tracing::info!(operator = %from, oracle = %dep.oracle, chain_id, model = %signaler.model_id, feeds = ?feeds.iter().map(|f| &f.symbol).collect::<Vec<_>>(), "oracle daemon ready");
         let domain = veriregime_chain::report::domain(chain_id, dep.oracle);
-        Ok(Daemon { cfg, exchange, signaler, provider, wallet, signer, from, oracle: dep.oracle, domain, feeds, store, metrics })
+        Ok(Daemon { cfg, exchange, signaler, provider, wallet, signer, oracle: dep.oracle, domain, feeds, store, metrics })
     }
 
     /// Runs until `shutdown` turns true.
@@ -383,7 +382,7 @@ impl Daemon {
             Ok(c) => c,
             Err(e) => return Ok(Err(format!("cannot read the feed's committee: {e:#}"))),
         };
-        let report = crate::committee::report(feed.id, self.signaler.model_id, (minute / 1000) as u64, binding, &committee);
+        let report = committee.report(feed.id, self.signaler.model_id, (minute / 1000) as u64, binding);
         Ok(crate::committee::sign_alone(&committee, &self.domain, &self.signer, report))
     }
 
@@ -395,7 +394,7 @@ impl Daemon {
             Err(why) => return Ok(Outcome::Skipped(why)),
         };
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
-        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures).from(self.from);
+        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures).from(self.signer.address());
         // Preflight: a revert is a reason, not a transaction; a node that does not answer is retried.
         let mut attempt = 0;
         loop {
@@ -418,7 +417,7 @@ impl Daemon {
         let sent: anyhow::Result<_> = async {
             let gas = self.rpc("estimate gas", || call.estimate_gas()).await?;
             let fees = self.rpc("fee estimate", || self.provider.estimate_eip1559_fees()).await?;
-            let nonce = self.rpc("nonce", || self.provider.get_transaction_count(self.from).pending()).await?;
+            let nonce = self.rpc("nonce", || self.provider.get_transaction_count(self.signer.address()).pending()).await?;
             let chain_id = self.rpc("chain id", || self.provider.get_chain_id()).await?;
             let tx = call
                 .clone()
@@ -532,7 +531,7 @@ impl Daemon {
             if row.stage != Stage::Submitted {
                 continue;
             }
-            let Ok(chain_nonce) = self.provider.get_transaction_count(self.from).await else {
+            let Ok(chain_nonce) = self.provider.get_transaction_count(self.signer.address()).await else {
                 continue; // node down: look again next tick
             };
             if self.look_up(feed, row.minute, None, None).await?.is_some() {
@@ -569,7 +568,7 @@ impl Daemon {
                     continue;
                 }
             };
-            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances, signatures).from(self.from);
+            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances, signatures).from(self.signer.address());
             match call.call().await {
                 Ok(_) => {
                     tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(row.minute), nonce, "the node does not know the round's transaction: broadcasting the same signed bytes again");
