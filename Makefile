@@ -64,9 +64,19 @@ $(STAMPS)/venv: scripts/requirements.txt
 	.venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 	@mkdir -p $(STAMPS) && touch $@
 
+# solcjs (WebAssembly) aborts when one run compiles the contracts and every test at once (each test
+# contract embeds the verifier's bytecode): the contracts first, then the tests. forge 1.7.1 exits 0
+# when solc aborts, so its output is checked as well.
+FORGE_BUILD_LOG := target/forge-build.log
+define forge_build
+	forge build $(1) 2>&1 | tee $(FORGE_BUILD_LOG)
+	@! grep -q '^Error' $(FORGE_BUILD_LOG) || { echo "forge build $(1) failed (see above)"; exit 1; }
+endef
+
 build: bootstrap
 	cargo build --release --locked
-	forge build
+	$(call forge_build,--skip test)
+	$(call forge_build,)
 
 # The proving key is large and never committed: regenerate it from the committed circuit.
 keys: build

@@ -467,13 +467,13 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         }
     }
 
-    /// @dev What the committee signs for the inputs ({ReportSignatures-inputBinding}).
+    /// @dev What the committee signs for the inputs ({ReportSignatures-bindingOf}).
     function _inputBinding(Model storage model, bytes calldata proof, uint256[] calldata instances)
         private
         view
         returns (bytes32)
     {
-        return ReportSignatures.inputBinding(
+        return ReportSignatures.bindingOf(
             proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
         );
     }

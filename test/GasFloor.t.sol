@@ -165,7 +165,7 @@ contract RingOracleFloor is AccessControl, EIP712 {
         pure
         returns (bytes32)
     {
-        return ReportSignatures.inputBinding(
+        return ReportSignatures.bindingOf(
             proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
         );
     }

@@ -22,7 +22,7 @@ library ReportSignatures {
 
     /// @notice The input binding a proof carries, which the committee signs: keccak256 of the `nInputs` input
     /// instances and the proof's commitment bytes `proof[commitmentOffset:][:commitmentLength]`.
-    function inputBinding(
+    function bindingOf(
         bytes calldata proof,
         uint256[] calldata instances,
         uint256 nInputs,
