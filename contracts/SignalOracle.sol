@@ -473,9 +473,8 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         view
         returns (bytes32)
     {
-        return ReportSignatures.bindingOf(
-            proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
-        );
+        return
+            ReportSignatures.bindingOf(proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength);
     }
 
     /// @dev The EIP-712 digest of a report under this oracle's domain.

@@ -165,9 +165,8 @@ contract RingOracleFloor is AccessControl, EIP712 {
         pure
         returns (bytes32)
     {
-        return ReportSignatures.bindingOf(
-            proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength
-        );
+        return
+            ReportSignatures.bindingOf(proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength);
     }
 
     /// @dev The oracle's check of the committee's signatures, on the same report.
