@@ -40,7 +40,7 @@ struct Node {
 
 impl Node {
     fn start(root: &Path, port: u16, state: &Path) -> Node {
-        let child = Command::new(root.join("scripts/node_modules/.bin/anvil"))
+        let child = Command::new(veriregime_zk::prover::npm_tool(root, "anvil"))
             .args(["--port", &port.to_string(), "--state"])
             .arg(state)
             .stdout(Stdio::null())
@@ -128,9 +128,17 @@ fn http_get(port: u16, path: &str) -> String {
     out
 }
 
-fn prover_running() -> bool {
+/// Whether a prover of this test's daemon (its work folder under `dir`) is running; provers of
+/// other runs on the machine do not count.
+fn prover_running(dir: &Path) -> bool {
+    let dir = dir.display().to_string();
     std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
-        std::fs::read(e.path().join("cmdline")).map(|c| String::from_utf8_lossy(&c).contains("ezkl_driver.py\0prove")).unwrap_or(false)
+        std::fs::read(e.path().join("cmdline"))
+            .map(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.contains("ezkl_driver.py\0prove") && c.contains(&dir)
+            })
+            .unwrap_or(false)
     })
 }
 
@@ -287,7 +295,7 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     d.kill().unwrap();
     d.wait().unwrap();
     std::thread::sleep(Duration::from_secs(1));
-    assert!(!prover_running(), "the prover outlived the killed daemon");
+    assert!(!prover_running(tmp.path()), "the prover outlived the killed daemon");
     // Over a minute of the fake's clock passes: the interrupted round is superseded on restart.
     std::thread::sleep(Duration::from_secs(35));
 

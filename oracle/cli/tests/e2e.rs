@@ -23,7 +23,7 @@ fn root() -> PathBuf {
 }
 
 async fn chain(root: &Path, signaler: &Signaler) -> (AnvilInstance, Client, Deployment) {
-    let anvil = Anvil::at(root.join("scripts/node_modules/.bin/anvil")).try_spawn().expect("anvil starts");
+    let anvil = Anvil::at(veriregime_zk::prover::npm_tool(&root, "anvil")).try_spawn().expect("anvil starts");
     let key = hex::encode(anvil.first_key().to_bytes());
     let client = Client::connect(anvil.endpoint_url().as_str(), &key).await.unwrap();
     let mut cfg = StackConfig::local("BTCUSDT", signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, 42_000);
@@ -106,7 +106,7 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let root = root();
     require_setup(&root);
     let signaler = Signaler::load(&root.join("models/student"), &root.join("circuits/student"), Ezkl::new(&root)).unwrap();
-    let anvil = Anvil::at(root.join("scripts/node_modules/.bin/anvil")).try_spawn().expect("anvil starts");
+    let anvil = Anvil::at(veriregime_zk::prover::npm_tool(&root, "anvil")).try_spawn().expect("anvil starts");
     let deployments = tempfile::tempdir().unwrap();
     let dep_file = deployments.path().join("anvil.json");
     // Operators deploy with the CLI; the synthetic candles are from 2024 and anvil's clock is now,

@@ -11,4 +11,6 @@ pub mod committee;
 pub mod daemon;
 pub mod demo;
 pub mod exchange;
+pub mod network;
 pub mod round;
+pub mod sanity;

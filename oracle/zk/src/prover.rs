@@ -42,9 +42,25 @@ pub fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("oracle/zk has a grandparent").to_path_buf()
 }
 
-/// A tool of the pinned npm toolchain (`forge`, `anvil`, `cast`) in `root/scripts/node_modules/.bin`,
-/// else the one on PATH.
+/// A tool of the pinned npm toolchain (`forge`, `anvil`, `cast`): the native binary of its
+/// platform package (`@foundry-rs/<name>-<platform>/bin/<name>`), else the `.bin` launcher, else
+/// the one on PATH. The native binary first: the npm launcher is a node process that spawns it,
+/// and stopping the launcher leaves the binary running.
 pub fn npm_tool(root: &Path, name: &str) -> PathBuf {
+    let scope = root.join("scripts/node_modules/@foundry-rs");
+    if let Ok(dirs) = std::fs::read_dir(&scope) {
+        let prefix = format!("{name}-");
+        let mut native: Vec<PathBuf> = dirs
+            .flatten()
+            .filter(|d| d.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|d| d.path().join("bin").join(name))
+            .filter(|p| p.is_file())
+            .collect();
+        native.sort();
+        if let Some(p) = native.into_iter().next() {
+            return p;
+        }
+    }
     let p = root.join("scripts/node_modules/.bin").join(name);
     if p.is_file() {
         p

@@ -113,7 +113,12 @@ impl StatusArgs {
             return Ok(());
         }
         let (recent, counts, latency) = (&status.recent, &status.counts, &status.latency);
-        println!("{:<17} {:<8} {:<9} {:<5} {:>6} {:>7} {:>7}  {}", "minute (UTC)", "feed", "stage", "sig", "round", "prove s", "total s", "tx / reason");
+        println!(
+            "{:<17} {:<8} {:<9} {:<5} {:>6} {:>7} {:>7} {:<10} {:<32}  {}",
+            "minute (UTC)", "feed", "stage", "sig", "round", "prove s", "total s", "sent by", "signers", "tx / reason"
+        );
+        // Addresses as their first 4 bytes: enough to tell a committee's members apart.
+        let short = |a: &str| a.get(..10).unwrap_or(a).to_string();
         for r in recent {
             let t = r.timings();
             let sig = r.signal.map(|s| CLASS_NAMES[s as usize]).unwrap_or("-");
@@ -124,11 +129,32 @@ impl StatusArgs {
             };
             let f = |k: &str| t.get(k).map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
             let round = r.round_id.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
-            println!("{:<17} {:<8} {:<9} {:<5} {:>6} {:>7} {:>7}  {}", fmt_minute(r.minute), r.feed, r.stage.as_str(), sig, round, f("prove"), f("total"), what);
+            let sent_by = r.transmitter.as_deref().map(short).unwrap_or_else(|| "-".into());
+            let signers = r.signer_list().iter().map(|a| short(a)).collect::<Vec<_>>().join(",");
+            let what = if r.disagreement.is_some() { format!("[disagreement: {}] {what}", r.disagreement.as_deref().unwrap_or("")) } else { what };
+            println!(
+                "{:<17} {:<8} {:<9} {:<5} {:>6} {:>7} {:>7} {:<10} {:<32}  {}",
+                fmt_minute(r.minute),
+                r.feed,
+                r.stage.as_str(),
+                sig,
+                round,
+                f("prove"),
+                f("total"),
+                sent_by,
+                if signers.is_empty() { "-" } else { &signers },
+                what
+            );
         }
         println!("\nrounds: {}", counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
         for (stage, v) in latency {
-            println!("{stage:>8}: p50 {:.2} s, p95 {:.2} s, max {:.2} s over {} confirmed rounds", v["p50"].as_f64().unwrap_or(0.0), v["p95"].as_f64().unwrap_or(0.0), v["max"].as_f64().unwrap_or(0.0), v["n"]);
+            println!(
+                "{stage:>8}: p50 {:.2} s, p95 {:.2} s, max {:.2} s over {} confirmed rounds",
+                v["p50"].as_f64().unwrap_or(0.0),
+                v["p95"].as_f64().unwrap_or(0.0),
+                v["max"].as_f64().unwrap_or(0.0),
+                v["n"]
+            );
         }
         Ok(())
     }

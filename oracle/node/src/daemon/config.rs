@@ -36,6 +36,7 @@ pub struct Config {
     pub model: ModelConfig,
     pub feeds: Vec<FeedConfig>,
     pub daemon: DaemonConfig,
+    pub network: NetworkConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +57,12 @@ pub struct ExchangeConfig {
     /// How often a bad answer (missing or duplicated candles) is asked again before the round is
     /// skipped.
     pub data_attempts: u32,
+    /// The window's last close may be at most this far from the symbol's ticker price, in basis
+    /// points (klines carry no symbol: this is what shows they are the symbol's).
+    pub max_ticker_deviation_bps: u32,
+    /// Circuit breaker: a window with a minute moving more than this (high against low, or close
+    /// to close), in basis points, is not signed.
+    pub max_minute_move_bps: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +118,24 @@ pub struct DaemonConfig {
     pub shutdown_grace_ms: u64,
 }
 
+/// The committee's report exchange ([`crate::network`]). A committee of one needs none of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// Where this node serves its reports to its peers; none: it only pulls and pushes.
+    pub listen: Option<SocketAddr>,
+    /// Base URLs of the other members' servers (`http://host:port`). Who is a member is read from
+    /// the chain; a peer listed here that is not one is simply never counted.
+    pub peers: Vec<String>,
+    /// Per request to a peer.
+    pub peer_timeout_ms: u64,
+    /// How long a round waits, after this node signed, for k members to sign the same binding.
+    pub quorum_timeout_ms: u64,
+    /// The member at place r of a minute's transmission schedule takes over when the round is not
+    /// on chain this long times r after the candle's close (and settle).
+    pub failover_ms: u64,
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -123,6 +148,8 @@ impl Default for Config {
                 settle_ms: 1_000,
                 max_clock_skew_ms: 2_000,
                 data_attempts: 3,
+                max_ticker_deviation_bps: 300,
+                max_minute_move_bps: 2_000,
             },
             chain: ChainConfig {
                 rpc_url: "http://127.0.0.1:8545".into(),
@@ -143,6 +170,7 @@ impl Default for Config {
                 metrics_listen: Some(([127, 0, 0, 1], 9464).into()),
                 shutdown_grace_ms: 30_000,
             },
+            network: NetworkConfig { listen: None, peers: Vec::new(), peer_timeout_ms: 1_000, quorum_timeout_ms: 10_000, failover_ms: 6_000 },
         }
     }
 }
@@ -199,15 +227,32 @@ impl Config {
         if self.chain.fee_bump_percent < 10 {
             return Err(format!("chain.fee_bump_percent {} is below 10 (nodes refuse smaller replacements)", self.chain.fee_bump_percent));
         }
-        for (name, v) in [("exchange.max_attempts", self.exchange.max_attempts), ("model.prove_attempts", self.model.prove_attempts), ("chain.rpc_attempts", self.chain.rpc_attempts), ("exchange.data_attempts", self.exchange.data_attempts)] {
+        for (name, v) in [
+            ("exchange.max_attempts", self.exchange.max_attempts),
+            ("model.prove_attempts", self.model.prove_attempts),
+            ("chain.rpc_attempts", self.chain.rpc_attempts),
+            ("exchange.data_attempts", self.exchange.data_attempts),
+        ] {
             if v == 0 {
                 return Err(format!("{name} must be at least 1"));
+            }
+        }
+        for p in &self.network.peers {
+            if !p.starts_with("http://") && !p.starts_with("https://") {
+                return Err(format!("network.peers: {p:?} is not an http(s) URL"));
             }
         }
         if !self.exchange.base_url.starts_with("http://") && !self.exchange.base_url.starts_with("https://") {
             return Err(format!("exchange.base_url {:?} is not an http(s) URL", self.exchange.base_url));
         }
         Ok(())
+    }
+
+    pub fn sanity_bounds(&self) -> crate::sanity::Bounds {
+        crate::sanity::Bounds {
+            max_ticker_deviation: self.exchange.max_ticker_deviation_bps as f64 / 10_000.0,
+            max_minute_move: self.exchange.max_minute_move_bps as f64 / 10_000.0,
+        }
     }
 
     pub fn retry_policy(&self) -> veriregime_core::http::RetryPolicy {
@@ -226,8 +271,12 @@ pub fn load_signer(chain: &ChainConfig) -> anyhow::Result<alloy::signers::local:
     match &chain.keystore {
         Some(path) => {
             let password = match &chain.keystore_password_file {
-                Some(f) => std::fs::read_to_string(f).with_context(|| format!("cannot read the keystore password file {}", f.display()))?.trim_end_matches(['\n', '\r']).to_string(),
-                None => std::env::var("VERIREGIME_KEYSTORE_PASSWORD").context("chain.keystore is set: give its password in VERIREGIME_KEYSTORE_PASSWORD or chain.keystore_password_file")?,
+                Some(f) => std::fs::read_to_string(f)
+                    .with_context(|| format!("cannot read the keystore password file {}", f.display()))?
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string(),
+                None => std::env::var("VERIREGIME_KEYSTORE_PASSWORD")
+                    .context("chain.keystore is set: give its password in VERIREGIME_KEYSTORE_PASSWORD or chain.keystore_password_file")?,
             };
             alloy::signers::local::PrivateKeySigner::decrypt_keystore(path, password)
                 .map_err(|e| anyhow::anyhow!("cannot decrypt the keystore {}: {e}", path.display()))

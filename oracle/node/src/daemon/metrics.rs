@@ -20,6 +20,16 @@ pub struct Metrics {
     pub errors: IntCounterVec,
     /// Transactions replaced for being stuck.
     pub replacements: IntCounterVec,
+    /// Rounds by feed and whether k members signed this node's binding (reached, missed).
+    pub quorum: IntCounterVec,
+    /// Valid reports received from each committee member (by signer address).
+    pub reports_received: IntCounterVec,
+    /// Reports dropped, by reason (not_member, bad_signature, stale_committee, ...).
+    pub reports_dropped: IntCounterVec,
+    /// Rounds where a member signed another binding than this node's, by feed.
+    pub disagreements: IntCounterVec,
+    /// Rounds this node transmitted because the members before it in the schedule did not.
+    pub failovers: IntCounterVec,
     /// Unix ms of the loop's last sign of life.
     heartbeat_ms: AtomicI64,
     /// How long the loop may stay silent (the longest stage) before it counts as stuck.
@@ -35,14 +45,24 @@ impl Metrics {
         let registry = Registry::new_custom(Some("veriregime".into()), None).expect("valid prefix");
         let rounds = IntCounterVec::new(Opts::new("rounds_total", "Rounds finished, by feed and outcome"), &["feed", "outcome"]).expect("valid");
         let stage_seconds = HistogramVec::new(
-            HistogramOpts::new("stage_seconds", "Seconds per round stage").buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 60.0, 120.0]),
+            HistogramOpts::new("stage_seconds", "Seconds per round stage")
+                .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 60.0, 120.0]),
             &["stage"],
         )
         .expect("valid");
-        let last_confirmed_minute = IntGaugeVec::new(Opts::new("last_confirmed_minute_seconds", "Decision minute of the latest confirmed round"), &["feed"]).expect("valid");
+        let last_confirmed_minute =
+            IntGaugeVec::new(Opts::new("last_confirmed_minute_seconds", "Decision minute of the latest confirmed round"), &["feed"]).expect("valid");
         let clock_skew_ms = IntGauge::new("clock_skew_ms", "Local clock minus the exchange's clock, ms").expect("valid");
         let errors = IntCounterVec::new(Opts::new("errors_total", "Errors by kind"), &["kind"]).expect("valid");
         let replacements = IntCounterVec::new(Opts::new("tx_replacements_total", "Stuck transactions replaced"), &["feed"]).expect("valid");
+        let quorum =
+            IntCounterVec::new(Opts::new("quorum_total", "Rounds by whether k members signed this node's binding"), &["feed", "outcome"]).expect("valid");
+        let reports_received = IntCounterVec::new(Opts::new("reports_received_total", "Valid reports received, by signer"), &["signer"]).expect("valid");
+        let reports_dropped = IntCounterVec::new(Opts::new("reports_dropped_total", "Reports dropped, by reason"), &["reason"]).expect("valid");
+        let disagreements =
+            IntCounterVec::new(Opts::new("disagreements_total", "Rounds where a member signed another binding than this node's"), &["feed"]).expect("valid");
+        let failovers =
+            IntCounterVec::new(Opts::new("failovers_total", "Rounds transmitted in place of an earlier member of the schedule"), &["feed"]).expect("valid");
         for c in [
             Box::new(rounds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(stage_seconds.clone()),
@@ -50,6 +70,11 @@ impl Metrics {
             Box::new(clock_skew_ms.clone()),
             Box::new(errors.clone()),
             Box::new(replacements.clone()),
+            Box::new(quorum.clone()),
+            Box::new(reports_received.clone()),
+            Box::new(reports_dropped.clone()),
+            Box::new(disagreements.clone()),
+            Box::new(failovers.clone()),
         ] {
             registry.register(c).expect("unique metric");
         }
@@ -61,6 +86,11 @@ impl Metrics {
             clock_skew_ms,
             errors,
             replacements,
+            quorum,
+            reports_received,
+            reports_dropped,
+            disagreements,
+            failovers,
             heartbeat_ms: AtomicI64::new(now_ms()),
             stuck_after_ms,
         })

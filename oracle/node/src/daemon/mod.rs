@@ -17,12 +17,9 @@ pub mod metrics;
 pub mod status;
 pub mod store;
 
-use veriregime_chain::{describe_revert, ISignalOracle};
-use veriregime_core::data::{fmt_minute, MINUTE_MS};
+use crate::committee::Tally;
 use crate::exchange::{Exchange, ExchangeError};
-use veriregime_chain::Committee;
-use veriregime_zk::prover::Ezkl;
-use veriregime_zk::signaler::{Inference, OutputMismatch, Signaler};
+use crate::network::Network;
 use alloy::eips::Encodable2718;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, B256, U256};
@@ -34,6 +31,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{RoundRow, Stage, Store};
 use tokio::sync::watch;
+use veriregime_chain::committee::SignedReport;
+use veriregime_chain::Committee;
+use veriregime_chain::{describe_revert, ISignalOracle};
+use veriregime_core::data::{fmt_minute, MINUTE_MS};
+use veriregime_zk::prover::Ezkl;
+use veriregime_zk::signaler::expected_binding;
+use veriregime_zk::signaler::{Inference, OutputMismatch, Signaler};
 
 /// One feed the daemon publishes.
 #[derive(Debug, Clone)]
@@ -61,7 +65,9 @@ struct Confirmation {
 /// What became of a round (the daemon's own errors, such as a broken database, are `Err`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Confirmed { round_id: u64 },
+    Confirmed {
+        round_id: u64,
+    },
     Skipped(String),
     /// A transaction is out and has no receipt yet; looked at again on the next tick.
     Pending,
@@ -81,6 +87,18 @@ pub struct Daemon {
     pub feeds: Vec<Feed>,
     store: Store,
     pub metrics: Arc<Metrics>,
+    /// The committee's report exchange with the other members.
+    network: Arc<Network>,
+    /// Per feed, the oracle's round id up to which this node has recorded what the chain holds.
+    caught_up: std::sync::Mutex<std::collections::BTreeMap<B256, u64>>,
+}
+
+/// A feed's round as the chain holds it.
+#[derive(Debug, Clone)]
+pub struct OnChain {
+    pub round_id: u64,
+    pub transmitter: Address,
+    pub signers: Vec<Address>,
 }
 
 impl Daemon {
@@ -137,7 +155,31 @@ impl Daemon {
         std::fs::create_dir_all(&cfg.daemon.work_dir).with_context(|| format!("cannot create {}", cfg.daemon.work_dir.display()))?;
         tracing::info!(operator = %from, oracle = %dep.oracle, chain_id, model = %signaler.model_id, feeds = ?feeds.iter().map(|f| &f.symbol).collect::<Vec<_>>(), "oracle daemon ready");
         let domain = veriregime_chain::report::domain(chain_id, dep.oracle);
-        Ok(Daemon { cfg, exchange, signaler, provider, wallet, signer, oracle: dep.oracle, domain, feeds, store, metrics })
+        let network = Network::new(
+            from,
+            cfg.network.peers.clone(),
+            Duration::from_millis(cfg.network.peer_timeout_ms),
+            provider.clone(),
+            dep.oracle,
+            domain.clone(),
+            feeds.iter().map(|f| (f.id, signaler.model_id)).collect(),
+            metrics.clone(),
+        )?;
+        Ok(Daemon {
+            cfg,
+            exchange,
+            signaler,
+            provider,
+            wallet,
+            signer,
+            oracle: dep.oracle,
+            domain,
+            feeds,
+            store,
+            metrics,
+            network,
+            caught_up: Default::default(),
+        })
     }
 
     /// Runs until `shutdown` turns true.
@@ -145,6 +187,10 @@ impl Daemon {
         if let Some(addr) = self.cfg.daemon.metrics_listen {
             let bound = metrics::serve(self.metrics.clone(), addr).await?;
             tracing::info!(%bound, "metrics on /metrics, health on /health");
+        }
+        if let Some(addr) = self.cfg.network.listen {
+            let bound = self.network.serve(addr).await?;
+            tracing::info!(%bound, peers = ?self.cfg.network.peers, "serving signed reports to the committee on /v1/reports");
         }
         let mut skew_warned = false;
         while !*shutdown.borrow() {
@@ -171,22 +217,21 @@ impl Daemon {
                 let feed = self.feeds[i].clone();
                 self.reconcile_submitted(&feed).await?;
                 let due = latest_due(now, feed.step_ms, self.cfg.exchange.settle_ms as i64);
-                match self.store.last_minute(&feed.symbol)? {
-                    None => self.start_round(&feed, due, now, &mut shutdown).await?,
-                    Some(last) if due > last => {
-                        let missed: Vec<i64> = (1..).map(|k| last + k * feed.step_ms).take_while(|m| *m < due).collect();
-                        if !missed.is_empty() {
-                            let reason = format!(
-                                "not started: the daemon was down or busy when it came due; superseded by {} UTC",
-                                fmt_minute(due)
-                            );
-                            let n = self.store.insert_skipped(&feed.symbol, &missed, &reason)?;
-                            self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "skipped"]).inc_by(n as u64);
-                            tracing::warn!(feed = %feed.symbol, missed = n, from = %fmt_minute(missed[0]), "minutes skipped: {reason}");
-                        }
-                        self.start_round(&feed, due, now, &mut shutdown).await?;
+                let last = self.store.last_minute(&feed.symbol)?;
+                if let Some(last) = last {
+                    let missed: Vec<i64> = (1..).map(|k| last + k * feed.step_ms).take_while(|m| *m < due).collect();
+                    if !missed.is_empty() {
+                        let reason = format!("not started: the daemon was down or busy when it came due; superseded by {} UTC", fmt_minute(due));
+                        let n = self.store.insert_skipped(&feed.symbol, &missed, &reason)?;
+                        self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "skipped"]).inc_by(n as u64);
+                        tracing::warn!(feed = %feed.symbol, missed = n, from = %fmt_minute(missed[0]), "minutes skipped: {reason}");
                     }
-                    Some(_) => {}
+                }
+                // After the missed minutes have rows: those another member put on chain become
+                // confirmed ones.
+                self.catch_up(&feed).await?;
+                if last.is_none_or(|l| due > l) {
+                    self.start_round(&feed, due, now, &mut shutdown).await?;
                 }
                 let next_close = due + feed.step_ms + MINUTE_MS + self.cfg.exchange.settle_ms as i64;
                 next_due_in = next_due_in.min(next_close - now);
@@ -236,12 +281,20 @@ impl Daemon {
                 let input: Vec<f32> = serde_json::from_str(row.input.as_deref().unwrap_or("[]")).context("stored input")?;
                 let logits: [f32; 3] = serde_json::from_str(row.logits.as_deref().unwrap_or("[0,0,0]")).context("stored logits")?;
                 let inf = Inference { decision_minute: row.minute, input, logits, signal: row.signal.unwrap_or(1) };
-                self.prove_and_submit(feed, &inf, t).await
+                self.committee_round(feed, &inf, now, t).await
             }
             Stage::Proved => {
+                // This node proved it as the minute's transmitter: gather the signatures again.
+                if let Some(o) = self.on_chain(feed, row.minute).await? {
+                    return Ok(self.confirmed_by(feed, row.minute, o, None)?);
+                }
                 let (proof, instances) = row.proven()?;
                 let binding = row.binding()?;
-                self.submit(feed, row.minute, proof, instances, binding, t).await
+                let signatures = match self.signatures(feed, row.minute, binding).await? {
+                    Ok(s) => s,
+                    Err(why) => return Ok(Outcome::Skipped(why)),
+                };
+                self.submit(feed, row.minute, proof, instances, signatures, t).await
             }
             Stage::Submitted | Stage::Confirmed | Stage::Skipped => Ok(Outcome::Pending),
         }
@@ -315,6 +368,19 @@ impl Daemon {
                 }
             }
         };
+        // What this node checks alone before it signs: the candles are the symbol's, and move as
+        // markets move.
+        let ticker = match self.exchange.ticker_price(&feed.symbol).await {
+            Ok(p) => p,
+            Err(e) => {
+                self.metrics.errors.with_label_values(&["exchange"]).inc();
+                return Ok(Outcome::Skipped(format!("cannot cross-check the candles against the ticker price: {e}")));
+            }
+        };
+        if let Err(why) = crate::sanity::check(&feed.symbol, &candles, ticker, &self.cfg.sanity_bounds()) {
+            self.metrics.errors.with_label_values(&["sanity"]).inc();
+            return Ok(Outcome::Skipped(format!("refused before signing: {why}")));
+        }
         self.stage_time(feed, minute, "fetch", t0.elapsed().as_secs_f64())?;
         let t = Instant::now();
         let inf = match self.signaler.infer(&candles) {
@@ -324,10 +390,136 @@ impl Daemon {
         self.store.set_computed(&feed.symbol, minute, inf.signal, &inf.logits, &inf.input)?;
         self.stage_time(feed, minute, "infer", t.elapsed().as_secs_f64())?;
         tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), signal = veriregime_core::features::CLASS_NAMES[inf.signal as usize], "computed");
-        self.prove_and_submit(feed, &inf, t0).await
+        self.committee_round(feed, &inf, now, t0).await
     }
 
-    async fn prove_and_submit(&self, feed: &Feed, inf: &Inference, t0: Instant) -> anyhow::Result<Outcome> {
+    /// The committee's part of a round: this node's input binding (the first transmitter of the
+    /// minute proves at once, as its proof carries the binding; the others only commit to their
+    /// window), its signed report pushed to its peers, the members' reports gathered until k
+    /// signed the same binding, then the transmission schedule: the first member sends; each next
+    /// one takes over when the round is not on chain `failover_ms` later. `now`: the exchange's
+    /// clock when the round started at `t0`.
+    async fn committee_round(&self, feed: &Feed, inf: &Inference, now: i64, t0: Instant) -> anyhow::Result<Outcome> {
+        let minute = inf.decision_minute;
+        let minute_s = (minute / 1000) as u64;
+        let committee = match self.rpc("getCommittee", || self.network.committee(feed.id)).await {
+            Ok(c) => c,
+            Err(e) => return Ok(Outcome::Skipped(format!("cannot read the feed's committee: {e:#}"))),
+        };
+        let me = self.signer.address();
+        let order = committee.transmit_order(feed.id, minute_s);
+        let Some(rank) = order.iter().position(|a| *a == me) else {
+            return Ok(Outcome::Skipped(format!(
+                "this node ({me}) is not a member of the feed's committee (version {}, {:?})",
+                committee.version, committee.members
+            )));
+        };
+        let mut proven = None;
+        let binding = if rank == 0 {
+            match self.prove(feed, inf).await? {
+                Ok(p) => {
+                    let b = p.binding;
+                    proven = Some(p);
+                    b
+                }
+                Err(why) => return Ok(Outcome::Skipped(why)),
+            }
+        } else {
+            match self.commit(feed, inf).await? {
+                Ok(b) => b,
+                Err(why) => return Ok(Outcome::Skipped(why)),
+            }
+        };
+        let tally = self.gather(feed, &committee, minute_s, binding).await?;
+        let k = committee.threshold;
+        if !tally.quorum(k) {
+            self.metrics.quorum.with_label_values(&[feed.symbol.as_str(), "missed"]).inc();
+            return Ok(Outcome::Skipped(tally.no_quorum(&committee, binding)));
+        }
+        self.metrics.quorum.with_label_values(&[feed.symbol.as_str(), "reached"]).inc();
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), signers = ?tally.signers(), place = rank, "quorum");
+        if rank > 0 {
+            // Our turn comes `rank` failover delays after the close (by the exchange's clock).
+            let turn = minute + MINUTE_MS + self.cfg.exchange.settle_ms as i64 + rank as i64 * self.cfg.network.failover_ms as i64;
+            loop {
+                if let Some(o) = self.on_chain(feed, minute).await? {
+                    return Ok(self.confirmed_by(feed, minute, o, Some(t0))?);
+                }
+                let left = turn - (now + t0.elapsed().as_millis() as i64);
+                if left <= 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(left.clamp(1, 500) as u64)).await;
+            }
+            self.metrics.failovers.with_label_values(&[feed.symbol.as_str()]).inc();
+            tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), before = ?&order[..rank], "the round is not on chain in time: transmitting in place of the members before this one");
+        }
+        let proven = match proven {
+            Some(p) => p,
+            None => match self.prove(feed, inf).await? {
+                Ok(p) => p,
+                Err(why) => return Ok(Outcome::Skipped(why)),
+            },
+        };
+        if proven.binding != binding {
+            return Ok(Outcome::Skipped(format!("the proof's input binding {} is not the {binding} the committee signed", proven.binding)));
+        }
+        self.submit(feed, minute, proven.proof, proven.instances, tally.signatures(k), t0).await
+    }
+
+    /// The round's input binding without a proof (what the proof would carry), recorded.
+    async fn commit(&self, feed: &Feed, inf: &Inference) -> anyhow::Result<Result<B256, String>> {
+        let t = Instant::now();
+        let minute = inf.decision_minute;
+        let work = self.cfg.daemon.work_dir.join(format!("{}-{}-commit", feed.symbol, minute / 1000));
+        let timeout = Duration::from_millis(self.cfg.model.prove_timeout_ms);
+        let b = match tokio::time::timeout(timeout, expected_binding(&self.signaler, &inf.input, &work)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(e)) => return Ok(Err(format!("cannot compute the input binding: {e:#}"))),
+            Err(_) => return Ok(Err(format!("computing the input binding took over {} ms", timeout.as_millis()))),
+        };
+        let _ = std::fs::remove_dir_all(&work);
+        self.store.set_binding(&feed.symbol, minute, &format!("{b}"))?;
+        self.stage_time(feed, minute, "commit", t.elapsed().as_secs_f64())?;
+        Ok(Ok(b))
+    }
+
+    /// Signs this node's report of the round over `binding`, pushes it to the peers and gathers
+    /// the members' reports until k signed the same binding, k signed another one, or
+    /// `quorum_timeout_ms` passed; records any disagreement.
+    async fn gather(&self, feed: &Feed, committee: &Committee, minute_s: u64, binding: B256) -> anyhow::Result<Tally> {
+        let t = Instant::now();
+        let minute = minute_s as i64 * 1000;
+        let ours = committee.report(feed.id, self.signaler.model_id, minute_s, binding);
+        let own = SignedReport::sign(ours.clone(), &self.domain, &self.signer)?;
+        self.network.publish(own);
+        let k = committee.threshold;
+        let deadline = t + Duration::from_millis(self.cfg.network.quorum_timeout_ms);
+        let mut last_pull: Option<Instant> = None;
+        let tally = loop {
+            let tally = Tally::of(committee, &self.network.reports(feed.id, minute_s), &ours);
+            if tally.quorum(k) || tally.rival(k).is_some() || Instant::now() >= deadline {
+                break tally;
+            }
+            // Pushed reports arrive by themselves; pull now and then for those that were not.
+            if last_pull.is_none_or(|p| p.elapsed() >= Duration::from_millis(1_000)) && t.elapsed() >= Duration::from_millis(300) {
+                last_pull = Some(Instant::now());
+                self.network.pull(feed.id, minute_s).await;
+                continue;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if let Some(d) = tally.disagreement(binding) {
+            self.metrics.disagreements.with_label_values(&[feed.symbol.as_str()]).inc();
+            tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(minute), ours = %binding, theirs = ?tally.others, "members signed another input binding than this node's");
+            self.store.set_disagreement(&feed.symbol, minute, &d)?;
+        }
+        self.stage_time(feed, minute, "quorum", t.elapsed().as_secs_f64())?;
+        Ok(tally)
+    }
+
+    /// Proves the round's window (checked against tract) and records the proof; `Err`: why not.
+    async fn prove(&self, feed: &Feed, inf: &Inference) -> anyhow::Result<Result<veriregime_zk::Proven, String>> {
         let minute = inf.decision_minute;
         let t = Instant::now();
         let work = self.cfg.daemon.work_dir.join(format!("{}-{}", feed.symbol, minute / 1000));
@@ -339,7 +531,7 @@ impl Daemon {
                 Ok(p) => break p,
                 Err(e) if e.downcast_ref::<OutputMismatch>().is_some() => {
                     self.metrics.errors.with_label_values(&["mismatch"]).inc();
-                    return Ok(Outcome::Skipped(format!("{e}")));
+                    return Ok(Err(format!("{e}")));
                 }
                 Err(e) if attempt < self.cfg.model.prove_attempts => {
                     self.metrics.errors.with_label_values(&["prover"]).inc();
@@ -347,7 +539,7 @@ impl Daemon {
                 }
                 Err(e) => {
                     self.metrics.errors.with_label_values(&["prover"]).inc();
-                    return Ok(Outcome::Skipped(format!("prover failed {attempt} times: {e:#}")));
+                    return Ok(Err(format!("prover failed {attempt} times: {e:#}")));
                 }
             }
         };
@@ -356,7 +548,7 @@ impl Daemon {
         self.store.set_proved(&feed.symbol, minute, &proven.proof, &serde_json::to_string(&instances)?, &format!("{}", proven.binding))?;
         self.stage_time(feed, minute, "prove", t.elapsed().as_secs_f64())?;
         tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), prove_s = proven.prove_s, "proved");
-        self.submit(feed, minute, proven.proof, proven.instances, proven.binding, t0).await
+        Ok(Ok(proven))
     }
 
     /// An RPC call retried (with backoff) while the node does not answer.
@@ -375,24 +567,24 @@ impl Daemon {
         }
     }
 
-    /// The committee's signatures over the round's report: this node's own, when the feed's
-    /// committee (read from the oracle now) counts it alone. `Err`: why the round cannot be counted.
+    /// The committee's signatures over the round's report with `binding`, gathered anew (a round
+    /// resumed after a restart, a lost transaction signed again). `Err`: why the round cannot be
+    /// counted.
     async fn signatures(&self, feed: &Feed, minute: i64, binding: B256) -> anyhow::Result<Result<Bytes, String>> {
-        let committee = match self.rpc("getCommittee", || Committee::read(&self.provider, self.oracle, feed.id)).await {
+        let committee = match self.rpc("getCommittee", || self.network.committee(feed.id)).await {
             Ok(c) => c,
             Err(e) => return Ok(Err(format!("cannot read the feed's committee: {e:#}"))),
         };
-        let report = committee.report(feed.id, self.signaler.model_id, (minute / 1000) as u64, binding);
-        Ok(crate::committee::sign_alone(&committee, &self.domain, &self.signer, report))
+        if committee.index_of(self.signer.address()).is_none() {
+            return Ok(Err(format!("this node ({}) is not a member of the feed's committee (version {})", self.signer.address(), committee.version)));
+        }
+        let tally = self.gather(feed, &committee, (minute / 1000) as u64, binding).await?;
+        Ok(if tally.quorum(committee.threshold) { Ok(tally.signatures(committee.threshold)) } else { Err(tally.no_quorum(&committee, binding)) })
     }
 
-    /// Sign the report, preflight, sign the transaction, record, broadcast, wait.
-    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, binding: B256, t0: Instant) -> anyhow::Result<Outcome> {
+    /// Preflight, sign the transaction, record, broadcast, wait.
+    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, signatures: Bytes, t0: Instant) -> anyhow::Result<Outcome> {
         let t = Instant::now();
-        let signatures = match self.signatures(feed, minute, binding).await? {
-            Ok(s) => s,
-            Err(why) => return Ok(Outcome::Skipped(why)),
-        };
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
         let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures).from(self.signer.address());
         // Preflight: a revert is a reason, not a transaction; a node that does not answer is retried.
@@ -402,8 +594,8 @@ impl Daemon {
             match call.call().await {
                 Ok(_) => break,
                 Err(e) if e.as_revert_data().is_some() => {
-                    if let Some(o) = self.already_on_chain(feed, minute).await? {
-                        return Ok(self.confirmed(feed, minute, o, None, Some(t0))?);
+                    if let Some(o) = self.on_chain(feed, minute).await? {
+                        return Ok(self.confirmed_by(feed, minute, o, Some(t0))?);
                     }
                     return Ok(Outcome::Skipped(format!("preflight reverted: {}", describe_revert(&e))));
                 }
@@ -479,8 +671,13 @@ impl Daemon {
         let row = self.store.get(&feed.symbol, minute)?.context("round row")?;
         for h in row.tx_hashes() {
             let hash: B256 = h.parse().context("stored tx hash")?;
-            let Ok(Some(r)) = self.provider.get_transaction_receipt(hash).await else { continue };
+            let Ok(Some(r)) = self.provider.get_transaction_receipt(hash).await else {
+                continue;
+            };
             if !r.status() {
+                if let Some(o) = self.on_chain(feed, minute).await? {
+                    return Ok(Some(self.confirmed_by(feed, minute, o, t0)?));
+                }
                 return Ok(Some(Outcome::Skipped(format!("transaction {hash} reverted on chain (block {:?})", r.block_number))));
             }
             let round_id = r
@@ -494,7 +691,9 @@ impl Daemon {
                 self.stage_time(feed, minute, "confirm", ts.elapsed().as_secs_f64())?;
             }
             let tx = Confirmation { hash, block: r.block_number.unwrap_or_default(), gas: r.gas_used };
-            return Ok(Some(self.confirmed(feed, minute, round_id, Some(tx), t0)?));
+            let outcome = self.confirmed(feed, minute, round_id, Some(tx), t0)?;
+            self.record_signers(feed, minute, round_id).await;
+            return Ok(Some(outcome));
         }
         Ok(None)
     }
@@ -513,13 +712,117 @@ impl Daemon {
         Ok(Outcome::Confirmed { round_id })
     }
 
-    /// The oracle's round for `minute`, when its latest round is for it (published by an earlier
-    /// try of this daemon whose receipt was lost).
-    async fn already_on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<u64>> {
+    /// The oracle's round of `minute`, when it has one (sent by any member: this node in an
+    /// earlier try whose receipt was lost, or another member of the schedule). Rounds are stored
+    /// in increasing decision minutes, so the search walks back from the latest.
+    async fn on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<OnChain>> {
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
+        let minute_s = (minute / 1000) as u64;
         let call = oracle.latestSignal(feed.id);
         let latest = self.rpc("latestSignal", || call.call()).await?;
-        Ok((latest.roundId > U256::ZERO && latest.decisionMinute as i64 * 1000 == minute).then(|| latest.roundId.to::<u64>()))
+        let mut id = latest.roundId.to::<u64>();
+        if id == 0 || latest.decisionMinute < minute_s {
+            return Ok(None);
+        }
+        while id > 0 {
+            let call = oracle.getRound(feed.id, U256::from(id));
+            let r = self.rpc("getRound", || call.call()).await?;
+            if r.decisionMinute == minute_s {
+                let call = oracle.getRoundSigners(feed.id, U256::from(id));
+                let s = self.rpc("getRoundSigners", || call.call()).await?;
+                return Ok(Some(OnChain { round_id: id, transmitter: r.submitter, signers: s.signerAddresses }));
+            }
+            if r.decisionMinute < minute_s {
+                break;
+            }
+            id -= 1;
+        }
+        Ok(None)
+    }
+
+    /// Records a round the chain holds, whoever transmitted it.
+    fn confirmed_by(&self, feed: &Feed, minute: i64, o: OnChain, t0: Option<Instant>) -> anyhow::Result<Outcome> {
+        let me = self.signer.address();
+        let outcome = self.confirmed(feed, minute, o.round_id, None, t0)?;
+        self.store.set_transmission(&feed.symbol, minute, &format!("{}", o.transmitter), &o.signers.iter().map(|a| format!("{a}")).collect::<Vec<_>>())?;
+        if o.transmitter != me {
+            tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = o.round_id, transmitter = %o.transmitter, signers = ?o.signers, "confirmed by another member's transmission");
+        }
+        Ok(outcome)
+    }
+
+    /// Records who signed and sent a round this node confirmed from its own receipt (a failed
+    /// read is logged: the round is confirmed either way, and catching up fills it in).
+    async fn record_signers(&self, feed: &Feed, minute: i64, round_id: u64) {
+        let oracle = ISignalOracle::new(self.oracle, &self.provider);
+        match oracle.getRoundSigners(feed.id, U256::from(round_id)).call().await {
+            Ok(s) => {
+                let signers: Vec<String> = s.signerAddresses.iter().map(|a| format!("{a}")).collect();
+                if let Err(e) = self.store.set_transmission(&feed.symbol, minute, &format!("{}", self.signer.address()), &signers) {
+                    tracing::warn!("recording the round's signers: {e}");
+                }
+            }
+            Err(e) => tracing::warn!(round_id, "reading the round's signers: {}", describe_revert(&e)),
+        }
+    }
+
+    /// Brings the database up to what the chain holds: every round on chain that this node has
+    /// no row of (it was down, or cut off from its peers) or skipped (no quorum seen here, its
+    /// own candles disagreed) is recorded as confirmed, with the transmitter, the signers and what
+    /// this node had recorded. A node that is behind the chain does not stay behind it.
+    async fn catch_up(&self, feed: &Feed) -> anyhow::Result<()> {
+        let oracle = ISignalOracle::new(self.oracle, &self.provider);
+        let Ok(latest) = oracle.latestRoundId(feed.id).call().await else {
+            return Ok(()); // node down: next tick
+        };
+        let latest = latest.to::<u64>();
+        let known = self.caught_up.lock().expect("caught_up lock").get(&feed.id).copied();
+        // From where this node's records end (at most a day back); a node with no records starts
+        // at the chain's present and does not import history it never worked on.
+        let from = match (known, self.store.last_minute(&feed.symbol)?) {
+            (Some(k), _) => k,
+            (None, Some(_)) => self.store.max_round_id(&feed.symbol)?.unwrap_or(0).min(latest).max(latest.saturating_sub(1_440)),
+            (None, None) => latest,
+        };
+        // A bounded batch per tick: a node far behind catches up over a few ticks.
+        let to = latest.min(from + 120);
+        for id in from + 1..=to {
+            let Ok(r) = oracle.getRound(feed.id, U256::from(id)).call().await else {
+                return Ok(());
+            };
+            let Ok(s) = oracle.getRoundSigners(feed.id, U256::from(id)).call().await else {
+                return Ok(());
+            };
+            let minute = r.decisionMinute as i64 * 1000;
+            let signers: Vec<String> = s.signerAddresses.iter().map(|a| format!("{a}")).collect();
+            let transmitter = format!("{}", r.submitter);
+            match self.store.get(&feed.symbol, minute)? {
+                None => {
+                    let note =
+                        format!("found on chain (round {id}, sent by {transmitter}); this node has no record of working on it (down, restarted or behind)");
+                    if self.store.insert_confirmed(&feed.symbol, minute, id, &note)? {
+                        self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
+                        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, transmitter = %transmitter, "caught up: {note}");
+                    }
+                }
+                Some(row) if row.stage == Stage::Skipped => {
+                    let note =
+                        format!("confirmed on chain (round {id}, sent by {transmitter}); this node had skipped it: {}", row.reason.as_deref().unwrap_or(""));
+                    self.store.set_confirmed_with_note(&feed.symbol, minute, id, &note)?;
+                    self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
+                    self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
+                    tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, "caught up: {note}");
+                }
+                Some(row) if row.stage == Stage::Confirmed && row.transmitter.is_none() => {
+                    self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
+                }
+                // A round in flight here: its own path records it.
+                Some(_) => {}
+            }
+            self.caught_up.lock().expect("caught_up lock").insert(feed.id, id);
+        }
+        self.caught_up.lock().expect("caught_up lock").insert(feed.id, to);
+        Ok(())
     }
 
     /// Rounds with a transaction out: confirmed when a receipt shows up; the same signed bytes
@@ -540,9 +843,9 @@ impl Daemon {
             let nonce = row.nonce.unwrap_or(0);
             if chain_nonce > nonce {
                 // The nonce is spent but none of our hashes has a receipt.
-                match self.already_on_chain(feed, row.minute).await? {
-                    Some(id) => {
-                        self.confirmed(feed, row.minute, id, None, None)?;
+                match self.on_chain(feed, row.minute).await? {
+                    Some(o) => {
+                        self.confirmed_by(feed, row.minute, o, None)?;
                     }
                     None => self.skip(feed, row.minute, &format!("nonce {nonce} was used by another transaction; the round is not on chain"))?,
                 }

@@ -46,6 +46,8 @@ impl Status {
                 v["minute_utc"] = fmt_minute(r.minute).into();
                 v["timings"] = serde_json::to_value(r.timings()).unwrap_or_default();
                 v["txs"] = serde_json::to_value(r.tx_hashes()).unwrap_or_default();
+                v["signers"] = serde_json::to_value(r.signer_list()).unwrap_or_default();
+                v["disagreement"] = r.disagreement.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
                 v
             })
             .collect();

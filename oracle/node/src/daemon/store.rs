@@ -85,6 +85,13 @@ pub struct RoundRow {
     pub timings: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
+    /// The member whose transaction put the round on chain.
+    pub transmitter: Option<String>,
+    /// The members whose signatures the chain accepted for the round, JSON array.
+    pub signers: Option<String>,
+    /// Members that signed another input binding than this node's, JSON object
+    /// `{"ours": binding, "theirs": {member: binding}}`.
+    pub disagreement: Option<String>,
 }
 
 impl RoundRow {
@@ -105,6 +112,11 @@ impl RoundRow {
     pub fn binding(&self) -> anyhow::Result<alloy::primitives::B256> {
         use anyhow::Context;
         self.binding.as_deref().context("the round has no stored binding")?.parse().context("stored binding")
+    }
+
+    /// The round's signers as stored.
+    pub fn signer_list(&self) -> Vec<String> {
+        self.signers.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
     }
 
     pub fn tx_hashes(&self) -> Vec<String> {
@@ -141,6 +153,9 @@ CREATE TABLE IF NOT EXISTS rounds (
 );
 ";
 
+/// Columns added since the first schema, added to an older database when it is opened.
+const ADDED: [(&str, &str); 3] = [("transmitter", "TEXT"), ("signers", "TEXT"), ("disagreement", "TEXT")];
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -157,6 +172,13 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA).with_context(|| format!("{}: cannot create the schema", path.display()))?;
+        let have: Vec<String> = conn.prepare("SELECT name FROM pragma_table_info('rounds')")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        for (col, ty) in ADDED {
+            if !have.iter().any(|h| h == col) {
+                conn.execute_batch(&format!("ALTER TABLE rounds ADD COLUMN {col} {ty}"))
+                    .with_context(|| format!("{}: cannot add column {col}", path.display()))?;
+            }
+        }
         Ok(Store { conn })
     }
 
@@ -164,8 +186,7 @@ impl Store {
     pub fn open_read_only(path: &Path) -> anyhow::Result<Store> {
         use anyhow::Context;
         anyhow::ensure!(path.is_file(), "no round database at {} (has the daemon run with this config?)", path.display());
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).with_context(|| format!("cannot open {}", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Ok(Store { conn })
     }
@@ -173,10 +194,9 @@ impl Store {
     /// Records that `minute` is due; false when it already has a row.
     pub fn insert_due(&self, feed: &str, minute: i64) -> rusqlite::Result<bool> {
         let t = now_ms();
-        let n = self.conn.execute(
-            "INSERT OR IGNORE INTO rounds (feed, minute, stage, created_ms, updated_ms) VALUES (?1, ?2, 'due', ?3, ?3)",
-            params![feed, minute, t],
-        )?;
+        let n = self
+            .conn
+            .execute("INSERT OR IGNORE INTO rounds (feed, minute, stage, created_ms, updated_ms) VALUES (?1, ?2, 'due', ?3, ?3)", params![feed, minute, t])?;
         Ok(n == 1)
     }
 
@@ -186,9 +206,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
-            let mut st = tx.prepare(
-                "INSERT OR IGNORE INTO rounds (feed, minute, stage, reason, created_ms, updated_ms) VALUES (?1, ?2, 'skipped', ?3, ?4, ?4)",
-            )?;
+            let mut st =
+                tx.prepare("INSERT OR IGNORE INTO rounds (feed, minute, stage, reason, created_ms, updated_ms) VALUES (?1, ?2, 'skipped', ?3, ?4, ?4)")?;
             for m in minutes {
                 n += st.execute(params![feed, m, reason, t])?;
             }
@@ -235,6 +254,53 @@ impl Store {
         Ok(())
     }
 
+    /// The input binding this node computed and signed (without a proof of its own).
+    pub fn set_binding(&self, feed: &str, minute: i64, binding: &str) -> rusqlite::Result<()> {
+        self.conn.execute("UPDATE rounds SET binding = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2", params![feed, minute, binding, now_ms()])?;
+        Ok(())
+    }
+
+    /// Who transmitted the round and whose signatures the chain accepted.
+    pub fn set_transmission(&self, feed: &str, minute: i64, transmitter: &str, signers: &[String]) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET transmitter = ?3, signers = ?4, updated_ms = ?5 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, transmitter, serde_json::to_string(signers).unwrap_or_default(), now_ms()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_disagreement(&self, feed: &str, minute: i64, disagreement: &serde_json::Value) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET disagreement = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, disagreement.to_string(), now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a round found on chain that this node has no row of (it was down or behind).
+    pub fn insert_confirmed(&self, feed: &str, minute: i64, round_id: u64, reason: &str) -> rusqlite::Result<bool> {
+        let t = now_ms();
+        let n = self.conn.execute(
+            "INSERT OR IGNORE INTO rounds (feed, minute, stage, reason, round_id, created_ms, updated_ms) VALUES (?1, ?2, 'confirmed', ?3, ?4, ?5, ?5)",
+            params![feed, minute, reason, round_id as i64, t],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Marks a round confirmed by the chain's record, keeping a note of how this node got there.
+    pub fn set_confirmed_with_note(&self, feed: &str, minute: i64, round_id: u64, note: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE rounds SET stage = 'confirmed', round_id = ?3, reason = ?4, updated_ms = ?5 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, round_id as i64, note, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// The highest round id this node has recorded for the feed.
+    pub fn max_round_id(&self, feed: &str) -> rusqlite::Result<Option<u64>> {
+        self.conn.query_row("SELECT MAX(round_id) FROM rounds WHERE feed = ?1", params![feed], |r| r.get::<_, Option<i64>>(0)).map(|v| v.map(|v| v as u64))
+    }
+
     pub fn set_skipped(&self, feed: &str, minute: i64, reason: &str) -> rusqlite::Result<()> {
         self.conn.execute(
             "UPDATE rounds SET stage = 'skipped', reason = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2",
@@ -249,10 +315,8 @@ impl Store {
         for (k, v) in add {
             t.insert(k.to_string(), *v);
         }
-        self.conn.execute(
-            "UPDATE rounds SET timings = ?3 WHERE feed = ?1 AND minute = ?2",
-            params![feed, minute, serde_json::to_string(&t).unwrap_or_default()],
-        )?;
+        self.conn
+            .execute("UPDATE rounds SET timings = ?3 WHERE feed = ?1 AND minute = ?2", params![feed, minute, serde_json::to_string(&t).unwrap_or_default()])?;
         Ok(())
     }
 
@@ -294,7 +358,7 @@ impl Store {
     }
 }
 
-const COLS: &str = "feed, minute, stage, reason, signal, logits, input, proof, instances, binding, nonce, txs, raw_tx, round_id, block, gas, timings, created_ms, updated_ms";
+const COLS: &str = "feed, minute, stage, reason, signal, logits, input, proof, instances, binding, nonce, txs, raw_tx, round_id, block, gas, timings, created_ms, updated_ms, transmitter, signers, disagreement";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
     let u = |i: usize| -> rusqlite::Result<Option<u64>> { Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64)) };
@@ -318,6 +382,9 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<RoundRow> {
         timings: r.get(16)?,
         created_ms: r.get(17)?,
         updated_ms: r.get(18)?,
+        transmitter: r.get(19)?,
+        signers: r.get(20)?,
+        disagreement: r.get(21)?,
     })
 }
 

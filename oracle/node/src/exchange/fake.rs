@@ -1,5 +1,5 @@
 //! A loopback fake of Binance, for tests, the soak benchmark and trying the daemon without the
-//! exchange: the spot REST API's `GET /api/v3/time`, `/api/v3/ping` and `/api/v3/klines` (real
+//! exchange: the spot REST API's `GET /api/v3/time`, `/api/v3/ping`, `/api/v3/ticker/price` and `/api/v3/klines` (real
 //! response formats, the candle in progress included as Binance does), and the public archive host
 //! (`GET /data/...` files with `Range` support), with fault injection.
 //!
@@ -14,7 +14,6 @@
 //! the daemon itself.
 
 use super::kline_json;
-use veriregime_core::data::{Candle, MINUTE_MS};
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +22,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use veriregime_core::data::{Candle, MINUTE_MS};
 
 /// A fault answered instead of the real response.
 #[derive(Debug, Clone)]
@@ -73,6 +73,9 @@ struct Faults {
     transient: Vec<(String, VecDeque<Fault>)>,
     missing: BTreeSet<i64>,
     duplicated: BTreeSet<i64>,
+    /// The prices of every other candle (odd minutes) served multiplied by this (an exchange
+    /// serving other candles than the market's); none: as they are.
+    price_scale: Option<f64>,
 }
 
 struct Shared {
@@ -117,6 +120,7 @@ impl FakeExchange {
             .route("/api/v3/ping", axum::routing::get(|| async { axum::Json(serde_json::json!({})) }))
             .route("/api/v3/time", axum::routing::get(time))
             .route("/api/v3/klines", axum::routing::get(klines))
+            .route("/api/v3/ticker/price", axum::routing::get(ticker_price))
             .route("/data/{*path}", axum::routing::get(archive_file))
             .layer(axum::middleware::from_fn_with_state(shared.clone(), faults_layer))
             .with_state(shared.clone());
@@ -148,19 +152,20 @@ impl FakeExchange {
         self.shared.faults.lock().expect("fault lock").duplicated.insert(open_ms);
     }
 
+    /// Serves the prices of every other candle (odd minutes) multiplied by `factor` from now on:
+    /// a venue whose candles differ from the market's, with other returns (a constant factor on
+    /// every candle would leave the normalised features as they are). `1.0` serves them as they are.
+    pub fn scale_prices(&self, factor: f64) {
+        self.shared.faults.lock().expect("fault lock").price_scale = (factor != 1.0).then_some(factor);
+    }
+
     /// Every request so far: path (with query) and `Range` header.
     pub fn requests(&self) -> Vec<(String, Option<String>)> {
         self.shared.log.lock().expect("log lock").clone()
     }
 }
 
-async fn faults_layer(
-    State(s): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn faults_layer(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(String::from);
     s.log.lock().expect("log lock").push((path.clone(), range));
@@ -198,6 +203,19 @@ async fn time(State(s): State<Arc<Shared>>) -> Response {
     axum::Json(serde_json::json!({ "serverTime": s.now_ms() })).into_response()
 }
 
+/// `GET /api/v3/ticker/price?symbol=S`: the latest price, here the close of the candle in
+/// progress (price faults touch klines only: a venue whose candles are not the market's).
+async fn ticker_price(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    if q.get("symbol").map(|x| x.to_uppercase()) != Some(s.cfg.symbol.clone()) {
+        return api_error(-1121, "Invalid symbol.");
+    }
+    let now = s.now_ms();
+    match s.cfg.candles.iter().rev().find(|c| c.open_time <= now) {
+        Some(c) => axum::Json(serde_json::json!({ "symbol": s.cfg.symbol, "price": format!("{:.8}", c.close) })).into_response(),
+        None => api_error(-1121, "Invalid symbol."),
+    }
+}
+
 fn api_error(code: i64, msg: &str) -> Response {
     (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "code": code, "msg": msg }))).into_response()
 }
@@ -214,9 +232,9 @@ async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Faul
     let limit = num("limit").unwrap_or(500).clamp(1, 1000) as usize;
     let end = num("endTime").unwrap_or(i64::MAX).min(now);
     let start = num("startTime");
-    let (missing, duplicated) = {
+    let (missing, duplicated, scale) = {
         let f = s.faults.lock().expect("fault lock");
-        (f.missing.clone(), f.duplicated.clone())
+        (f.missing.clone(), f.duplicated.clone(), f.price_scale)
     };
     let open: Vec<&Candle> = s.cfg.candles.iter().filter(|c| c.open_time <= end && start.is_none_or(|a| c.open_time >= a)).collect();
     // Without startTime Binance answers the most recent `limit` candles.
@@ -226,6 +244,10 @@ async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Faul
         if missing.contains(&c.open_time) {
             continue;
         }
+        let c = match scale {
+            Some(k) if (c.open_time / MINUTE_MS) % 2 == 1 => &Candle { open: c.open * k, high: c.high * k, low: c.low * k, close: c.close * k, ..(*c).clone() },
+            _ => *c,
+        };
         rows.push(kline_json(c));
         if duplicated.contains(&c.open_time) {
             rows.push(kline_json(c));
@@ -246,11 +268,15 @@ async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Faul
 }
 
 async fn archive_file(State(s): State<Arc<Shared>>, UrlPath(path): UrlPath<String>, headers: HeaderMap) -> Response {
-    let Some(root) = &s.cfg.archive_root else { return StatusCode::NOT_FOUND.into_response() };
+    let Some(root) = &s.cfg.archive_root else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     if path.split('/').any(|p| p == "..") {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    let Ok(body) = std::fs::read(root.join(&path)) else { return StatusCode::NOT_FOUND.into_response() };
+    let Ok(body) = std::fs::read(root.join(&path)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     match range.and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-')).and_then(|n| n.parse::<usize>().ok()) {
         Some(from) if from >= body.len() => StatusCode::RANGE_NOT_SATISFIABLE.into_response(),
@@ -262,8 +288,8 @@ async fn archive_file(State(s): State<Arc<Shared>>, UrlPath(path): UrlPath<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use veriregime_core::data::{synth_candles, SynthConfig};
     use crate::exchange::{Exchange, ExchangeError};
+    use veriregime_core::data::{synth_candles, SynthConfig};
     use veriregime_core::features::LOOKBACK;
     use veriregime_core::http::RetryPolicy;
 
@@ -279,15 +305,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_ticker_names_its_symbol_and_price_faults_change_klines_only() {
+        let (fake, ex, candles) = setup().await;
+        let in_progress = candles[LOOKBACK + 11].close;
+        assert_eq!(ex.ticker_price("BTCUSDT").await.unwrap(), (in_progress * 1e8).round() / 1e8);
+        assert!(matches!(ex.ticker_price("ETHUSDT").await, Err(ExchangeError::Refused { status: 400, .. })));
+        let now = ex.server_time().await.unwrap();
+        let t = candles[LOOKBACK + 10].open_time;
+        let honest = ex.window("BTCUSDT", t, now).await.unwrap();
+        fake.scale_prices(1.01);
+        let scaled = ex.window("BTCUSDT", t, now).await.unwrap();
+        let odd = |c: &Candle| (c.open_time / MINUTE_MS) % 2 == 1;
+        for (h, s) in honest.iter().zip(&scaled) {
+            let want = if odd(h) { h.close * 1.01 } else { h.close };
+            assert!((s.close / want - 1.0).abs() < 1e-6, "{} vs {}", s.close, want);
+        }
+        assert_eq!(ex.ticker_price("BTCUSDT").await.unwrap(), (in_progress * 1e8).round() / 1e8);
+    }
+
+    #[tokio::test]
     async fn serves_closed_windows_through_transient_faults() {
         let (fake, ex, candles) = setup().await;
         let now = ex.server_time().await.unwrap();
         assert!((now - fake.now_ms()).abs() < 1000);
         let t = candles[LOOKBACK + 10].open_time;
-        fake.inject(
-            "/api/v3/klines",
-            [Fault::Status(503), Fault::RateLimited { retry_after_s: 0 }, Fault::Hang(Duration::from_secs(2))],
-        );
+        fake.inject("/api/v3/klines", [Fault::Status(503), Fault::RateLimited { retry_after_s: 0 }, Fault::Hang(Duration::from_secs(2))]);
         let w = ex.window("BTCUSDT", t, now).await.unwrap();
         assert_eq!((w.len(), w.last().unwrap().open_time), (LOOKBACK, t));
         assert_eq!(fake.requests().iter().filter(|(p, _)| p.starts_with("/api/v3/klines")).count(), 4);

@@ -98,6 +98,19 @@ impl Exchange {
         })
     }
 
+    /// The symbol's latest price, from `GET /api/v3/ticker/price` (an answer tagged with the
+    /// symbol, where klines are not).
+    pub async fn ticker_price(&self, symbol: &str) -> Result<f64, ExchangeError> {
+        let path = format!("/api/v3/ticker/price?symbol={symbol}");
+        let v = self.get_json(&path).await?;
+        let bad = |detail: String| ExchangeError::Unavailable { url: format!("{}{path}", self.base), detail, attempts: 1 };
+        if v["symbol"].as_str() != Some(symbol) {
+            return Err(bad(format!("the ticker answer is for {:?}, not {symbol}", v["symbol"])));
+        }
+        let price = v["price"].as_str().and_then(|p| p.parse::<f64>().ok()).filter(|p| p.is_finite() && *p > 0.0);
+        price.ok_or_else(|| bad(format!("no positive price in {}", short(&v))))
+    }
+
     /// Raw 1-minute klines with open time in `[start_ms, end_ms]` (at most 1000), parsed and each
     /// checked; the last one may still be open.
     pub async fn klines(&self, symbol: &str, start_ms: i64, end_ms: i64) -> Result<Vec<Candle>, ExchangeError> {
