@@ -61,6 +61,26 @@ impl Committee {
     }
 }
 
+/// A round as the oracle stores it, with who sent it and whose signatures it accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundRecord {
+    pub round_id: u64,
+    pub decision_minute_s: u64,
+    pub input_binding: B256,
+    pub transmitter: Address,
+    /// The members whose signatures counted, in committee order.
+    pub signers: Vec<Address>,
+}
+
+/// Round `round_id` of `feed` with its signers (`getRound` and `getRoundSigners`).
+pub async fn read_round<P: Provider>(provider: &P, oracle: Address, feed: B256, round_id: u64) -> anyhow::Result<RoundRecord> {
+    let o = ISignalOracle::new(oracle, provider);
+    let id = alloy::primitives::U256::from(round_id);
+    let r = o.getRound(feed, id).call().await.map_err(|e| anyhow::anyhow!("getRound({round_id}) of feed {feed}: {}", crate::describe_revert(&e)))?;
+    let s = o.getRoundSigners(feed, id).call().await.map_err(|e| anyhow::anyhow!("getRoundSigners({round_id}) of feed {feed}: {}", crate::describe_revert(&e)))?;
+    Ok(RoundRecord { round_id, decision_minute_s: r.decisionMinute, input_binding: r.inputBinding, transmitter: r.submitter, signers: s.signerAddresses })
+}
+
 /// The oracle's EIP-712 domain on the chain `provider` is on.
 pub async fn oracle_domain<P: Provider>(provider: &P, oracle: Address) -> anyhow::Result<Eip712Domain> {
     let chain_id = provider.get_chain_id().await.context("chain id")?;

@@ -222,43 +222,7 @@ fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, model: &Model) ->
     let config = dir.join("oracle.toml");
     std::fs::write(
         &config,
-        format!(
-            r#"
-[exchange]
-base_url = "{url}"
-timeout_ms = 1000
-max_attempts = 5
-backoff_ms = 50
-settle_ms = 500
-max_clock_skew_ms = 100000000000
-data_attempts = 3
-
-[chain]
-rpc_url = "{rpc}"
-deployments = "deployments.json"
-confirm_timeout_ms = 5000
-rpc_attempts = 4
-
-[model]
-dir = "{model}"
-circuit = "{circuit}"
-prove_timeout_ms = 120000
-
-[[feeds]]
-symbol = "BTCUSDT"
-every_minutes = 1
-
-[daemon]
-db = "rounds.db"
-work_dir = "work"
-poll_ms = 200
-metrics_listen = "127.0.0.1:{metrics_port}"
-shutdown_grace_ms = 90000
-"#,
-            url = fake.url,
-            model = model.dir.display(),
-            circuit = model.circuit.display()
-        ),
+        common::daemon_config(&fake.url, &rpc, Path::new("deployments.json"), &model.dir, &model.circuit, &format!("127.0.0.1:{metrics_port}"), ""),
     )
     .unwrap();
     let db = dir.join("rounds.db");

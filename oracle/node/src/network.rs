@@ -29,6 +29,9 @@ use veriregime_chain::committee::{Committee, SignedReport};
 /// Rounds per feed whose reports are kept in memory (older ones are forgotten).
 const KEEP_ROUNDS: usize = 512;
 
+/// Reports held: feed -> decision minute (s) -> signer -> report.
+type Held = BTreeMap<B256, BTreeMap<u64, BTreeMap<Address, SignedReport>>>;
+
 /// Why a report was dropped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -72,7 +75,7 @@ pub struct Network {
     /// Feed id -> the model it uses.
     feeds: BTreeMap<B256, B256>,
     committees: tokio::sync::Mutex<HashMap<B256, Committee>>,
-    reports: Mutex<BTreeMap<B256, BTreeMap<u64, BTreeMap<Address, SignedReport>>>>,
+    reports: Mutex<Held>,
     metrics: Arc<Metrics>,
 }
 

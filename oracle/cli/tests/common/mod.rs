@@ -14,3 +14,47 @@ pub fn require_setup(root: &Path) {
         assert!(root.join(p).exists(), "{p} is missing ({what}): run `make test`, which sets it up");
     }
 }
+
+/// A daemon config for the loopback fake exchange and a local anvil (short timeouts, quick
+/// polling, the clock skew of a fake a day behind accepted); `extra` is appended (e.g. a
+/// `[network]` section). Relative paths are the config folder's.
+#[allow(dead_code)] // each test binary uses its own part of this module
+pub fn daemon_config(exchange: &str, rpc: &str, deployments: &Path, model: &Path, circuit: &Path, metrics_listen: &str, extra: &str) -> String {
+    format!(
+        r#"
+[exchange]
+base_url = "{exchange}"
+timeout_ms = 1000
+max_attempts = 5
+backoff_ms = 50
+settle_ms = 500
+max_clock_skew_ms = 100000000000
+data_attempts = 3
+
+[chain]
+rpc_url = "{rpc}"
+deployments = "{deployments}"
+confirm_timeout_ms = 5000
+rpc_attempts = 4
+
+[model]
+dir = "{model}"
+circuit = "{circuit}"
+prove_timeout_ms = 120000
+
+[[feeds]]
+symbol = "BTCUSDT"
+every_minutes = 1
+
+[daemon]
+db = "rounds.db"
+work_dir = "work"
+poll_ms = 200
+metrics_listen = "{metrics_listen}"
+shutdown_grace_ms = 90000
+{extra}"#,
+        deployments = deployments.display(),
+        model = model.display(),
+        circuit = circuit.display(),
+    )
+}

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{RoundRow, Stage, Store};
 use tokio::sync::watch;
-use veriregime_chain::committee::SignedReport;
+use veriregime_chain::committee::{read_round, RoundRecord, SignedReport};
 use veriregime_chain::Committee;
 use veriregime_chain::{describe_revert, ISignalOracle};
 use veriregime_core::data::{fmt_minute, MINUTE_MS};
@@ -93,13 +93,6 @@ pub struct Daemon {
     caught_up: std::sync::Mutex<std::collections::BTreeMap<B256, u64>>,
 }
 
-/// A feed's round as the chain holds it.
-#[derive(Debug, Clone)]
-pub struct OnChain {
-    pub round_id: u64,
-    pub transmitter: Address,
-    pub signers: Vec<Address>,
-}
 
 impl Daemon {
     /// Loads the model and circuit, opens the database, connects to the node and checks the
@@ -286,7 +279,7 @@ impl Daemon {
             Stage::Proved => {
                 // This node proved it as the minute's transmitter: gather the signatures again.
                 if let Some(o) = self.on_chain(feed, row.minute).await? {
-                    return Ok(self.confirmed_by(feed, row.minute, o, None)?);
+                    return self.confirmed_by(feed, row.minute, o, None);
                 }
                 let (proof, instances) = row.proven()?;
                 let binding = row.binding()?;
@@ -443,7 +436,7 @@ impl Daemon {
             let turn = minute + MINUTE_MS + self.cfg.exchange.settle_ms as i64 + rank as i64 * self.cfg.network.failover_ms as i64;
             loop {
                 if let Some(o) = self.on_chain(feed, minute).await? {
-                    return Ok(self.confirmed_by(feed, minute, o, Some(t0))?);
+                    return self.confirmed_by(feed, minute, o, Some(t0));
                 }
                 let left = turn - (now + t0.elapsed().as_millis() as i64);
                 if left <= 0 {
@@ -595,7 +588,7 @@ impl Daemon {
                 Ok(_) => break,
                 Err(e) if e.as_revert_data().is_some() => {
                     if let Some(o) = self.on_chain(feed, minute).await? {
-                        return Ok(self.confirmed_by(feed, minute, o, Some(t0))?);
+                        return self.confirmed_by(feed, minute, o, Some(t0));
                     }
                     return Ok(Outcome::Skipped(format!("preflight reverted: {}", describe_revert(&e))));
                 }
@@ -715,7 +708,7 @@ impl Daemon {
     /// The oracle's round of `minute`, when it has one (sent by any member: this node in an
     /// earlier try whose receipt was lost, or another member of the schedule). Rounds are stored
     /// in increasing decision minutes, so the search walks back from the latest.
-    async fn on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<OnChain>> {
+    async fn on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<RoundRecord>> {
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
         let minute_s = (minute / 1000) as u64;
         let call = oracle.latestSignal(feed.id);
@@ -725,14 +718,11 @@ impl Daemon {
             return Ok(None);
         }
         while id > 0 {
-            let call = oracle.getRound(feed.id, U256::from(id));
-            let r = self.rpc("getRound", || call.call()).await?;
-            if r.decisionMinute == minute_s {
-                let call = oracle.getRoundSigners(feed.id, U256::from(id));
-                let s = self.rpc("getRoundSigners", || call.call()).await?;
-                return Ok(Some(OnChain { round_id: id, transmitter: r.submitter, signers: s.signerAddresses }));
+            let r = self.rpc("getRound", || read_round(&self.provider, self.oracle, feed.id, id)).await?;
+            if r.decision_minute_s == minute_s {
+                return Ok(Some(r));
             }
-            if r.decisionMinute < minute_s {
+            if r.decision_minute_s < minute_s {
                 break;
             }
             id -= 1;
@@ -741,10 +731,10 @@ impl Daemon {
     }
 
     /// Records a round the chain holds, whoever transmitted it.
-    fn confirmed_by(&self, feed: &Feed, minute: i64, o: OnChain, t0: Option<Instant>) -> anyhow::Result<Outcome> {
+    fn confirmed_by(&self, feed: &Feed, minute: i64, o: RoundRecord, t0: Option<Instant>) -> anyhow::Result<Outcome> {
         let me = self.signer.address();
         let outcome = self.confirmed(feed, minute, o.round_id, None, t0)?;
-        self.store.set_transmission(&feed.symbol, minute, &format!("{}", o.transmitter), &o.signers.iter().map(|a| format!("{a}")).collect::<Vec<_>>())?;
+        self.store.set_transmission(&feed.symbol, minute, o.transmitter, &o.signers)?;
         if o.transmitter != me {
             tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = o.round_id, transmitter = %o.transmitter, signers = ?o.signers, "confirmed by another member's transmission");
         }
@@ -754,15 +744,13 @@ impl Daemon {
     /// Records who signed and sent a round this node confirmed from its own receipt (a failed
     /// read is logged: the round is confirmed either way, and catching up fills it in).
     async fn record_signers(&self, feed: &Feed, minute: i64, round_id: u64) {
-        let oracle = ISignalOracle::new(self.oracle, &self.provider);
-        match oracle.getRoundSigners(feed.id, U256::from(round_id)).call().await {
-            Ok(s) => {
-                let signers: Vec<String> = s.signerAddresses.iter().map(|a| format!("{a}")).collect();
-                if let Err(e) = self.store.set_transmission(&feed.symbol, minute, &format!("{}", self.signer.address()), &signers) {
+        match read_round(&self.provider, self.oracle, feed.id, round_id).await {
+            Ok(r) => {
+                if let Err(e) = self.store.set_transmission(&feed.symbol, minute, r.transmitter, &r.signers) {
                     tracing::warn!("recording the round's signers: {e}");
                 }
             }
-            Err(e) => tracing::warn!(round_id, "reading the round's signers: {}", describe_revert(&e)),
+            Err(e) => tracing::warn!(round_id, "reading the round's signers: {e:#}"),
         }
     }
 
@@ -784,44 +772,37 @@ impl Daemon {
             (None, Some(_)) => self.store.max_round_id(&feed.symbol)?.unwrap_or(0).min(latest).max(latest.saturating_sub(1_440)),
             (None, None) => latest,
         };
-        // A bounded batch per tick: a node far behind catches up over a few ticks.
-        let to = latest.min(from + 120);
-        for id in from + 1..=to {
-            let Ok(r) = oracle.getRound(feed.id, U256::from(id)).call().await else {
-                return Ok(());
-            };
-            let Ok(s) = oracle.getRoundSigners(feed.id, U256::from(id)).call().await else {
-                return Ok(());
-            };
-            let minute = r.decisionMinute as i64 * 1000;
-            let signers: Vec<String> = s.signerAddresses.iter().map(|a| format!("{a}")).collect();
-            let transmitter = format!("{}", r.submitter);
+        // A bounded batch per tick: a node far behind catches up over a few ticks; a failed read
+        // (node down) leaves the rest for the next tick.
+        let mut done = from;
+        for id in from + 1..=latest.min(from + 120) {
+            let Ok(r) = read_round(&self.provider, self.oracle, feed.id, id).await else { break };
+            let minute = r.decision_minute_s as i64 * 1000;
+            let transmitter = r.transmitter;
             match self.store.get(&feed.symbol, minute)? {
                 None => {
-                    let note =
-                        format!("found on chain (round {id}, sent by {transmitter}); this node has no record of working on it (down, restarted or behind)");
+                    let note = format!("found on chain (round {id}, sent by {transmitter}); this node has no record of working on it (down, restarted or behind)");
                     if self.store.insert_confirmed(&feed.symbol, minute, id, &note)? {
-                        self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
-                        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, transmitter = %transmitter, "caught up: {note}");
+                        self.store.set_transmission(&feed.symbol, minute, transmitter, &r.signers)?;
+                        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, %transmitter, "caught up: {note}");
                     }
                 }
                 Some(row) if row.stage == Stage::Skipped => {
-                    let note =
-                        format!("confirmed on chain (round {id}, sent by {transmitter}); this node had skipped it: {}", row.reason.as_deref().unwrap_or(""));
+                    let note = format!("confirmed on chain (round {id}, sent by {transmitter}); this node had skipped it: {}", row.reason.as_deref().unwrap_or(""));
                     self.store.set_confirmed_with_note(&feed.symbol, minute, id, &note)?;
-                    self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
+                    self.store.set_transmission(&feed.symbol, minute, transmitter, &r.signers)?;
                     self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
                     tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, "caught up: {note}");
                 }
                 Some(row) if row.stage == Stage::Confirmed && row.transmitter.is_none() => {
-                    self.store.set_transmission(&feed.symbol, minute, &transmitter, &signers)?;
+                    self.store.set_transmission(&feed.symbol, minute, transmitter, &r.signers)?;
                 }
                 // A round in flight here: its own path records it.
                 Some(_) => {}
             }
-            self.caught_up.lock().expect("caught_up lock").insert(feed.id, id);
+            done = id;
         }
-        self.caught_up.lock().expect("caught_up lock").insert(feed.id, to);
+        self.caught_up.lock().expect("caught_up lock").insert(feed.id, done);
         Ok(())
     }
 

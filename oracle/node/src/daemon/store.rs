@@ -261,10 +261,11 @@ impl Store {
     }
 
     /// Who transmitted the round and whose signatures the chain accepted.
-    pub fn set_transmission(&self, feed: &str, minute: i64, transmitter: &str, signers: &[String]) -> rusqlite::Result<()> {
+    pub fn set_transmission(&self, feed: &str, minute: i64, transmitter: alloy::primitives::Address, signers: &[alloy::primitives::Address]) -> rusqlite::Result<()> {
+        let signers: Vec<String> = signers.iter().map(|a| a.to_string()).collect();
         self.conn.execute(
             "UPDATE rounds SET transmitter = ?3, signers = ?4, updated_ms = ?5 WHERE feed = ?1 AND minute = ?2",
-            params![feed, minute, transmitter, serde_json::to_string(signers).unwrap_or_default(), now_ms()],
+            params![feed, minute, transmitter.to_string(), serde_json::to_string(&signers).unwrap_or_default(), now_ms()],
         )?;
         Ok(())
     }

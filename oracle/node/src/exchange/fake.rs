@@ -245,7 +245,7 @@ async fn klines(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Faul
             continue;
         }
         let c = match scale {
-            Some(k) if (c.open_time / MINUTE_MS) % 2 == 1 => &Candle { open: c.open * k, high: c.high * k, low: c.low * k, close: c.close * k, ..(*c).clone() },
+            Some(k) if (c.open_time / MINUTE_MS) % 2 == 1 => &Candle { open: c.open * k, high: c.high * k, low: c.low * k, close: c.close * k, ..**c },
             _ => *c,
         };
         rows.push(kline_json(c));
