@@ -64,9 +64,9 @@ $(STAMPS)/venv: scripts/requirements.txt
 	.venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
 	@mkdir -p $(STAMPS) && touch $@
 
-# solcjs (WebAssembly) aborts when one run compiles the contracts and every test at once (each test
-# contract embeds the verifier's bytecode): the contracts first, then the tests. forge 1.7.1 exits 0
-# when solc aborts, so its output is checked as well.
+# The contracts first, then the tests. forge 1.7.1 exits 0 when solc aborts, so its output is checked
+# as well. (solcjs used to abort on large runs: its input went on the WebAssembly stack, which ~1.2 MB
+# of sources overflows; scripts/solc now passes large inputs on the heap.)
 FORGE_BUILD_LOG := target/forge-build.log
 define forge_build
 	forge build $(1) 2>&1 | tee $(FORGE_BUILD_LOG)
