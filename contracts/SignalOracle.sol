@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {
+    AccessControlDefaultAdminRules
+} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IHalo2Verifier} from "./interfaces/IHalo2Verifier.sol";
@@ -15,14 +17,16 @@ import {SignalLib} from "./libraries/SignalLib.sol";
 /// round's inputs to its logits; the oracle verifies it, decodes the logits exactly, and stores the signal.
 /// Each round also carries the signatures of `k` of the feed's `n` committee members over its report (feed,
 /// model, minute, the proof's input binding, committee version), EIP-712 under this oracle's domain.
-/// @dev Roles (OpenZeppelin AccessControl): `DEFAULT_ADMIN_ROLE` registers models, creates feeds, moves feeds
-/// to new models, sets their committees and manages roles; `SUBMITTER_ROLE` is the allow-list of transmitters.
+/// @dev Roles (OpenZeppelin AccessControlDefaultAdminRules): one `DEFAULT_ADMIN_ROLE` holder (deployed: a
+/// `TimelockController`) registers models, creates feeds, moves feeds to new models, sets their committees and
+/// manages roles, and hands its role over only in two steps, {ADMIN_TRANSFER_DELAY} apart; `SUBMITTER_ROLE` is
+/// the allow-list of transmitters.
 /// Model versions are immutable once registered and numbered in registration order; operators are numbered
 /// when first granted `SUBMITTER_ROLE`. A round stores both numbers and its signers' bitmap, so it fits two
 /// storage slots (see {StoredRound}): fresh slots are most of the oracle's own gas. The feed's current
 /// committee version and threshold sit in the feed slot every submission reads and writes anyway; a member's
 /// bit is one mapping per feed and version, so each signature costs one cold `SLOAD` beside its `ecrecover`.
-contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
+contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
 
@@ -37,6 +41,14 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
 
     /// @inheritdoc ISignalOracle
     bytes32 public constant REPORT_TYPEHASH = ReportSignatures.REPORT_TYPEHASH;
+
+    /// @notice Initial delay between the start and the acceptance of a transfer of the admin role (OpenZeppelin's
+    /// `defaultAdminDelay`, changeable by the admin through the same two steps).
+    uint48 public constant ADMIN_TRANSFER_DELAY = 2 days;
+
+    /// @dev Code of an EIP-7702 delegated account: `0xef0100` followed by the 20-byte delegate address.
+    bytes3 private constant DELEGATION_PREFIX = 0xef0100;
+    uint256 private constant DELEGATION_LENGTH = 23;
 
     /// @dev A round as stored, in two slots: everything but the binding in the first (256 bits), the binding in
     /// the second. The decision minute fits 40 bits until the year 36812; the submission time is stored as its
@@ -79,6 +91,8 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
     }
 
     mapping(bytes32 modelId => Model) private _models;
+    /// @dev The verifier's code hash of each model, recorded at registration.
+    mapping(bytes32 modelId => bytes32 codeHash) private _verifierCodeHashes;
     /// @dev Model ids by registration number; number 0 is "no model".
     bytes32[] private _modelIds;
     mapping(bytes32 modelId => uint32 number) private _modelNumbers;
@@ -91,12 +105,14 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
     /// @dev Committees by feed and version; versions are never overwritten (a rotation writes a new one).
     mapping(bytes32 feedId => mapping(uint32 version => Committee)) private _committees;
 
-    /// @param admin The account given `DEFAULT_ADMIN_ROLE`.
-    constructor(address admin) EIP712("VeriRegime SignalOracle", "1") {
-        // Number 0 means "none" for models and operators: reserve it before any role is granted.
+    /// @param admin The account given `DEFAULT_ADMIN_ROLE` (deployed: a timelock).
+    constructor(address admin)
+        AccessControlDefaultAdminRules(ADMIN_TRANSFER_DELAY, admin)
+        EIP712("VeriRegime SignalOracle", "1")
+    {
+        // Number 0 means "none" for models and operators (the admin role above is not numbered).
         _modelIds.push(bytes32(0));
         _operators.push(address(0));
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     // ----------------------------------------------------------------------------------------- admin
@@ -106,10 +122,18 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         if (modelId == bytes32(0) || address(_models[modelId].verifier) != address(0)) {
             revert SignalOracleModelExists(modelId);
         }
-        if (address(model.verifier).code.length == 0) revert SignalOracleInvalidVerifier(address(model.verifier));
+        address verifier = address(model.verifier);
+        // A delegated account's code is a pointer its owner can re-aim at any code: never a verifier.
+        if (
+            verifier.code.length == 0
+                || (verifier.code.length == DELEGATION_LENGTH && bytes3(verifier.code) == DELEGATION_PREFIX)
+        ) {
+            revert SignalOracleInvalidVerifier(verifier);
+        }
         Signal[3] calldata cls = model.outputClass;
         if (cls[0] == cls[1] || cls[0] == cls[2] || cls[1] == cls[2]) revert SignalOracleInvalidOutputClasses();
         _models[modelId] = model;
+        _verifierCodeHashes[modelId] = verifier.codehash;
         // Fewer than 2^32 models can ever be registered by an admin paying gas for each.
         // forge-lint: disable-next-line(unsafe-typecast)
         _modelNumbers[modelId] = uint32(_modelIds.length);
@@ -223,6 +247,12 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ISignalOracle
+    function verifierCodeHash(bytes32 modelId) external view returns (bytes32) {
+        _requireModel(modelId);
+        return _verifierCodeHashes[modelId];
+    }
+
+    /// @inheritdoc ISignalOracle
     function getFeed(bytes32 feedId) external view returns (Feed memory) {
         StoredFeed storage f = _requireFeed(feedId);
         return Feed({modelId: f.modelId, maxDelay: f.maxDelay, latestRoundId: f.latestRoundId});
@@ -240,8 +270,9 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId)
     {
         roundId = _requireFeed(feedId).latestRoundId;
+        // Round 0 is never written: its zeros would read as SELL.
+        if (roundId == 0) revert SignalOracleNoRound(feedId);
         StoredRound storage r = _rounds[feedId][roundId];
-        // Round 0 is never written: all zero, and model number 0 is the zero id.
         return (r.signal, r.decisionMinute, roundId, _modelIds[r.modelNumber]);
     }
 
@@ -354,7 +385,7 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
     }
 
     /// @dev Everything but the signatures and the proof: a committee, feed and model, instance count, commitment
-    /// range, decision minute.
+    /// range, decision minute, the verifier's code.
     function _checkSubmission(
         bytes32 feedId,
         StoredFeed storage feed,
@@ -372,6 +403,14 @@ contract SignalOracle is ISignalOracle, AccessControl, EIP712 {
         uint256 commitmentEnd = uint256(model.commitmentOffset) + model.commitmentLength;
         if (proof.length < commitmentEnd) revert SignalOracleProofTooShort(commitmentEnd, proof.length);
         _checkDecisionMinute(f, decisionMinute);
+        _checkVerifierCode(modelId, address(model.verifier));
+    }
+
+    /// @dev The verifier still has the code it was registered with (its first access: the later call is warm).
+    function _checkVerifierCode(bytes32 modelId, address verifier) private view {
+        bytes32 registered = _verifierCodeHashes[modelId];
+        bytes32 current = verifier.codehash;
+        if (current != registered) revert SignalOracleVerifierCodeChanged(verifier, registered, current);
     }
 
     /// @dev At least the threshold of signatures by distinct members of the current committee over this round's

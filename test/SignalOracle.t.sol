@@ -339,13 +339,12 @@ contract SignalOracleSubmitTest is OracleTestBase {
         assertEq(_submitFixture(), 1);
     }
 
+    /// @dev The finding: before the first round `latestSignal` returned `Signal(0)`, which is SELL, to a consumer
+    /// that did not check `roundId`. It now has nothing to return and reverts, by name.
     function test_reads_beforeAnyRound() public {
-        (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId) =
-            oracle.latestSignal(FEED);
-        assertEq(uint8(signal), 0);
-        assertEq(decisionMinute, 0);
-        assertEq(roundId, 0);
-        assertEq(modelId, bytes32(0));
+        assertEq(oracle.latestRoundId(FEED), 0);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleNoRound.selector, FEED));
+        oracle.latestSignal(FEED);
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownRound.selector, FEED, 0));
         oracle.getRound(FEED, 0);
     }
@@ -460,6 +459,35 @@ contract SignalOracleRejectionTest is OracleTestBase {
         oracle.registerModel(id, m);
         oracle.setFeedModel(FEED, id);
         vm.stopPrank();
+    }
+
+    /// @dev An EIP-7702 delegated account (code `0xef0100 ‖ delegate`) can be re-aimed at any code by its key:
+    /// the registry refuses it, even when it points at the real verifier.
+    function test_registerModel_refusesADelegatedAccount() public {
+        address delegated = makeAddr("delegated verifier");
+        vm.etch(delegated, abi.encodePacked(hex"ef0100", address(verifier)));
+        ISignalOracle.Model memory m = _model(fx);
+        m.verifier = IHalo2Verifier(delegated);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleInvalidVerifier.selector, delegated));
+        vm.prank(admin);
+        oracle.registerModel(keccak256("delegated"), m);
+    }
+
+    /// @dev The registry records the verifier's code hash; once the code at that address changes (here: to a
+    /// verifier that accepts everything), rounds are refused, by name, before the verifier is called.
+    function test_submit_refusesAVerifierWhoseCodeChanged() public {
+        bytes32 registered = address(verifier).codehash;
+        assertEq(oracle.verifierCodeHash(fx.modelId), registered);
+        vm.etch(address(verifier), address(new AcceptingVerifier()).code);
+        bytes32 current = address(verifier).codehash;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISignalOracle.SignalOracleVerifierCodeChanged.selector, address(verifier), registered, current
+            )
+        );
+        _submitFixture();
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownModel.selector, bytes32(0)));
+        oracle.verifierCodeHash(bytes32(0));
     }
 
     function test_submit_revertsWhenVerifierReturnsFalse() public {

@@ -39,6 +39,32 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// signed report names the version, and a submission is checked against the current one only, so a signature
 /// made under an earlier committee never counts after a rotation, even by a member that stays: it is a
 /// signature over another report.
+///
+/// **Governance.** One admin (OpenZeppelin `AccessControlDefaultAdminRules`: `defaultAdmin()`, handed over in
+/// two steps with a delay) holds `DEFAULT_ADMIN_ROLE`: models, feeds, committees and transmitters. Deployed,
+/// that admin is a `TimelockController`: every such change is scheduled in public and executes after its delay,
+/// in which a guardian can cancel it and consumers can react (see below). The registry records each verifier's
+/// code hash at registration and refuses a round whose verifier's code has changed since, and refuses to
+/// register an EIP-7702 delegated account (its code is a pointer that can be re-aimed). A proxy's own code does
+/// not change when its implementation does: governance registers plain verifier contracts only (EZKL's are).
+///
+/// **Consumers: the one read path.**
+///   1. `(signal, decisionMinute, roundId, modelId) = latestSignal(feedId)`. It reverts with
+///      {SignalOracleNoRound} before the feed's first round: there is no default value to mistake for a signal.
+///   2. Require `modelId` to be the model you trust (pin it; the feed can move to another model through
+///      governance's delay, and a pinned consumer re-pins in the same delayed batch: see the demo vault).
+///   3. Freshness, the one reference used by the oracle, the Chainlink adapter and the demo vault alike: a
+///      signal is **valid from** `decisionMinute + 60`, the close of its input window's last candle (the first
+///      moment all its inputs are final). Its age is `block.timestamp - (decisionMinute + 60)`. The oracle accepts
+///      a round at most the feed's `maxDelay` after that moment, the adapter reports it as `updatedAt`, the vault
+///      acts while the age is at most its `maxAge`. The model predicts the return over the 60 minutes that follow
+///      (to the close 60 candles later, `decisionMinute + 60 + 3600`); after that horizon a signal says nothing.
+///
+/// `decisionMinute` is the open time of the last 1-minute candle of the round's input window (the window is the
+/// candles up to and including that one). The proof does not bind it: the committee vouches for it, `k` members
+/// signing it in the round's report after computing the window themselves (see the oracle network issue); the
+/// oracle only checks that it is a whole minute, its candle closed, no more than `maxDelay` ago, and later than
+/// the feed's previous round.
 interface ISignalOracle is IERC5267 {
     /// @notice The classes of the model.
     enum Signal {
@@ -75,7 +101,7 @@ interface ISignalOracle is IERC5267 {
 
     /// @notice One published signal.
     /// @param signal The argmax of `logits` (ties: HOLD, then SELL).
-    /// @param decisionMinute Open time (unix seconds) of the 1m candle the decision is for.
+    /// @param decisionMinute Open time (unix seconds) of the input window's last 1m candle; valid from `+ 60`.
     /// @param submittedAt `block.timestamp` of the submission.
     /// @param submitter The operator that submitted the proof.
     /// @param modelId The model the proof is for.
@@ -134,7 +160,7 @@ interface ISignalOracle is IERC5267 {
     /// Signatures made under earlier versions no longer count.
     event CommitteeSet(bytes32 indexed feedId, uint32 indexed version, address[] members, uint8 threshold);
 
-    /// @notice The verifier address has no code.
+    /// @notice The verifier address has no code, or is an EIP-7702 delegated account.
     error SignalOracleInvalidVerifier(address verifier);
     /// @notice `outputClass` is not a permutation of SELL, HOLD, BUY.
     error SignalOracleInvalidOutputClasses();
@@ -166,6 +192,11 @@ interface ISignalOracle is IERC5267 {
     error SignalOracleProofRejected(address verifier);
     /// @notice The feed has no round `roundId` (ids start at 1; 0 means "no round").
     error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
+    /// @notice The feed has published no round yet: there is no signal to read.
+    error SignalOracleNoRound(bytes32 feedId);
+    /// @notice The verifier's code hash is `current`, not the `registered` one: its code changed after
+    /// registration (a re-delegated account, a redeployed address). The round is refused.
+    error SignalOracleVerifierCodeChanged(address verifier, bytes32 registered, bytes32 current);
     /// @notice A committee of `size` members: it needs at least one and at most `maxSize` ({MAX_COMMITTEE_SIZE}).
     error SignalOracleInvalidCommitteeSize(uint256 size, uint256 maxSize);
     /// @notice A threshold of `threshold` signatures for a committee of `size`: it must be 1 to `size`.
@@ -201,7 +232,8 @@ interface ISignalOracle is IERC5267 {
     /// bytes32 inputBinding,uint32 committeeVersion)`.
     function REPORT_TYPEHASH() external view returns (bytes32);
 
-    /// @notice Registers model `modelId`. Admin only. Versions are immutable: a new version is a new id.
+    /// @notice Registers model `modelId`. Admin only. Versions are immutable: a new version is a new id. Records
+    /// the verifier's code hash ({verifierCodeHash}); rounds are refused once that code changes.
     function registerModel(bytes32 modelId, Model calldata model) external;
 
     /// @notice Creates feed `feedId` served by `modelId`. Admin only.
@@ -226,7 +258,7 @@ interface ISignalOracle is IERC5267 {
     /// @notice Verifies a proof and publishes its signal as the feed's next round. Submitters only.
     /// @param feedId The feed.
     /// @param modelId The model the proof is for; must be the feed's current model.
-    /// @param decisionMinute Open time (unix seconds, a multiple of 60) of the candle the decision is for:
+    /// @param decisionMinute Open time (unix seconds, a multiple of 60) of the input window's last candle:
     /// later than the feed's latest round, its candle closed (`decisionMinute + 60 <= block.timestamp`) no
     /// more than the feed's `maxDelay` seconds ago.
     /// @param proof The EZKL proof bytes.
@@ -248,14 +280,22 @@ interface ISignalOracle is IERC5267 {
     /// @notice The model `modelId`. Reverts with {SignalOracleUnknownModel} if it is not registered.
     function getModel(bytes32 modelId) external view returns (Model memory);
 
+    /// @notice The code hash of model `modelId`'s verifier, recorded at registration. Reverts with
+    /// {SignalOracleUnknownModel} if it is not registered.
+    function verifierCodeHash(bytes32 modelId) external view returns (bytes32);
+
     /// @notice The feed `feedId`. Reverts with {SignalOracleUnknownFeed} if it does not exist.
     function getFeed(bytes32 feedId) external view returns (Feed memory);
 
     /// @notice Id of the feed's latest round, 0 when none was published.
     function latestRoundId(bytes32 feedId) external view returns (uint256);
 
-    /// @notice The feed's latest signal and the model that produced it; never reverts for an existing feed.
-    /// `roundId == 0` means that no signal was published yet (and the other values are then zero).
+    /// @notice The feed's latest signal and the model that produced it: the consumers' read path (see above).
+    /// Reverts with {SignalOracleUnknownFeed} for an unknown feed and {SignalOracleNoRound} before its first round.
+    /// @return signal The latest round's signal.
+    /// @return decisionMinute Open time of its input window's last candle; it is valid from `decisionMinute + 60`.
+    /// @return roundId Its id (at least 1).
+    /// @return modelId The model it was proven with.
     function latestSignal(bytes32 feedId)
         external
         view
