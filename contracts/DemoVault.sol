@@ -1,31 +1,54 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IUniswapV2Factory} from "@uniswap/v2-core/contracts/interfaces/IUniswapV2Factory.sol";
+import {IUniswapV2Router02} from "@uniswap/v2-periphery/contracts/interfaces/IUniswapV2Router02.sol";
 
+import {PairTwap} from "./PairTwap.sol";
 import {IDemoVault} from "./interfaces/IDemoVault.sol";
 import {ISignalOracle} from "./interfaces/ISignalOracle.sol";
-import {ISwapVenue} from "./interfaces/ISwapVenue.sol";
 
 /// @title DemoVault
 /// @notice ERC-4626 vault over a stable token (its `asset()`) that moves all of its value into a risk token on
-/// a fresh BUY signal and back on SELL. Anyone may call {rebalance}.
-/// @dev Accounting: `totalAssets()` is the stable balance plus the risk balance valued at the venue's mid
-/// price. Withdrawals are paid from idle stable only (`maxWithdraw`/`maxRedeem` are capped by it, as ERC-4626
-/// allows): while the vault is in the risk token, shareholders exit after the next SELL. A virtual share
-/// offset (OpenZeppelin's `_decimalsOffset`) defeats the first-depositor inflation attack.
+/// a fresh BUY signal and back on SELL, trading on a real Uniswap v2 pair. Anyone may call {rebalance}.
 ///
-/// Trust: the venue is the price source as well as the market. That is acceptable for this demo (the venue is
-/// a test double on anvil); a real vault would value the risk token with an independent price feed.
-contract DemoVault is ERC4626, IDemoVault {
+/// **Price.** The vault values its risk holdings and sets each swap's minimum output at the pair's
+/// time-weighted average price ({PairTwap}: at least `window` seconds of the pair's own accumulator), never at
+/// its spot price: a price moved inside one block changes neither `totalAssets()` nor the accepted output. A
+/// swap whose quote or measured output falls short of the average-price value by more than `maxSlippageBps`
+/// (the pair's 0.3% fee included) reverts, leaving the round actionable. The vault trusts no amount the router
+/// reports: it measures its own balances.
+///
+/// **Exits.** {redeemInKind} always pays a shareholder their pro-rata part of both tokens: no price, signal or
+/// governance is involved, so nobody waits for a SELL. Deposits and withdrawals in stable (the ERC-4626 paths)
+/// need the shares priced: while the vault holds risk they are open only when the average is fresh and the
+/// pair's spot price lies within `maxSlippageBps` of it (so a late depositor never buys in, and a leaver never
+/// cashes out, at a price the market has left); withdrawals are paid from idle stable only. `maxDeposit`,
+/// `maxMint`, `maxWithdraw` and `maxRedeem` say exactly that (0 when closed); `maxRedeemInKind` is the
+/// owner's whole balance, always. A vault whose pinned model no longer serves its feed takes no deposits.
+///
+/// **Governance.** The owner (a `TimelockController`, two-step via `Ownable2Step`) can only re-pin the model
+/// ({setPinnedModel}); an upgrade of the feed and the re-pin execute in one delayed batch, so the vault is never
+/// stranded, and shareholders who disagree see the batch for the whole delay and can leave in kind.
+///
+/// Residual: the average lags a moving market. A depositor who enters at the average and leaves in kind gains
+/// the spot/average gap on the risk part of the vault, bounded by `maxSlippageBps` (deposits close beyond it).
+/// A virtual share offset (OpenZeppelin's `_decimalsOffset`) defeats the first-depositor inflation attack.
+contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
     using SafeERC20 for IERC20;
 
     uint256 private constant BPS = 10_000;
+
+    /// @dev A signal becomes valid when its decision candle closes: `decisionMinute + CANDLE_SECONDS`.
+    uint256 private constant CANDLE_SECONDS = 60;
 
     /// @inheritdoc IDemoVault
     ISignalOracle public immutable oracle;
@@ -34,10 +57,10 @@ contract DemoVault is ERC4626, IDemoVault {
     bytes32 public immutable feedId;
 
     /// @inheritdoc IDemoVault
-    bytes32 public immutable pinnedModelId;
+    IUniswapV2Router02 public immutable router;
 
     /// @inheritdoc IDemoVault
-    ISwapVenue public immutable venue;
+    PairTwap public immutable twap;
 
     /// @inheritdoc IDemoVault
     IERC20 public immutable risk;
@@ -49,85 +72,165 @@ contract DemoVault is ERC4626, IDemoVault {
     uint256 public immutable maxSlippageBps;
 
     /// @inheritdoc IDemoVault
+    bytes32 public pinnedModelId;
+
+    /// @inheritdoc IDemoVault
     uint256 public lastHandledRoundId;
 
-    /// @notice Deployment parameters (a struct keeps the constructor readable).
+    /// @notice Deployment parameters (a struct keeps the constructor readable). `maxAge` and `maxSlippageBps`
+    /// are the trading rule's parameters ({actionFor}); the average's span is the price source's.
     struct Config {
         ISignalOracle oracle;
         bytes32 feedId;
         bytes32 pinnedModelId;
-        ISwapVenue venue;
+        IUniswapV2Router02 router;
+        PairTwap twap;
         uint256 maxAge;
         uint256 maxSlippageBps;
     }
 
-    /// @param cfg The oracle feed, venue and risk limits; the venue's stable is the vault's asset.
+    /// @param cfg The oracle feed and model, market and risk limits; the price source's `quote` is the vault's
+    /// asset, its `base` the risk token, and its pair the one the router trades them on.
+    /// @param owner_ Governance: the account that may re-pin the model (a timelock).
     /// @param name_ Share token name.
     /// @param symbol_ Share token symbol.
-    constructor(Config memory cfg, string memory name_, string memory symbol_)
+    constructor(Config memory cfg, address owner_, string memory name_, string memory symbol_)
         ERC20(name_, symbol_)
-        ERC4626(IERC20Metadata(address(cfg.venue.stable())))
+        ERC4626(IERC20Metadata(cfg.twap.quote()))
+        Ownable(owner_)
     {
-        if (address(cfg.oracle) == address(0) || cfg.maxAge == 0 || cfg.maxSlippageBps >= BPS) {
+        address stable = cfg.twap.quote();
+        address riskToken = cfg.twap.base();
+        address pair = IUniswapV2Factory(cfg.router.factory()).getPair(stable, riskToken);
+        if (
+            address(cfg.oracle) == address(0) || pair == address(0) || pair != address(cfg.twap.pair())
+                || cfg.maxAge == 0 || cfg.maxSlippageBps >= BPS || cfg.pinnedModelId == bytes32(0)
+        ) {
             revert DemoVaultInvalidConfig();
         }
         cfg.oracle.getFeed(cfg.feedId); // reverts for an unknown feed
+        cfg.oracle.getModel(cfg.pinnedModelId); // reverts for an unknown model
         oracle = cfg.oracle;
         feedId = cfg.feedId;
         pinnedModelId = cfg.pinnedModelId;
-        venue = cfg.venue;
-        risk = cfg.venue.risk();
+        router = cfg.router;
+        twap = cfg.twap;
+        risk = IERC20(riskToken);
         maxAge = cfg.maxAge;
         maxSlippageBps = cfg.maxSlippageBps;
     }
 
     // ------------------------------------------------------------------------------------ ERC-4626
 
-    /// @notice Stable held plus risk held at the venue's mid price.
+    /// @notice Stable held plus risk held at the pair's average price (the latest average, fresh or not; risk
+    /// counts 0 before the first average exists).
     function totalAssets() public view override returns (uint256) {
-        return _idle() + Math.mulDiv(risk.balanceOf(address(this)), venue.priceWad(), 1e18);
+        (uint256 priceWad,) = twap.read();
+        return _idle() + Math.mulDiv(risk.balanceOf(address(this)), priceWad, 1e18);
     }
 
-    /// @notice Capped by the idle stable: the vault never sells risk to pay a withdrawal.
+    /// @notice Unlimited while shares can be priced and the pinned model serves the feed; 0 otherwise.
+    function maxDeposit(address) public view override returns (uint256) {
+        return _priced() && !_stranded() ? type(uint256).max : 0;
+    }
+
+    /// @notice As {maxDeposit}.
+    function maxMint(address) public view override returns (uint256) {
+        return _priced() && !_stranded() ? type(uint256).max : 0;
+    }
+
+    /// @notice The owner's assets, capped by the idle stable (the vault never sells risk to pay a withdrawal);
+    /// 0 while shares cannot be priced. {redeemInKind} is always open.
     function maxWithdraw(address owner) public view override returns (uint256) {
+        if (!_priced()) return 0;
         return Math.min(super.maxWithdraw(owner), _idle());
     }
 
-    /// @notice Capped by the shares the idle stable can pay.
+    /// @notice The owner's shares, capped by what the idle stable can pay; 0 while shares cannot be priced.
     function maxRedeem(address owner) public view override returns (uint256) {
+        if (!_priced()) return 0;
         uint256 owned = super.maxRedeem(owner);
         uint256 idle = _idle();
         if (_convertToAssets(owned, Math.Rounding.Floor) <= idle) return owned;
         return _convertToShares(idle, Math.Rounding.Floor);
     }
 
+    // ------------------------------------------------------------------------------------ exit in kind
+
+    /// @inheritdoc IDemoVault
+    /// @dev Pro rata with the same virtual offset as the ERC-4626 conversions: each token's balance times
+    /// `shares / (totalSupply + 10^decimalsOffset)`, rounded down. Shares are burned before anything is paid.
+    function redeemInKind(uint256 shares, address receiver, address owner)
+        external
+        returns (uint256 assets, uint256 riskAmount)
+    {
+        uint256 held = balanceOf(owner);
+        if (shares > held) revert DemoVaultExceededInKindRedeem(owner, shares, held);
+        (assets, riskAmount) = previewRedeemInKind(shares);
+        if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
+        _burn(owner, shares);
+        IERC20(asset()).safeTransfer(receiver, assets);
+        risk.safeTransfer(receiver, riskAmount);
+        emit RedeemedInKind(msg.sender, receiver, owner, shares, assets, riskAmount);
+    }
+
+    /// @inheritdoc IDemoVault
+    function previewRedeemInKind(uint256 shares) public view returns (uint256 assets, uint256 riskAmount) {
+        uint256 supply = totalSupply() + 10 ** _decimalsOffset();
+        assets = Math.mulDiv(_idle(), shares, supply);
+        riskAmount = Math.mulDiv(risk.balanceOf(address(this)), shares, supply);
+    }
+
+    /// @inheritdoc IDemoVault
+    function maxRedeemInKind(address owner) external view returns (uint256) {
+        return balanceOf(owner);
+    }
+
     // ------------------------------------------------------------------------------------ strategy
 
     /// @inheritdoc IDemoVault
+    /// @dev THE TRADING RULE, the one place it is written (a backtest mirrors exactly this and the checks of
+    /// {rebalance}): on each new round of the pinned model that is at most `maxAge` seconds past its validity
+    /// (`decisionMinute + 60`), BUY moves all stable into risk, SELL all risk into stable, HOLD nothing; a swap
+    /// must return at least its value at the pair's average price less `maxSlippageBps`, else nothing moves and
+    /// the round stays actionable; an amount worth less than one unit of the other token is kept.
+    function actionFor(ISignalOracle.Signal signal) public pure returns (Action) {
+        if (signal == ISignalOracle.Signal.Buy) return Action.BuyRisk;
+        if (signal == ISignalOracle.Signal.Sell) return Action.SellRisk;
+        return Action.None;
+    }
+
+    /// @inheritdoc IDemoVault
     function rebalance() external returns (Action action) {
+        // Reverts with SignalOracleNoRound before the feed's first round.
         (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId) =
             oracle.latestSignal(feedId);
-        if (roundId == 0) revert DemoVaultNoSignal();
         bytes32 pinned = pinnedModelId;
-        if (pinned != bytes32(0) && modelId != pinned) revert DemoVaultModelNotPinned(roundId, modelId, pinned);
+        if (modelId != pinned) revert DemoVaultModelNotPinned(roundId, modelId, pinned);
         if (roundId <= lastHandledRoundId) revert DemoVaultRoundAlreadyHandled(roundId);
-        // Minute-granular freshness: a validator's few seconds of timestamp drift do not matter.
+        // The oracle accepts a round only after its candle closed, so the age is never negative. Minute-granular:
+        // a validator's few seconds of timestamp drift do not matter.
         // forge-lint: disable-next-line(block-timestamp)
-        uint256 age = block.timestamp > decisionMinute ? block.timestamp - decisionMinute : 0;
+        uint256 age = block.timestamp - (uint256(decisionMinute) + CANDLE_SECONDS);
         if (age > maxAge) revert DemoVaultStaleSignal(roundId, decisionMinute, age, maxAge);
 
         lastHandledRoundId = roundId;
+        twap.update();
+        action = actionFor(signal);
         uint256 amountIn;
         uint256 amountOut;
-        uint256 midOut;
-        if (signal == ISignalOracle.Signal.Buy) {
-            (amountIn, amountOut, midOut) = _swapAll(IERC20(asset()));
-            if (amountIn != 0) action = Action.BuyRisk;
-        } else if (signal == ISignalOracle.Signal.Sell) {
-            (amountIn, amountOut, midOut) = _swapAll(risk);
-            if (amountIn != 0) action = Action.SellRisk;
-        }
-        emit Rebalanced(roundId, decisionMinute, signal, action, amountIn, amountOut, midOut);
+        uint256 fairOut;
+        if (action == Action.BuyRisk) (amountIn, amountOut, fairOut) = _swapAll(IERC20(asset()), risk);
+        else if (action == Action.SellRisk) (amountIn, amountOut, fairOut) = _swapAll(risk, IERC20(asset()));
+        if (amountIn == 0) action = Action.None;
+        emit Rebalanced(roundId, decisionMinute, signal, action, amountIn, amountOut, fairOut);
+    }
+
+    /// @inheritdoc IDemoVault
+    function setPinnedModel(bytes32 modelId) external onlyOwner {
+        oracle.getModel(modelId); // reverts for an unknown model
+        emit PinnedModelSet(pinnedModelId, modelId);
+        pinnedModelId = modelId;
     }
 
     // ----------------------------------------------------------------------------------- internals
@@ -136,24 +239,66 @@ contract DemoVault is ERC4626, IDemoVault {
         return 6;
     }
 
+    /// @dev Every deposit records a price observation when one is due (it cannot change this call's price).
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        twap.update();
+        super._deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev Every withdrawal in stable records a price observation when one is due.
+    function _withdraw(address caller, address receiver, address owner, uint256 assets, uint256 shares)
+        internal
+        override
+    {
+        twap.update();
+        super._withdraw(caller, receiver, owner, assets, shares);
+    }
+
     function _idle() private view returns (uint256) {
         return IERC20(asset()).balanceOf(address(this));
     }
 
-    /// @dev Sells the whole balance of `tokenIn`, requiring at least its mid-price value less the slippage bound.
-    function _swapAll(IERC20 tokenIn) private returns (uint256 amountIn, uint256 amountOut, uint256 midOut) {
-        amountIn = tokenIn.balanceOf(address(this));
-        if (amountIn == 0) return (0, 0, 0);
-        uint256 price = venue.priceWad();
-        midOut = tokenIn == risk ? Math.mulDiv(amountIn, price, 1e18) : Math.mulDiv(amountIn, 1e18, price);
+    /// @dev Whether shares can be priced for stable deposits and withdrawals: the vault holds no risk, or the
+    /// average is fresh and the spot price within `maxSlippageBps` of it.
+    function _priced() private view returns (bool) {
+        if (risk.balanceOf(address(this)) == 0) return true;
+        (uint256 average, uint256 span) = twap.read();
+        if (span == 0 || span > twap.maxSpan()) return false;
+        uint256 spot = twap.spotPrice();
+        uint256 gap = spot > average ? spot - average : average - spot;
+        return gap * BPS <= average * maxSlippageBps;
+    }
+
+    /// @dev Whether the feed has moved to another model than the pinned one (the vault cannot follow it).
+    function _stranded() private view returns (bool) {
+        return oracle.getFeed(feedId).modelId != pinnedModelId;
+    }
+
+    /// @dev Sells the whole balance of `tokenIn` for `tokenOut` on the pair, requiring at least its value at the
+    /// fresh average price less the slippage bound; amounts are the vault's measured balance changes.
+    function _swapAll(IERC20 tokenIn, IERC20 tokenOut)
+        private
+        returns (uint256 amountIn, uint256 amountOut, uint256 fairOut)
+    {
+        uint256 inBefore = tokenIn.balanceOf(address(this));
+        if (inBefore == 0) return (0, 0, 0);
+        uint256 priceWad = twap.price(); // reverts unless the average is fresh
+        fairOut = tokenIn == risk ? Math.mulDiv(inBefore, priceWad, 1e18) : Math.mulDiv(inBefore, 1e18, priceWad);
         // Dust worth less than one unit of the other token would be given away: keep it.
-        if (midOut == 0) return (0, 0, 0);
-        uint256 minOut = Math.mulDiv(midOut, BPS - maxSlippageBps, BPS, Math.Rounding.Ceil);
-        uint256 quoted = venue.quote(tokenIn, amountIn);
-        if (quoted < minOut) revert DemoVaultSlippageExceeded(midOut, quoted, minOut);
-        tokenIn.forceApprove(address(venue), amountIn);
-        amountOut = venue.swap(tokenIn, amountIn, minOut);
-        // The venue is not trusted to honour minOut.
-        if (amountOut < minOut) revert DemoVaultSlippageExceeded(midOut, amountOut, minOut);
+        if (fairOut == 0) return (0, 0, 0);
+        uint256 minOut = Math.mulDiv(fairOut, BPS - maxSlippageBps, BPS, Math.Rounding.Ceil);
+        address[] memory path = new address[](2);
+        path[0] = address(tokenIn);
+        path[1] = address(tokenOut);
+        uint256 quoted = router.getAmountsOut(inBefore, path)[1];
+        if (quoted < minOut) revert DemoVaultSlippageExceeded(fairOut, quoted, minOut);
+        uint256 outBefore = tokenOut.balanceOf(address(this));
+        tokenIn.forceApprove(address(router), inBefore);
+        // forge-lint: disable-next-line(block-timestamp)
+        router.swapExactTokensForTokens(inBefore, minOut, path, address(this), block.timestamp);
+        tokenIn.forceApprove(address(router), 0);
+        amountIn = inBefore - tokenIn.balanceOf(address(this));
+        amountOut = tokenOut.balanceOf(address(this)) - outBefore;
+        if (amountOut < minOut) revert DemoVaultSlippageExceeded(fairOut, amountOut, minOut);
     }
 }
