@@ -64,6 +64,10 @@ sol! {
         error SignalOracleRoundNotAfterLatest(uint64 decisionMinute, uint64 latestDecisionMinute);
         error SignalOracleProofRejected(address verifier);
         error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
+        error SignalOracleNoRound(bytes32 feedId);
+        error SignalOracleVerifierCodeChanged(address verifier, bytes32 registered, bytes32 current);
+        error AccessControlEnforcedDefaultAdminRules();
+        error AccessControlEnforcedDefaultAdminDelay(uint48 schedule);
         error SignalOracleInvalidCommitteeSize(uint256 size, uint256 maxSize);
         error SignalOracleInvalidThreshold(uint256 threshold, uint256 size);
         error SignalOracleInvalidCommitteeMember(uint256 index, address member);
@@ -76,6 +80,8 @@ sol! {
         error FieldDecodeNotInField(uint256 value);
         error FieldDecodeOutOfRange(uint256 value);
         function SUBMITTER_ROLE() external view returns (bytes32);
+        function defaultAdmin() external view returns (address);
+        function verifierCodeHash(bytes32 modelId) external view returns (bytes32);
         function grantRole(bytes32 role, address account) external;
         function hasRole(bytes32 role, address account) external view returns (bool);
         function registerModel(bytes32 modelId, Model calldata model) external;
@@ -104,23 +110,71 @@ sol! {
 }
 
 sol! {
-    /// The demo vault (contracts/DemoVault.sol, ERC-4626), its venue and test-double tokens.
+    /// The demo vault (contracts/DemoVault.sol, ERC-4626), the functions and errors the client uses.
     #[sol(rpc)]
     #[derive(Debug)]
     interface IDemoVault {
         enum Action { None, BuyRisk, SellRisk }
-        struct Config { address oracle; bytes32 feedId; bytes32 pinnedModelId; address venue; uint256 maxAge; uint256 maxSlippageBps; }
-        event Rebalanced(uint256 indexed roundId, uint64 decisionMinute, uint8 signal, Action action, uint256 amountIn, uint256 amountOut, uint256 midAmountOut);
-        error DemoVaultNoSignal();
+        struct Config { address oracle; bytes32 feedId; bytes32 pinnedModelId; address router; address twap; uint256 maxAge; uint256 maxSlippageBps; }
+        event Rebalanced(uint256 indexed roundId, uint64 decisionMinute, uint8 signal, Action action, uint256 amountIn, uint256 amountOut, uint256 fairAmountOut);
         error DemoVaultModelNotPinned(uint256 roundId, bytes32 modelId, bytes32 pinnedModelId);
         error DemoVaultStaleSignal(uint256 roundId, uint64 decisionMinute, uint256 age, uint256 maxAge);
         error DemoVaultRoundAlreadyHandled(uint256 roundId);
-        error DemoVaultSlippageExceeded(uint256 midAmountOut, uint256 quoted, uint256 minAmountOut);
+        error DemoVaultSlippageExceeded(uint256 fairAmountOut, uint256 amountOut, uint256 minAmountOut);
+        error DemoVaultExceededInKindRedeem(address owner, uint256 shares, uint256 max);
         error DemoVaultInvalidConfig();
+        error PairTwapNotReady();
+        error PairTwapStale(uint256 span, uint256 maxSpan);
+        error SignalOracleNoRound(bytes32 feedId);
         function rebalance() external returns (Action action);
         function lastHandledRoundId() external view returns (uint256);
         function totalAssets() external view returns (uint256);
         function deposit(uint256 assets, address receiver) external returns (uint256 shares);
+        function balanceOf(address account) external view returns (uint256);
+        function redeemInKind(uint256 shares, address receiver, address owner) external returns (uint256 assets, uint256 riskAmount);
+        function maxRedeem(address owner) external view returns (uint256);
+        function pinnedModelId() external view returns (bytes32);
+    }
+
+    /// The vault's price source (contracts/PairTwap.sol): the pair's time-weighted average.
+    #[sol(rpc)]
+    interface IPairTwap {
+        function update() external returns (bool recorded);
+        function read() external view returns (uint256 priceWad, uint256 span);
+        function spotPrice() external view returns (uint256);
+    }
+
+    /// Uniswap v2's factory and router (deployed from their npm build artifacts).
+    #[sol(rpc)]
+    interface IUniswapV2Factory {
+        function createPair(address tokenA, address tokenB) external returns (address pair);
+        function getPair(address tokenA, address tokenB) external view returns (address pair);
+    }
+
+    #[sol(rpc)]
+    interface IUniswapV2Router02 {
+        function addLiquidity(address tokenA, address tokenB, uint256 amountADesired, uint256 amountBDesired, uint256 amountAMin, uint256 amountBMin, address to, uint256 deadline) external returns (uint256 amountA, uint256 amountB, uint256 liquidity);
+    }
+
+    /// OpenZeppelin's TimelockController: governance of the oracle and the vault.
+    #[sol(rpc)]
+    #[derive(Debug)]
+    interface ITimelockController {
+        error TimelockInsufficientDelay(uint256 delay, uint256 minDelay);
+        error TimelockUnexpectedOperationState(bytes32 operationId, bytes32 expectedStates);
+        error TimelockUnauthorizedCaller(address caller);
+        error AccessControlUnauthorizedAccount(address account, bytes32 neededRole);
+        function PROPOSER_ROLE() external view returns (bytes32);
+        function CANCELLER_ROLE() external view returns (bytes32);
+        function DEFAULT_ADMIN_ROLE() external view returns (bytes32);
+        function getMinDelay() external view returns (uint256);
+        function hasRole(bytes32 role, address account) external view returns (bool);
+        function grantRole(bytes32 role, address account) external;
+        function revokeRole(bytes32 role, address account) external;
+        function renounceRole(bytes32 role, address callerConfirmation) external;
+        function updateDelay(uint256 newDelay) external;
+        function scheduleBatch(address[] calldata targets, uint256[] calldata values, bytes[] calldata payloads, bytes32 predecessor, bytes32 salt, uint256 delay) external;
+        function executeBatch(address[] calldata targets, uint256[] calldata values, bytes[] calldata payloads, bytes32 predecessor, bytes32 salt) external payable;
     }
 
     #[sol(rpc)]
@@ -172,6 +226,19 @@ impl Client {
     }
 }
 
+/// Creation bytecode of Uniswap v2's `Contract` from the npm package `@uniswap/<package>` (its own
+/// build artifact, `build/Contract.json`, whose `bytecode` is hex without `0x`): the bytecode
+/// Uniswap deployed, never recompiled here.
+pub fn uniswap_code(root: &Path, package: &str, contract: &str) -> anyhow::Result<Bytes> {
+    let path = root.join("scripts/node_modules/@uniswap").join(package).join("build").join(format!("{contract}.json"));
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {} (run `make bootstrap`)", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let hex = v["bytecode"].as_str().ok_or_else(|| anyhow!("{} has no bytecode", path.display()))?;
+    let code: Bytes = hex.parse().with_context(|| format!("{}: bytecode is not hex", path.display()))?;
+    anyhow::ensure!(!code.is_empty(), "{}: empty bytecode", path.display());
+    Ok(code)
+}
+
 /// Creation bytecode of `Contract` from Foundry's output `out/File.sol/Contract.json`.
 pub fn creation_code(root: &Path, file: &str, contract: &str) -> anyhow::Result<Bytes> {
     let path = root.join("out").join(file).join(format!("{contract}.json"));
@@ -192,12 +259,16 @@ pub fn describe_revert(err: &alloy::contract::Error) -> String {
     if let Some(e) = err.as_decoded_interface_error::<IDemoVault::IDemoVaultErrors>() {
         return format!("{e:?}");
     }
+    if let Some(e) = err.as_decoded_interface_error::<ITimelockController::ITimelockControllerErrors>() {
+        return format!("{e:?}");
+    }
     err.to_string()
 }
 
 /// Addresses of a deployed stack: the generated verifier, the oracle with its feed and Chainlink
-/// adapter, and the demo vault with its test-double tokens and venue. Written by `veriregime deploy`
-/// and the demo; read by `oracle round`, `audit` and the daemon.
+/// adapter, governance (a timelock and its governor), and the demo market (test-double tokens on a
+/// Uniswap v2 pair, the pair's average price) with its vault. Written by `veriregime deploy` and
+/// the demo; read by `oracle round`, `audit` and the daemon.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Deployment {
     pub chain_id: u64,
@@ -207,9 +278,16 @@ pub struct Deployment {
     pub symbol: String,
     pub aggregator: Address,
     pub model_id: B256,
+    /// The TimelockController that is the oracle's admin and the vault's owner.
+    pub timelock: Address,
+    /// The account that proposes governance changes through the timelock (and may cancel them).
+    pub governor: Address,
     pub stable: Address,
     pub risk: Address,
-    pub venue: Address,
+    pub factory: Address,
+    pub router: Address,
+    pub pair: Address,
+    pub twap: Address,
     pub vault: Address,
 }
 
@@ -236,13 +314,25 @@ pub struct StackConfig {
     pub max_delay: u32,
     /// Oldest signal (seconds after its decision minute) the vault still acts on.
     pub vault_max_age: u64,
-    /// Risk-asset mid price in stable units, 18 decimals.
+    /// The pair's opening price of the risk token in stable units, 18 decimals.
     pub price_wad: U256,
-    /// The venue's fee (stand-in for price impact) and the vault's slippage bound, basis points.
-    pub venue_fee_bps: u64,
+    /// Stable tokens the deployer puts into the pair (with risk tokens worth as much), 18 decimals.
+    pub pool_stable: U256,
+    /// The vault's slippage bound against the pair's average price (the pair's 30 bps fee
+    /// included), basis points.
     pub vault_max_slippage_bps: u64,
     /// Stable tokens deposited into the vault by the deployer, 18 decimals.
     pub vault_stable: U256,
+    /// Shortest and longest span of the pair's average price the vault uses, seconds.
+    pub twap_window: u64,
+    pub twap_max_span: u64,
+    /// The governor: proposes (and may cancel) changes of models, feeds, committees and the
+    /// vault's pin through the timelock. `None`: the deployer (local chains and tests only).
+    pub governor: Option<Address>,
+    /// A guardian that may cancel scheduled changes, besides the governor.
+    pub guardian: Option<Address>,
+    /// The timelock's delay, seconds.
+    pub timelock_delay: u64,
     /// Foundry build root (`out/Halo2Verifier.sol/Halo2Verifier.json` under it) of the circuit's
     /// verifier, for a circuit other than the shipped one (e.g. the benchmark's `<circuit>/forge`);
     /// `None`: the project's build, whose verifier is the shipped circuit's.
@@ -256,7 +346,9 @@ pub struct StackConfig {
 
 impl StackConfig {
     /// The defaults of a local deployment (demo, tests): 5-minute submission window and vault
-    /// freshness, a 10 bps venue fee under a 50 bps slippage bound, 100,000 dUSD in the vault.
+    /// freshness, a pair holding 100 M dUSD (1,000 times the vault's 100,000, so that the vault's
+    /// swaps move it ~0.1%) under a 100 bps slippage bound, a 30-minute average fresh for 4 hours,
+    /// a one-day timelock governed by the deployer.
     pub fn local(symbol: &str, model_id: B256, binding: Binding, output_scale: u8, price: u64) -> Self {
         let wad = U256::from(10u64).pow(U256::from(18u64));
         StackConfig {
@@ -267,9 +359,14 @@ impl StackConfig {
             max_delay: 300,
             vault_max_age: 300,
             price_wad: U256::from(price.max(1)) * wad,
-            venue_fee_bps: 10,
-            vault_max_slippage_bps: 50,
+            pool_stable: U256::from(100_000_000u64) * wad,
+            vault_max_slippage_bps: 100,
             vault_stable: U256::from(100_000u64) * wad,
+            twap_window: 1800,
+            twap_max_span: 4 * 3600,
+            governor: None,
+            guardian: None,
+            timelock_delay: 86_400,
             verifier_build: None,
             committee: Vec::new(),
             threshold: 1,
@@ -277,15 +374,52 @@ impl StackConfig {
     }
 }
 
-/// Deploys the verifier and the oracle (model registered, feed created, `client.from` allowed to
-/// submit), the Chainlink adapter, and the demo market with its ERC-4626 vault, from Foundry's
+/// Deploys the verifier, governance (OpenZeppelin's TimelockController), the oracle with the
+/// timelock as its admin (model registered, feed created, the committee set and allowed to
+/// transmit), the Chainlink adapter, and the demo market: test-double tokens on a Uniswap v2 pair
+/// (factory, WETH9 and router from Uniswap's npm build artifacts), the pair's average price and the
+/// ERC-4626 vault, pinned to the model and owned by the timelock. Contracts come from Foundry's
 /// build output under `root/out`.
+///
+/// The deployer sets the oracle up through the timelock while its delay is still 0 (it holds the
+/// timelock's roles only for that), then sets the delay, hands proposing and cancelling to the
+/// governor (and the guardian) and renounces every role: afterwards the deployer is neither admin
+/// nor owner of anything, and is a transmitter only when it is in the committee (the committee of
+/// one used when none is given). With `governor: None` the deployer stays the timelock's proposer.
 pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> anyhow::Result<Deployment> {
-    use alloy::sol_types::SolValue;
+    use alloy::sol_types::{SolCall, SolValue};
     let send = |what: &'static str| move |e: alloy::contract::Error| anyhow!("{what}: {}", describe_revert(&e));
     let verifier_root = cfg.verifier_build.as_deref().unwrap_or(root);
     let verifier = client.deploy("Halo2Verifier", &creation_code(verifier_root, "Halo2Verifier.sol", "Halo2Verifier")?, &[]).await?;
-    let oracle = client.deploy("SignalOracle", &creation_code(root, "SignalOracle.sol", "SignalOracle")?, &(client.from,).abi_encode_params()).await?;
+
+    // Governance, at delay 0 while the deployer sets the oracle up through it.
+    let timelock = client
+        .deploy(
+            "TimelockController",
+            &creation_code(root, "TimelockController.sol", "TimelockController")?,
+            &(U256::ZERO, vec![client.from], vec![Address::ZERO], client.from).abi_encode_params(),
+        )
+        .await?;
+    let tl = ITimelockController::new(timelock, &client.provider);
+    let through_timelock = |calls: Vec<(Address, Vec<u8>)>, salt: &'static str| {
+        let tl = tl.clone();
+        async move {
+            let targets: Vec<Address> = calls.iter().map(|c| c.0).collect();
+            let values = vec![U256::ZERO; calls.len()];
+            let payloads: Vec<Bytes> = calls.into_iter().map(|c| Bytes::from(c.1)).collect();
+            let salt = alloy::primitives::keccak256(salt);
+            tl.scheduleBatch(targets.clone(), values.clone(), payloads.clone(), B256::ZERO, salt, U256::ZERO)
+                .send()
+                .await
+                .map_err(send("timelock scheduleBatch"))?
+                .get_receipt()
+                .await?;
+            tl.executeBatch(targets, values, payloads, B256::ZERO, salt).send().await.map_err(send("timelock executeBatch"))?.get_receipt().await?;
+            anyhow::Ok(())
+        }
+    };
+
+    let oracle = client.deploy("SignalOracle", &creation_code(root, "SignalOracle.sol", "SignalOracle")?, &(timelock,).abi_encode_params()).await?;
     let o = ISignalOracle::new(oracle, &client.provider);
     let model = ISignalOracle::Model {
         verifier,
@@ -295,19 +429,22 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         outputScale: cfg.output_scale,
         outputClass: [ISignalOracle::Signal::Sell, ISignalOracle::Signal::Hold, ISignalOracle::Signal::Buy],
     };
-    o.registerModel(cfg.model_id, model).send().await.map_err(send("registerModel"))?.get_receipt().await?;
     let feed = feed_id(&cfg.symbol);
     let description = format!("{} 1m, 60-minute horizon", cfg.symbol.to_uppercase());
-    o.createFeed(feed, description.clone(), cfg.model_id, cfg.max_delay).send().await.map_err(send("createFeed"))?.get_receipt().await?;
     let role = o.SUBMITTER_ROLE().call().await?;
     // The committee signs each round's report; its members transmit. Without one given, the
     // deployer alone (1 of 1).
     let committee = if cfg.committee.is_empty() { vec![client.from] } else { cfg.committee.clone() };
-    o.setCommittee(feed, committee.clone(), cfg.threshold).send().await.map_err(send("setCommittee"))?.get_receipt().await?;
-    let transmitters: std::collections::BTreeSet<Address> = committee.iter().copied().chain([client.from]).collect();
+    let mut setup = vec![
+        (oracle, ISignalOracle::registerModelCall { modelId: cfg.model_id, model }.abi_encode()),
+        (oracle, ISignalOracle::createFeedCall { feedId: feed, description: description.clone(), modelId: cfg.model_id, maxDelay: cfg.max_delay }.abi_encode()),
+        (oracle, ISignalOracle::setCommitteeCall { feedId: feed, members: committee.clone(), threshold: cfg.threshold }.abi_encode()),
+    ];
+    let transmitters: std::collections::BTreeSet<Address> = committee.iter().copied().collect();
     for member in transmitters {
-        o.grantRole(role, member).send().await.map_err(send("grantRole"))?.get_receipt().await?;
+        setup.push((oracle, ISignalOracle::grantRoleCall { role, account: member }.abi_encode()));
     }
+    through_timelock(setup, "veriregime: oracle set-up").await?;
     let aggregator = client
         .deploy(
             "SignalAggregator",
@@ -316,21 +453,44 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         )
         .await?;
 
+    // The market: two test tokens on a real Uniswap v2 pair.
     let token = creation_code(root, "DemoToken.sol", "DemoToken")?;
     let stable = client.deploy("DemoToken (stable)", &token, &("Demo USD".to_string(), "dUSD".to_string()).abi_encode_params()).await?;
     let risk = client.deploy("DemoToken (risk)", &token, &("Demo BTC".to_string(), "dBTC".to_string()).abi_encode_params()).await?;
-    let venue = client
+    // No fee-recipient setter: the protocol fee stays off.
+    let factory = client.deploy("UniswapV2Factory", &uniswap_code(root, "v2-core", "UniswapV2Factory")?, &(Address::ZERO,).abi_encode_params()).await?;
+    let weth = client.deploy("WETH9", &uniswap_code(root, "v2-periphery", "WETH9")?, &[]).await?;
+    let router = client.deploy("UniswapV2Router02", &uniswap_code(root, "v2-periphery", "UniswapV2Router02")?, &(factory, weth).abi_encode_params()).await?;
+    let f = IUniswapV2Factory::new(factory, &client.provider);
+    f.createPair(stable, risk).send().await.map_err(send("createPair"))?.get_receipt().await?;
+    let pair = f.getPair(stable, risk).call().await?;
+    let wad = U256::from(10u64).pow(U256::from(18u64));
+    let pool_risk = cfg.pool_stable * wad / cfg.price_wad;
+    for (t, amount) in [(stable, cfg.pool_stable + cfg.vault_stable), (risk, pool_risk)] {
+        let token = IDemoToken::new(t, &client.provider);
+        token.mint(client.from, amount).send().await?.get_receipt().await?;
+        token.approve(router, amount).send().await?.get_receipt().await?;
+    }
+    IUniswapV2Router02::new(router, &client.provider)
+        .addLiquidity(stable, risk, cfg.pool_stable, pool_risk, U256::ZERO, U256::ZERO, client.from, U256::from(u64::MAX))
+        .send()
+        .await
+        .map_err(send("addLiquidity"))?
+        .get_receipt()
+        .await?;
+    let twap = client
         .deploy(
-            "DemoVenue",
-            &creation_code(root, "DemoVenue.sol", "DemoVenue")?,
-            &(client.from, stable, risk, cfg.price_wad, U256::from(cfg.venue_fee_bps)).abi_encode_params(),
+            "PairTwap",
+            &creation_code(root, "PairTwap.sol", "PairTwap")?,
+            &(pair, risk, U256::from(cfg.twap_window), U256::from(cfg.twap_max_span)).abi_encode_params(),
         )
         .await?;
     let vault_cfg = IDemoVault::Config {
         oracle,
         feedId: feed,
-        pinnedModelId: B256::ZERO,
-        venue,
+        pinnedModelId: cfg.model_id,
+        router,
+        twap,
         maxAge: U256::from(cfg.vault_max_age),
         maxSlippageBps: U256::from(cfg.vault_max_slippage_bps),
     };
@@ -338,19 +498,9 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         .deploy(
             "DemoVault",
             &creation_code(root, "DemoVault.sol", "DemoVault")?,
-            &(vault_cfg, "VeriRegime demo vault".to_string(), "vrVAULT".to_string()).abi_encode_params(),
+            &(vault_cfg, timelock, "VeriRegime demo vault".to_string(), "vrVAULT".to_string()).abi_encode_params(),
         )
         .await?;
-    // Liquidity for the venue on both sides, and the deployer's deposit into the vault.
-    let wad = U256::from(10u64).pow(U256::from(18u64));
-    let ten = U256::from(10u64);
-    for (t, to, amount) in [
-        (stable, venue, cfg.vault_stable * ten),
-        (risk, venue, cfg.vault_stable * ten * wad / cfg.price_wad),
-        (stable, client.from, cfg.vault_stable),
-    ] {
-        IDemoToken::new(t, &client.provider).mint(to, amount).send().await?.get_receipt().await?;
-    }
     IDemoToken::new(stable, &client.provider).approve(vault, cfg.vault_stable).send().await?.get_receipt().await?;
     IDemoVault::new(vault, &client.provider)
         .deposit(cfg.vault_stable, client.from)
@@ -359,6 +509,24 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         .map_err(send("vault deposit"))?
         .get_receipt()
         .await?;
+
+    // Governance handed over: the delay set (through the timelock itself), proposing and
+    // cancelling to the governor and the guardian, every role of the deployer renounced.
+    let governor = cfg.governor.unwrap_or(client.from);
+    through_timelock(vec![(timelock, ITimelockController::updateDelayCall { newDelay: U256::from(cfg.timelock_delay) }.abi_encode())], "veriregime: delay").await?;
+    let (proposer, canceller, admin) = (tl.PROPOSER_ROLE().call().await?, tl.CANCELLER_ROLE().call().await?, tl.DEFAULT_ADMIN_ROLE().call().await?);
+    let mut cancellers = vec![governor];
+    cancellers.extend(cfg.guardian);
+    tl.grantRole(proposer, governor).send().await.map_err(send("timelock grantRole"))?.get_receipt().await?;
+    for c in cancellers {
+        tl.grantRole(canceller, c).send().await.map_err(send("timelock grantRole"))?.get_receipt().await?;
+    }
+    if governor != client.from {
+        tl.revokeRole(proposer, client.from).send().await.map_err(send("timelock revokeRole"))?.get_receipt().await?;
+        tl.revokeRole(canceller, client.from).send().await.map_err(send("timelock revokeRole"))?.get_receipt().await?;
+    }
+    tl.renounceRole(admin, client.from).send().await.map_err(send("timelock renounceRole"))?.get_receipt().await?;
+
     let chain_id = client.provider.get_chain_id().await?;
     Ok(Deployment {
         chain_id,
@@ -368,9 +536,14 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         symbol: cfg.symbol.to_uppercase(),
         aggregator,
         model_id: cfg.model_id,
+        timelock,
+        governor,
         stable,
         risk,
-        venue,
+        factory,
+        router,
+        pair,
+        twap,
         vault,
     })
 }

@@ -114,7 +114,7 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
         .current_dir(&root)
         .env("VERIREGIME_PRIVATE_KEY", hex::encode(anvil.keys()[0].to_bytes()))
-        .args(["deploy", "--max-delay", "4294967295", "--rpc", anvil.endpoint_url().as_str(), "--out"])
+        .args(["deploy", "--max-delay", "4294967295", "--governor", &format!("{:#x}", anvil.addresses()[1]), "--rpc", anvil.endpoint_url().as_str(), "--out"])
         .arg(&dep_file)
         .output()
         .unwrap();
@@ -122,6 +122,13 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     let dep = Deployment::load(&dep_file).unwrap();
     assert_eq!(dep.model_id, signaler.model_id);
     assert_eq!(dep.symbol, "BTCUSDT");
+    // The deployer keeps no admin role: the oracle's one admin is the timelock, which the governor
+    // proposes through.
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(anvil.endpoint_url());
+    let o = ISignalOracle::new(dep.oracle, &provider);
+    assert_eq!(o.defaultAdmin().call().await.unwrap(), dep.timelock);
+    assert_eq!(dep.governor, anvil.addresses()[1]);
+    assert!(!o.hasRole(B256::ZERO, anvil.addresses()[0]).call().await.unwrap());
     let data = tempfile::tempdir().unwrap();
     write_daily_archive(data.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 11, ..Default::default() })).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))
@@ -207,6 +214,11 @@ fn demo_shows_three_verified_rounds() {
         assert!(part(ops, "storage") > 40_000 && part(ops, "events") > 0, "{b}");
     }
     assert!(rounds[2]["vault_action"].as_str().unwrap().contains("DemoVaultStaleSignal"));
+    // The deployer leaves with all its shares in kind: at least 98% of its 100,000 dUSD deposit
+    // (the vault pays the pair's 0.3% fee and ~0.1% impact per swap, and the price moves).
+    let exit = &v["exit_in_kind"];
+    assert!(exit["value"].as_f64().unwrap() > 98_000.0, "{exit}");
+    assert!(exit["stable"].as_f64().unwrap() > 0.0 || exit["risk"].as_f64().unwrap() > 0.0, "{exit}");
     assert!(Deployment::load(&dep.path().join("d.json")).is_ok());
 }
 

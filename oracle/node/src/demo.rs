@@ -5,7 +5,7 @@ use veriregime_chain::gas::GasBreakdown;
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use veriregime_chain::committee::{pack, Committee, SignedReport};
-use veriregime_chain::{deploy_stack, submit, Client, Deployment, IDemoToken, IDemoVault, StackConfig, Target};
+use veriregime_chain::{deploy_stack, submit, Client, Deployment, IDemoToken, IDemoVault, IPairTwap, StackConfig, Target};
 use veriregime_zk::signaler::expected_binding;
 use veriregime_core::data::{fmt_minute, synth_candles, Archive, Candle, Series, SynthConfig};
 use veriregime_core::features::{CLASS_NAMES, LOOKBACK};
@@ -35,13 +35,27 @@ pub struct DemoOptions {
     pub deployments: PathBuf,
 }
 
-/// What the demo did: its data, every round, the deployment and each submission's gas.
+/// What the demo did: its data, every round, the deployment, each submission's gas, and the
+/// deployer's exit from the vault at the end.
 #[derive(Debug, Serialize)]
 pub struct DemoReport {
     pub data: String,
     pub rounds: Vec<RoundOut>,
     pub deployment: Deployment,
     pub gas: Vec<u64>,
+    pub exit_in_kind: ExitOut,
+}
+
+/// The deployer redeems all its vault shares in kind after the last round, whatever the vault
+/// holds then: the exit that never waits for a signal.
+#[derive(Debug, Serialize)]
+pub struct ExitOut {
+    pub shares: String,
+    pub stable: f64,
+    pub risk: f64,
+    /// What was received, valued at the pair's average price, in dUSD.
+    pub value: f64,
+    pub gas: u64,
 }
 
 /// One demo round.
@@ -116,9 +130,11 @@ impl DemoOptions {
             .context("cannot start anvil (run `make bootstrap`)")?;
         let key = hex::encode(anvil.first_key().to_bytes());
         let client = Client::connect(anvil.endpoint_url().as_str(), &key).await?;
-        // A committee of three operators (anvil's next three accounts) at 2 of 3; the deployer is
-        // the admin and the vault's keeper.
+        // A committee of three operators (anvil's next three accounts) at 2 of 3; governance is a
+        // timelock the fifth account proposes through and the sixth can cancel in; the deployer
+        // keeps no role: it is the vault's first depositor and its keeper (anyone may rebalance).
         let members: Vec<PrivateKeySigner> = anvil.keys()[1..=3].iter().map(|k| PrivateKeySigner::from(k.clone())).collect();
+        let (governor, guardian) = (anvil.addresses()[4], anvil.addresses()[5]);
         let mut cfg = StackConfig::local(
             &self.symbol,
             signaler.model_id,
@@ -128,15 +144,25 @@ impl DemoOptions {
         );
         cfg.committee = members.iter().map(|m| m.address()).collect();
         cfg.threshold = 2;
+        cfg.governor = Some(governor);
+        cfg.guardian = Some(guardian);
         let t = Instant::now();
         let dep = deploy_stack(&client, &root, &cfg).await?;
         dep.save(&self.deployments)?;
         eprintln!("deployed in {:.1} s: oracle {} vault {} (addresses in {})", secs(t), dep.oracle, dep.vault, self.deployments.display());
+        eprintln!(
+            "governance: timelock {} ({} h delay; governor {}, guardian {}) is the oracle's admin and the vault's owner; the vault trades on Uniswap v2 pair {} at its {}-minute average",
+            dep.timelock,
+            cfg.timelock_delay / 3600,
+            short(&governor.to_string()),
+            short(&guardian.to_string()),
+            dep.pair,
+            cfg.twap_window / 60
+        );
 
         let vault = IDemoVault::new(dep.vault, &client.provider);
         let balances = || async {
-            let s = IDemoToken::new(dep.stable, &client.provider).balanceOf(dep.vault).call().await?;
-            let r = IDemoToken::new(dep.risk, &client.provider).balanceOf(dep.vault).call().await?;
+            let (s, r) = holdings(&client, &dep, dep.vault).await?;
             anyhow::Ok((to_f64(s), to_f64(r)))
         };
         let committee = Committee::read(&client.provider, dep.oracle, dep.feed_id).await?;
@@ -174,6 +200,13 @@ impl DemoOptions {
             }
             anyhow::ensure!(signed.iter().all(|s| s.report.inputBinding == proven.binding), "a member's binding is not the transmitter's proof's");
             let tclient = member_clients.iter().find(|c| c.from == order[0]).context("the transmitter")?;
+            // A keeper records the pair's price one window before the round (as any keeper does
+            // between rounds), so that the vault finds a fresh average however far apart rounds are.
+            let poke = minute / 1000 + 62 - cfg.twap_window as i64;
+            if poke > chain_time(&client).await? {
+                set_chain_time(&client, poke).await?;
+            }
+            IPairTwap::new(dep.twap, &client.provider).update().send().await?.get_receipt().await?;
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;
             let t = Instant::now();
@@ -237,7 +270,15 @@ impl DemoOptions {
             );
             out.push(round);
         }
-        drop(anvil);
+        // The deployer leaves with all its shares, in kind, whatever the vault holds now.
+        let shares = vault.balanceOf(client.from).call().await?;
+        let (s0, r0) = holdings(&client, &dep, client.from).await?;
+        let receipt = vault.redeemInKind(shares, client.from, client.from).send().await?.get_receipt().await?;
+        anyhow::ensure!(receipt.status(), "the in-kind exit reverted (tx {})", receipt.transaction_hash);
+        let (s1, r1) = holdings(&client, &dep, client.from).await?;
+        let (price, _) = IPairTwap::new(dep.twap, &client.provider).read().call().await.map(|r| (r.priceWad, r.span))?;
+        let (stable, risk) = (to_f64(s1 - s0), to_f64(r1 - r0));
+        let exit_in_kind = ExitOut { shares: shares.to_string(), stable, risk, value: stable + risk * to_f64(price), gas: receipt.gas_used };
 
         let gas: Vec<u64> = out.iter().map(|r| r.gas).collect();
         eprintln!("\n{:<18} {:<6} {:>9} {:>10} {:>8}  vault", "decision (UTC)", "signal", "prove s", "gas", "verified");
@@ -247,9 +288,27 @@ impl DemoOptions {
         if let Some(last) = out.last() {
             eprintln!("\nwhere round {}'s gas went (the node's traces of its submit transaction):\n{}", last.round_id, last.gas_breakdown.render("oracle's own execution"));
         }
+        eprintln!(
+            "exit in kind: the deployer redeemed all its shares for {:.2} dUSD + {:.6} dBTC ({:.2} dUSD at the average price; gas {})",
+            exit_in_kind.stable, exit_in_kind.risk, exit_in_kind.value, exit_in_kind.gas
+        );
         eprintln!("{} verified rounds on anvil; data: {source}", out.len());
-        Ok(DemoReport { data: source, rounds: out, deployment: dep, gas })
+        drop(anvil);
+        Ok(DemoReport { data: source, rounds: out, deployment: dep, gas, exit_in_kind })
     }
+}
+
+/// What `who` holds of the demo's stable and risk tokens.
+async fn holdings(client: &Client, dep: &Deployment, who: Address) -> anyhow::Result<(U256, U256)> {
+    let s = IDemoToken::new(dep.stable, &client.provider).balanceOf(who).call().await?;
+    let r = IDemoToken::new(dep.risk, &client.provider).balanceOf(who).call().await?;
+    Ok((s, r))
+}
+
+/// The latest block's timestamp.
+async fn chain_time(client: &Client) -> anyhow::Result<i64> {
+    let block = client.provider.get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await?.context("no latest block")?;
+    Ok(block.header.timestamp as i64)
 }
 
 /// Moves the chain's clock: mines an empty block stamped `ts`, so calls and the next

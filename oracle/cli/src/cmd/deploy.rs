@@ -1,17 +1,21 @@
 use veriregime_chain::{deploy_stack, Client, StackConfig};
 use veriregime_zk::prover::{project_root, Ezkl};
 use veriregime_zk::signaler::Signaler;
+use alloy::primitives::Address;
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
-/// Deploy the verifier, the oracle (model registered, feed created, the signer allowed to submit),
-/// the Chainlink adapter and the demo market with its ERC-4626 vault, from Foundry's build output;
-/// write their addresses to a deployments file that `oracle round`, `audit` and the demo read.
+/// Deploy the verifier, governance (a timelock the governor proposes through), the oracle with the
+/// timelock as its admin (model registered, feed created, the signer the committee of one and its
+/// transmitter), the Chainlink adapter and the demo market (test tokens on a Uniswap v2 pair, its
+/// average price) with its ERC-4626 vault, from Foundry's and Uniswap's build output; write their
+/// addresses to a deployments file that `oracle round`, `audit` and the demo read. The signer keeps
+/// no admin or owner role.
 ///
 /// The signing key comes from VERIREGIME_PRIVATE_KEY (hex); it is never printed. The demo market
 /// uses mintable TEST tokens: deploy it to local and test chains only.
-/// Example: veriregime deploy --rpc http://127.0.0.1:8545 --out deployments/anvil.json
+/// Example: veriregime deploy --rpc http://127.0.0.1:8545 --governor 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --out deployments/anvil.json
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     #[arg(long, env = "VERIREGIME_RPC_URL")]
@@ -26,9 +30,19 @@ pub struct DeployArgs {
     /// Halo2Verifier.sol (`veriregime bench` writes one to <circuit>/forge).
     #[arg(long)]
     pub verifier_build: Option<PathBuf>,
-    /// Mid price of the demo venue, in dUSD per dBTC.
+    /// Opening price of the demo pair, in dUSD per dBTC.
     #[arg(long, default_value_t = 70_000)]
     pub price: u64,
+    /// The governor: proposes (and may cancel) every change of models, feeds, committees and the
+    /// vault's pin through the timelock. Another account than the signer's.
+    #[arg(long)]
+    pub governor: Address,
+    /// A guardian that may also cancel scheduled changes.
+    #[arg(long)]
+    pub guardian: Option<Address>,
+    /// The timelock's delay, seconds.
+    #[arg(long, default_value_t = 86_400)]
+    pub timelock_delay: u64,
     /// Latest accepted submission, seconds after the decision candle closed.
     #[arg(long, default_value_t = 300)]
     pub max_delay: u32,
@@ -44,6 +58,10 @@ impl DeployArgs {
             let client = Client::connect(&self.rpc, &key).await?;
             let mut cfg = StackConfig::local(&self.symbol, signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, self.price);
             cfg.max_delay = self.max_delay;
+            anyhow::ensure!(self.governor != client.from, "--governor must be another account than the deployer's (it would be admin and transmitter at once)");
+            cfg.governor = Some(self.governor);
+            cfg.guardian = self.guardian;
+            cfg.timelock_delay = self.timelock_delay;
             cfg.verifier_build = self.verifier_build.clone();
             let dep = deploy_stack(&client, &project_root(), &cfg).await?;
             dep.save(&self.out)?;

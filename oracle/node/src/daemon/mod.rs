@@ -711,12 +711,9 @@ impl Daemon {
     async fn on_chain(&self, feed: &Feed, minute: i64) -> anyhow::Result<Option<RoundRecord>> {
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
         let minute_s = (minute / 1000) as u64;
-        let call = oracle.latestSignal(feed.id);
-        let latest = self.rpc("latestSignal", || call.call()).await?;
-        let mut id = latest.roundId.to::<u64>();
-        if id == 0 || latest.decisionMinute < minute_s {
-            return Ok(None);
-        }
+        // `latestSignal` reverts before a feed's first round: the id is read instead.
+        let call = oracle.latestRoundId(feed.id);
+        let mut id = self.rpc("latestRoundId", || call.call()).await?.to::<u64>();
         while id > 0 {
             let r = self.rpc("getRound", || read_round(&self.provider, self.oracle, feed.id, id)).await?;
             if r.decision_minute_s == minute_s {
