@@ -8,7 +8,8 @@
 //!   gains and losses; then `avg = (avg * 13 + x) / 14`. `RSI = 100 * g / (g + l)`; 50 when the
 //!   price did not move at all (TA-Lib gives 0 there; 50 is the neutral value a model should see).
 //! - `MACD = EMA(12) - EMA(26)` of close, each EMA seeded as above.
-//! - `vol_ma5`, `vol_ma10`: simple moving averages of volume (and `vol_ma60`, used for one input).
+//! - `vol_ma5`, `vol_ma10`: simple moving averages of volume (and `vol_ma60`, used for one input),
+//!   each summed over its own window, so no value reaches an average whose window lacks it.
 //!
 //! # Model inputs (scale-free, so a model fitted on 2022 prices works at 2024 prices)
 //! | # | name | formula |
@@ -84,17 +85,16 @@ pub fn ema(x: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
-/// Simple moving average: NaN for the first n-1 values.
+/// Simple moving average: NaN for the first n-1 values. Each value is the sum of its own window
+/// (no running sum): a huge value changes only the windows that hold it, and leaves no rounding
+/// residue (or a negative average) in the windows after it.
 pub fn sma(x: &[f64], n: usize) -> Vec<f64> {
     let mut out = vec![f64::NAN; x.len()];
     if n == 0 || x.len() < n {
         return out;
     }
-    let mut s: f64 = x[..n].iter().sum();
-    out[n - 1] = s / n as f64;
-    for i in n..x.len() {
-        s += x[i] - x[i - n];
-        out[i] = s / n as f64;
+    for i in n - 1..x.len() {
+        out[i] = x[i + 1 - n..=i].iter().sum::<f64>() / n as f64;
     }
     out
 }
@@ -365,30 +365,31 @@ impl Dataset {
     }
 }
 
-/// Writes indicators, model inputs, forward return and label of each sample as CSV to `out`
-/// (written to a temporary name beside it, then renamed: whole or not at all).
+/// Writes indicators, model inputs, forward return and label of each sample as CSV to `out`,
+/// whole or not at all ([`crate::fs::replace_file`]: nothing is left behind on an error, which
+/// names the file).
 pub fn write_csv(ds: &Dataset, samples: &[Sample], out: &std::path::Path) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::io::Write;
-    let tmp = out.with_extension("csv.tmp");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
-    let names = INPUT_NAMES.join(",");
-    writeln!(w, "open_time,close,ema5,ema10,ema20,rsi14,macd,vol_ma5,vol_ma10,{names},fwd_return_pct,label")?;
-    for s in samples {
-        let f = &ds.frames[s.segment];
-        let i = s.index;
-        write!(w, "{},{},{},{},{},{},{},{},{}", f.open_time[i], f.close[i], f.ema5[i], f.ema10[i], f.ema20[i], f.rsi14[i], f.macd[i], f.vol_ma5[i], f.vol_ma10[i])?;
-        for x in &f.inputs[i] {
-            write!(w, ",{x}")?;
+    crate::fs::replace_file(out, |tmp| {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(tmp).with_context(|| format!("cannot create {}", tmp.display()))?);
+        let names = INPUT_NAMES.join(",");
+        writeln!(w, "open_time,close,ema5,ema10,ema20,rsi14,macd,vol_ma5,vol_ma10,{names},fwd_return_pct,label")?;
+        for s in samples {
+            let f = &ds.frames[s.segment];
+            let i = s.index;
+            write!(w, "{},{},{},{},{},{},{},{},{}", f.open_time[i], f.close[i], f.ema5[i], f.ema10[i], f.ema20[i], f.rsi14[i], f.macd[i], f.vol_ma5[i], f.vol_ma10[i])?;
+            for x in &f.inputs[i] {
+                write!(w, ",{x}")?;
+            }
+            match (s.fwd_return_pct, s.label) {
+                (Some(r), Some(l)) => writeln!(w, ",{r},{l}")?,
+                _ => writeln!(w, ",,")?,
+            }
         }
-        match (s.fwd_return_pct, s.label) {
-            (Some(r), Some(l)) => writeln!(w, ",{r},{l}")?,
-            _ => writeln!(w, ",,")?,
-        }
-    }
-    w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&tmp, &out)?;
-    Ok(())
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -411,6 +412,50 @@ mod tests {
         let s = sma(&[1.0, 2.0, 3.0, 4.0], 2);
         assert!(s[0].is_nan());
         assert_eq!(&s[1..], &[1.5, 2.5, 3.5]);
+    }
+
+    #[test]
+    fn an_absurd_volume_only_affects_the_windows_that_hold_it() {
+        // A 1e20 volume inside a day: with a running sum, the windows after it kept a residue of
+        // its rounding (NaN inputs, negative vol_ma10 for the rest of the day).
+        let clean = synth_candles(&SynthConfig { minutes: 1440, ..Default::default() });
+        let mut bad = clean.clone();
+        let k = 700;
+        bad[k].volume = 1e20;
+        let (a, b) = (Frame::compute(&clean), Frame::compute(&bad));
+        for i in 0..bad.len() {
+            for (n, ma_a, ma_b) in [(5, &a.vol_ma5, &b.vol_ma5), (10, &a.vol_ma10, &b.vol_ma10), (60, &a.vol_ma60, &b.vol_ma60)] {
+                if i + 1 < n {
+                    continue;
+                }
+                assert!(ma_b[i] >= 0.0 && ma_b[i].is_finite(), "vol_ma{n} at {i}: {}", ma_b[i]);
+                if !(i + 1 - n..=i).contains(&k) {
+                    assert_eq!(ma_a[i], ma_b[i], "vol_ma{n} at {i}, outside every window holding minute {k}");
+                }
+            }
+            if i >= k + 60 {
+                assert_eq!(a.inputs[i], b.inputs[i], "inputs at {i}");
+            }
+            assert!(b.inputs[i].iter().all(|v| !v.is_nan()) || i < 60, "NaN input at {i}: {:?}", b.inputs[i]);
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_and_names_the_file() {
+        let candles = synth_candles(&SynthConfig { minutes: 400, ..Default::default() });
+        let ds = Dataset::from_series(&Series::from_candles(candles, "synth").unwrap());
+        let samples = ds.samples(i64::MIN, i64::MAX, false);
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should go: the rename over it fails.
+        let out = dir.path().join("F.csv");
+        std::fs::create_dir(&out).unwrap();
+        let e = format!("{:#}", write_csv(&ds, &samples, &out).unwrap_err());
+        assert!(e.contains(&out.display().to_string()), "{e}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("F.csv")], "a temporary file was left behind");
+        std::fs::remove_dir(&out).unwrap();
+        write_csv(&ds, &samples, &out).unwrap();
+        assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), samples.len() + 1);
     }
 
     #[test]
