@@ -137,6 +137,19 @@ fn a_corrupt_row_is_an_error_naming_file_and_line() {
     assert!(err.contains("BTCUSDT-1m-2024-01-01.zip, line 100") && err.contains("open price"), "{err}");
 }
 
+#[test]
+fn verify_refuses_a_day_file_without_rows_instead_of_reporting_a_gap() {
+    let root = synth_root(2);
+    let file = root.path().join("spot/daily/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01-02.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&file).unwrap());
+    zip.start_file("BTCUSDT-1m-2024-01-02.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.finish().unwrap();
+    let o = bin(&["data", "verify"], root.path());
+    assert!(!o.status.success(), "exit 0: {}", String::from_utf8_lossy(&o.stdout));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("BTCUSDT-1m-2024-01-02.zip") && err.contains("is empty"), "{err}");
+}
+
 /// The real archive, when ../shared/data is beside the project.
 fn shared() -> Option<PathBuf> {
     let p = project_root().join("../shared/data/binance-vision");

@@ -141,20 +141,29 @@ fn midnight(d: NaiveDate) -> i64 {
     d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis()
 }
 
-/// Reads one archive zip (exactly one CSV inside) and checks that every row lies in the file's
-/// own day (`Daily`) or month (`Monthly`).
+/// Reads one archive zip (exactly one CSV inside, with at least one row) and checks that every row
+/// lies in the file's own day (`Daily`) or month (`Monthly`).
 fn read_zip(path: &Path, date: Option<NaiveDate>, kind: FileKind) -> Result<Vec<Candle>, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::Io { path: path.into(), source: e })?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| DataError::Zip { path: path.into(), reason: e.to_string() })?;
     if zip.len() != 1 {
         return Err(DataError::Zip { path: path.into(), reason: format!("expected one CSV inside, found {} entries", zip.len()) });
     }
-    let mut text = String::new();
-    zip.by_index(0)
-        .map_err(|e| DataError::Zip { path: path.into(), reason: e.to_string() })?
-        .read_to_string(&mut text)
-        .map_err(|e| DataError::Zip { path: path.into(), reason: format!("cannot read the CSV: {e}") })?;
-    let candles = read_csv(text.as_bytes(), path)?;
+    let mut entry = zip.by_index(0).map_err(|e| DataError::Zip { path: path.into(), reason: e.to_string() })?;
+    let name = entry.name().map_err(|e| DataError::Zip { path: path.into(), reason: format!("unreadable entry name: {e}") })?.to_string();
+    if !entry.is_file() || !name.to_ascii_lowercase().ends_with(".csv") {
+        return Err(DataError::Zip { path: path.into(), reason: format!("expected one CSV inside, found {name:?}") });
+    }
+    // Bytes, not a String: a row that is not UTF-8 is reported with its line by the CSV reader.
+    let mut text = Vec::new();
+    entry
+        .read_to_end(&mut text)
+        .map_err(|e| DataError::Zip { path: path.into(), reason: format!("cannot read {name}: {e}") })?;
+    drop(entry);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(DataError::Zip { path: path.into(), reason: format!("{name} is empty: an archive file holds at least one candle") });
+    }
+    let candles = read_csv(&text, path)?;
     if let Some(d) = date {
         let (start, end) = match kind {
             FileKind::Daily => (midnight(d), midnight(d) + DAY_MS),
@@ -187,7 +196,10 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<Vec<Candle>, DataError> {
     for (i, rec) in rdr.records().enumerate() {
         let line = i as u64 + 1;
         let row_err = |reason: String| DataError::Row { path: path.into(), line, reason };
-        let rec = rec.map_err(|e| row_err(format!("unreadable CSV row: {e}")))?;
+        let rec = rec.map_err(|e| match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => row_err("the row is not UTF-8 text".into()),
+            _ => row_err(format!("unreadable CSV row: {e}")),
+        })?;
         if rec.len() != 12 {
             return Err(row_err(format!("expected 12 columns, found {}", rec.len())));
         }
@@ -206,7 +218,7 @@ pub fn read_csv(bytes: &[u8], path: &Path) -> Result<Vec<Candle>, DataError> {
             close: num(4, "close")?,
             volume: num(5, "volume")?,
             close_time: to_ms(int(6, "close_time")?),
-            trades: int(8, "number_of_trades")?.max(0) as u64,
+            trades: super::trade_count(int(8, "number_of_trades")?).map_err(row_err)?,
         };
         c.check().map_err(row_err)?;
         if let Some(prev) = out.last() {
@@ -254,6 +266,53 @@ mod tests {
     fn wrong_column_count() {
         let e = read_csv(b"1,2,3\n", Path::new("x.csv")).unwrap_err().to_string();
         assert!(e.contains("line 1: expected 12 columns, found 3"), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_names_the_line_and_a_negative_trade_count_is_an_error() {
+        let mut text = format!("{ROW}\n").into_bytes();
+        text.extend_from_slice(b"1672531260000,16529.67,\xff\xfe,16500.0,16530.0,1,1672531319999,1,1,1,1,0\n");
+        let e = read_csv(&text, Path::new("x.csv")).unwrap_err().to_string();
+        assert!(e.contains("x.csv, line 2: the row is not UTF-8"), "{e}");
+        let neg = ROW.replacen(",7174,", ",-3,", 1);
+        let e = read_csv(neg.as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        assert!(e.contains("line 1") && e.contains("number_of_trades -3 is negative"), "{e}");
+        let huge = ROW.replacen(",282.27,", ",1e20,", 1);
+        let e = read_csv(huge.as_bytes(), Path::new("x.csv")).unwrap_err().to_string();
+        assert!(e.contains("x.csv, line 1: minute 2023-01-01 00:00 UTC: volume"), "{e}");
+    }
+
+    #[test]
+    fn a_zip_without_a_csv_or_with_an_empty_one_is_an_error() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::new(dir.path(), "BTCUSDT");
+        let day = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+        let path = archive.file_path(FileKind::Daily, day);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let write = |name: &str, body: &[u8]| {
+            let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+            if name.ends_with('/') {
+                z.add_directory(name, zip::write::SimpleFileOptions::default()).unwrap();
+            } else {
+                z.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+                z.write_all(body).unwrap();
+            }
+            z.finish().unwrap();
+        };
+        let (from, to) = (midnight(day), midnight(day) + DAY_MS);
+        for (name, body, want) in [
+            ("BTCUSDT-1m-2023-01-01.csv", &b""[..], "is empty"),
+            ("BTCUSDT-1m-2023-01-01.csv", &b"\n"[..], "is empty"),
+            ("readme.txt", &b"hello"[..], "expected one CSV inside, found \"readme.txt\""),
+            ("BTCUSDT-1m-2023-01-01/", &b""[..], "expected one CSV inside"),
+        ] {
+            write(name, body);
+            let e = archive.load(from, to).unwrap_err().to_string();
+            assert!(e.contains("BTCUSDT-1m-2023-01-01.zip") && e.contains(want), "{name}: {e}");
+        }
+        write("BTCUSDT-1m-2023-01-01.csv", format!("{ROW}\n").as_bytes());
+        assert_eq!(archive.load(from, to).unwrap().candles.len(), 1);
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! number_of_trades, taker_buy_base_volume, taker_buy_quote_volume, ignore`). Times are epoch
 //! milliseconds, or microseconds in archives from 2025 on; both are accepted.
 //!
-//! Every row is checked (minute alignment, OHLC sanity, positive prices, non-negative volume, the
-//! file's own date); a bad row is an error naming the file and the line. Gaps are reported, never
-//! filled.
+//! Every row is checked (minute alignment, OHLC sanity, prices in (0, 1e12], volume in [0, 1e15],
+//! a trade count that is not negative, the file's own date); a bad row is an error naming the file,
+//! the line, the minute and the field. A file must hold exactly one CSV with at least one row.
+//! Gaps are reported, never filled.
 
 mod archive;
 mod synth;
@@ -37,10 +38,22 @@ pub struct Candle {
     pub trades: u64,
 }
 
+/// The largest volume a candle may claim (base asset units per minute): far above any real
+/// market's (BTCUSDT's busiest minute is a few thousand BTC, the most-traded meme coins ~1e12
+/// tokens), far below where a moving average's arithmetic loses the values next to it.
+pub const MAX_VOLUME: f64 = 1e15;
+/// The largest price a candle may claim.
+pub const MAX_PRICE: f64 = 1e12;
+
 impl Candle {
-    /// Checks one candle on its own: minute alignment, close time, OHLC order, positive prices,
-    /// finite non-negative volume. Returns the reason it is bad.
+    /// Checks one candle on its own: minute alignment, close time, OHLC order, prices in
+    /// (0, [`MAX_PRICE`]], volume in [0, [`MAX_VOLUME`]]. Returns why it is bad, naming the minute
+    /// and the field.
     pub fn check(&self) -> Result<(), String> {
+        self.check_fields().map_err(|e| format!("minute {} UTC: {e}", fmt_minute(self.open_time)))
+    }
+
+    fn check_fields(&self) -> Result<(), String> {
         if self.open_time % MINUTE_MS != 0 {
             return Err(format!("open_time {} is not on a minute boundary", self.open_time));
         }
@@ -56,9 +69,15 @@ impl Candle {
             if !v.is_finite() || v <= 0.0 {
                 return Err(format!("{name} price {v} is not a positive number"));
             }
+            if v > MAX_PRICE {
+                return Err(format!("{name} price {v} is above the largest price a candle may claim ({MAX_PRICE:e})"));
+            }
         }
         if !self.volume.is_finite() || self.volume < 0.0 {
             return Err(format!("volume {} is negative or not finite", self.volume));
+        }
+        if self.volume > MAX_VOLUME {
+            return Err(format!("volume {} is above the largest volume a candle may claim ({MAX_VOLUME:e})", self.volume));
         }
         if self.low > self.high {
             return Err(format!("low {} is above high {}", self.low, self.high));
@@ -71,6 +90,11 @@ impl Candle {
         }
         Ok(())
     }
+}
+
+/// A trade count as the archive and the REST API give it: a negative one is an error, not zero.
+pub fn trade_count(v: i64) -> Result<u64, String> {
+    u64::try_from(v).map_err(|_| format!("number_of_trades {v} is negative"))
 }
 
 /// A run of missing minutes between two candles that are present.
@@ -188,6 +212,24 @@ mod tests {
         let mut k = c(30);
         k.close_time = 30 + MINUTE_MS - 1;
         assert!(k.check().unwrap_err().contains("minute boundary"));
+    }
+
+    #[test]
+    fn check_bounds_what_a_candle_may_claim() {
+        let mut k = c(5 * MINUTE_MS);
+        k.volume = 1e20;
+        let e = k.check().unwrap_err();
+        assert!(e.contains("minute 1970-01-01 00:05 UTC") && e.contains("volume 100000000000000000000 is above"), "{e}");
+        k.volume = MAX_VOLUME;
+        k.check().unwrap();
+        let mut k = c(0);
+        k.high = 2e12;
+        let e = k.check().unwrap_err();
+        assert!(e.contains("high price 2000000000000 is above"), "{e}");
+        k.high = f64::INFINITY;
+        assert!(k.check().unwrap_err().contains("high price inf is not a positive number"));
+        assert!(trade_count(-1).unwrap_err().contains("number_of_trades -1 is negative"));
+        assert_eq!(trade_count(7), Ok(7));
     }
 
     #[test]
