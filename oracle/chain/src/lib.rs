@@ -5,6 +5,7 @@
 pub mod committee;
 pub mod gas;
 pub mod report;
+pub mod rpc;
 pub mod submit;
 
 pub use committee::{Committee, SignedReport};
@@ -202,9 +203,10 @@ impl Client {
     pub async fn connect(rpc: &str, key: &str) -> anyhow::Result<Self> {
         let signer: PrivateKeySigner = key.trim().parse().context("the private key is not a valid hex secp256k1 key")?;
         let from = signer.address();
-        let url = rpc.parse().with_context(|| format!("RPC URL {rpc:?} is not a URL"))?;
+        let shown = veriregime_core::redact::redact_url(rpc);
+        let url = rpc.parse().map_err(|e| anyhow!("the RPC URL {shown} is not a URL: {e}"))?;
         let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
-        provider.get_chain_id().await.with_context(|| format!("no EVM node answers at {rpc}"))?;
+        provider.get_chain_id().await.map_err(|e| anyhow!("no EVM node answers at {shown}: {}", veriregime_core::redact::error_chain(&e)))?;
         Ok(Client { provider, from })
     }
 

@@ -13,7 +13,8 @@ fn main() {
     let cli = cmd::Cli::parse();
     cmd::init_tracing(cli.log_json);
     if let Err(e) = cli.run() {
-        eprintln!("error: {e:#}");
+        // Credentials of any URL in the chain are masked (veriregime_core::redact).
+        eprintln!("error: {}", veriregime_core::redact::scrub(&format!("{e:#}")));
         std::process::exit(1);
     }
 }

@@ -2,7 +2,7 @@
 //! sends: candles and Binance Vision archives ([`data`]), the one feature implementation
 //! ([`features`]: indicators, windows, labels, normaliser), model cards and tract inference with the
 //! decision rule ([`model`]), day ranges ([`range`]), atomic file writes ([`fs`]) and progress
-//! display ([`progress`]).
+//! display ([`progress`]), and keeping secrets out of messages ([`redact`]).
 //!
 //! The workspace's crates depend one way, in the data's direction:
 //! `core` <- `zk` (EZKL: circuits, proofs, bindings) <- `chain` (alloy: contracts, deployment, gas)
@@ -16,5 +16,6 @@ pub mod http;
 pub mod model;
 pub mod progress;
 pub mod range;
+pub mod redact;
 
 pub use fs::{replace_file, write_atomic};

@@ -4,12 +4,14 @@
 //!
 //! Interrupted runs resume: verified files are skipped, and a partial download (`*.zip.part`) is
 //! continued with an HTTP `Range` request. Transient failures (timeouts, 5xx, 429/418) are retried
-//! with exponential backoff and jitter, honouring `Retry-After`.
+//! with exponential backoff and jitter, honouring `Retry-After`. URLs in errors and logs have
+//! their credentials masked ([`crate::redact`]).
 
 use super::{Archive, FileKind};
 use anyhow::{anyhow, bail, Context};
 use chrono::{Datelike, NaiveDate};
 use crate::http::{retry_after, retryable, RetryPolicy};
+use crate::redact::{error_chain, redact_url};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -114,8 +116,9 @@ impl Fetcher {
             tracing::warn!(file = %item.dest.display(), "present but does not match its checksum: downloading again");
         }
         let checksum_url = self.url(&format!("{}.CHECKSUM", item.rel));
-        let text = String::from_utf8(self.get_bytes(&checksum_url, report).await?).with_context(|| format!("{checksum_url} is not text"))?;
-        let expected = parse_checksum(&text, &name).with_context(|| format!("checksum file {checksum_url}"))?;
+        let shown = redact_url(&checksum_url);
+        let text = String::from_utf8(self.get_bytes(&checksum_url, report).await?).with_context(|| format!("{shown} is not text"))?;
+        let expected = parse_checksum(&text, &name).with_context(|| format!("checksum file {shown}"))?;
 
         if let Some(dir) = item.dest.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -127,7 +130,7 @@ impl Fetcher {
         if got != expected {
             // A corrupt partial file must not be resumed from: start over next time.
             let _ = std::fs::remove_file(&part);
-            bail!("{url}: sha256 {got} does not match the published checksum {expected}; the partial file was removed");
+            bail!("{}: sha256 {got} does not match the published checksum {expected}; the partial file was removed", redact_url(&url));
         }
         std::fs::rename(&part, &item.dest).with_context(|| format!("cannot move {} into place", part.display()))?;
         let tmp = checksum_path.with_extension("CHECKSUM.tmp");
@@ -139,6 +142,7 @@ impl Fetcher {
 
     /// GET with retries; the whole body.
     async fn get_bytes(&self, url: &str, report: &mut Report) -> anyhow::Result<Vec<u8>> {
+        let shown = redact_url(url);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -146,26 +150,27 @@ impl Fetcher {
             match res {
                 Ok(r) if r.status().is_success() => match r.bytes().await {
                     Ok(b) => return Ok(b.to_vec()),
-                    Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
-                    Err(e) => return Err(anyhow!("{url}: {e} (after {attempt} attempts)")),
+                    Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{shown}: {}", error_chain(&e)), report).await,
+                    Err(e) => return Err(anyhow!("{shown}: {} (after {attempt} attempts)", error_chain(&e))),
                 },
                 Ok(r) => {
                     let status = r.status();
                     let retry_after = retry_after(&r);
                     if retryable(status) && attempt < self.retry.max_attempts {
-                        self.pause(attempt, retry_after, &format!("{url}: HTTP {status}"), report).await;
+                        self.pause(attempt, retry_after, &format!("{shown}: HTTP {status}"), report).await;
                     } else {
-                        bail!("{url}: HTTP {status}{}", if status == StatusCode::NOT_FOUND { " (no such archive file: is the day published yet?)" } else { "" });
+                        bail!("{shown}: HTTP {status}{}", if status == StatusCode::NOT_FOUND { " (no such archive file: is the day published yet?)" } else { "" });
                     }
                 }
-                Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{url}: {e}"), report).await,
-                Err(e) => return Err(anyhow!("{url}: {e} (after {attempt} attempts)")),
+                Err(e) if attempt < self.retry.max_attempts => self.pause(attempt, None, &format!("{shown}: {}", error_chain(&e)), report).await,
+                Err(e) => return Err(anyhow!("{shown}: {} (after {attempt} attempts)", error_chain(&e))),
             }
         }
     }
 
     /// Downloads `url` into `part`, continuing an existing partial file with a Range request.
     async fn download(&self, url: &str, part: &Path, report: &mut Report) -> anyhow::Result<()> {
+        let shown = redact_url(url);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -206,10 +211,12 @@ impl Fetcher {
                         Some(HttpStatus(s, ra)) => (retryable(*s), *ra),
                         None => (true, None), // network error or timeout: keep the bytes, resume
                     };
+                    // The error's own text may quote the URL (reqwest's does): scrubbed.
+                    let e = anyhow!("{}", error_chain(e.as_ref()));
                     if retry && attempt < self.retry.max_attempts {
-                        self.pause(attempt, ra, &format!("{url}: {e}"), report).await;
+                        self.pause(attempt, ra, &format!("{shown}: {e}"), report).await;
                     } else {
-                        return Err(e.context(format!("downloading {url} (after {attempt} attempts)")));
+                        return Err(e.context(format!("downloading {shown} (after {attempt} attempts)")));
                     }
                 }
             }
@@ -285,6 +292,19 @@ mod tests {
         let items = plan(Path::new("/r"), "BTCUSDT", d("2024-03-01"), d("2024-03-31"), d("2024-03-31"));
         assert_eq!(items.len(), 31);
         assert!(items.iter().all(|i| i.kind == FileKind::Daily));
+    }
+
+    #[tokio::test]
+    async fn fetch_errors_mask_the_hosts_credentials() {
+        // Nothing listens there: the error names the URL, without its password or key.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut f = Fetcher::new(&format!("http://op:s3cret-pw@127.0.0.1:{port}/k/9aa3d95b3bc440fa88ea12eaa4456161")).unwrap();
+        f.retry = RetryPolicy { max_attempts: 2, base_backoff: Duration::from_millis(1), max_wait: Duration::from_millis(10) };
+        let dir = tempfile::tempdir().unwrap();
+        let items = plan(dir.path(), "BTCUSDT", d("2024-01-01"), d("2024-01-01"), d("2024-03-01"));
+        let e = format!("{:#}", f.fetch_one(&items[0], &mut Report::default()).await.unwrap_err());
+        assert!(e.contains(&format!("http://***@127.0.0.1:{port}/k/***/data/spot/daily")), "{e}");
+        assert!(!e.contains("s3cret-pw") && !e.contains("9aa3d95b3bc440fa88ea12eaa4456161"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The round database (SQLite, WAL, synchronous writes): one row per feed and decision minute, moved
 //! through its stages. Each stage is written before the next one starts, and a transaction is
 //! written (nonce, hash, raw bytes) before it is broadcast, so a restart after any crash knows
-//! what may already be on chain.
+//! what may already be on chain. A skipped round's reason is stored scrubbed of credentials
+//! ([`veriregime_core::redact::scrub`]): `oracle status` shows it.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -203,13 +204,14 @@ impl Store {
     /// Records minutes that were never started, each skipped with `reason` (one transaction).
     pub fn insert_skipped(&mut self, feed: &str, minutes: &[i64], reason: &str) -> rusqlite::Result<usize> {
         let t = now_ms();
+        let reason = veriregime_core::redact::scrub(reason);
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
             let mut st =
                 tx.prepare("INSERT OR IGNORE INTO rounds (feed, minute, stage, reason, created_ms, updated_ms) VALUES (?1, ?2, 'skipped', ?3, ?4, ?4)")?;
             for m in minutes {
-                n += st.execute(params![feed, m, reason, t])?;
+                n += st.execute(params![feed, m, &reason, t])?;
             }
         }
         tx.commit()?;
@@ -305,7 +307,7 @@ impl Store {
     pub fn set_skipped(&self, feed: &str, minute: i64, reason: &str) -> rusqlite::Result<()> {
         self.conn.execute(
             "UPDATE rounds SET stage = 'skipped', reason = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2",
-            params![feed, minute, reason, now_ms()],
+            params![feed, minute, veriregime_core::redact::scrub(reason), now_ms()],
         )?;
         Ok(())
     }
