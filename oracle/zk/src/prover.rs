@@ -1,7 +1,8 @@
 //! EZKL, driven through the pinned Python package (`scripts/ezkl_driver.py` in the project's
 //! virtualenv). Each call is a supervised child process: it has a timeout, is killed when it
 //! overruns or when the caller gives up, and its failure comes back as an error that names the
-//! step and carries the end of its stderr.
+//! step and carries the end of its stderr. It gets only the environment it needs ([`child_env`]):
+//! no secret of the parent's reaches it.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -101,6 +102,8 @@ impl Ezkl {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .env_clear()
+            .envs(child_env(std::env::vars_os()))
             .kill_on_drop(true);
         // The prover must not outlive us, even after a SIGKILL (kill_on_drop cannot run then).
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
@@ -149,6 +152,23 @@ impl Ezkl {
     }
 }
 
+/// The environment a prover child gets: what Python, the virtualenv and EZKL need, nothing else.
+/// The operator's key (`VERIREGIME_PRIVATE_KEY`), the keystore password and any other secret of
+/// the daemon's environment never reach it (a child's environment is readable in
+/// `/proc/PID/environ` by its user).
+pub fn child_env(parent: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    const EXACT: &[&str] = &["PATH", "HOME", "USER", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP", "VIRTUAL_ENV", "VERIREGIME_ROOT", "RUST_LOG", "RUST_BACKTRACE"];
+    // Python's own variables, EZKL's (its SRS folder), and the thread pools' sizes.
+    const PREFIXES: &[&str] = &["LC_", "PYTHON", "EZKL_", "RAYON_", "OMP_"];
+    parent
+        .into_iter()
+        .filter(|(k, _)| {
+            let k = k.to_string_lossy();
+            EXACT.contains(&k.as_ref()) || PREFIXES.iter().any(|p| k.starts_with(p))
+        })
+        .collect()
+}
+
 fn tail(s: &str, n: usize) -> String {
     let s = s.trim();
     if s.len() <= n {
@@ -188,6 +208,45 @@ mod tests {
         let (_d, e) = fake("import sys\nsys.stderr.write('setup: out of memory\\n')\nsys.exit(3)\n");
         let err = e.run("setup", &[], Duration::from_secs(20)).await.unwrap_err();
         assert!(err.to_string().contains("exit Some(3)") && err.to_string().contains("out of memory"), "{err}");
+    }
+
+    #[test]
+    fn the_child_environment_is_an_allow_list() {
+        let parent = [
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/op"),
+            ("LC_ALL", "C.UTF-8"),
+            ("PYTHONPATH", "/x"),
+            ("VERIREGIME_ROOT", "/srv/vr"),
+            ("VERIREGIME_PRIVATE_KEY", "ac09"),
+            ("VERIREGIME_KEYSTORE_PASSWORD", "pw"),
+            ("VERIREGIME_CHAIN__RPC_URL", "http://u:p@h"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ]
+        .map(|(k, v)| (k.into(), v.into()));
+        let got: Vec<String> = child_env(parent).into_iter().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
+        assert_eq!(got, ["PATH", "HOME", "LC_ALL", "PYTHONPATH", "VERIREGIME_ROOT"]);
+    }
+
+    #[tokio::test]
+    async fn the_child_sees_only_the_allowed_environment() {
+        // The child prints its own environment; this process's has far more (cargo's, the
+        // shell's), of which only the allowed names may arrive.
+        let (_d, mut e) = fake("import os, json\nprint(json.dumps({'env': sorted(os.environ)}))\n");
+        // The interpreter itself, not a launcher script (pyenv's shims are shell scripts that set
+        // variables of their own).
+        let exe = std::process::Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().unwrap();
+        e.python = String::from_utf8(exe.stdout).unwrap().trim().into();
+        let v = e.run("env", &[], Duration::from_secs(20)).await.unwrap();
+        let names: Vec<String> = v["env"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
+        let allowed: Vec<String> = child_env(std::env::vars_os()).into_iter().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
+        let parent: Vec<String> = std::env::vars_os().map(|(k, _)| k.to_string_lossy().into_owned()).collect();
+        assert!(parent.iter().any(|k| !allowed.contains(k)), "the test's environment has nothing to leave out");
+        for n in &names {
+            // Python may add a few of its own (LC_CTYPE coercion).
+            assert!(allowed.contains(n) || !parent.contains(n), "{n} reached the child");
+        }
+        assert!(names.iter().any(|n| n == "PATH"));
     }
 
     #[tokio::test]
