@@ -1,8 +1,10 @@
 //! The daemon's configuration: a TOML file, overridden by environment variables
 //! `VERIREGIME_<SECTION>__<KEY>` (e.g. `VERIREGIME_CHAIN__RPC_URL`). Unknown keys are errors (a
-//! typo must not silently fall back to a default). Secrets are never in it: the signing key comes
-//! from `VERIREGIME_PRIVATE_KEY` or an encrypted keystore file whose password comes from
-//! `VERIREGIME_KEYSTORE_PASSWORD` (or a password file).
+//! typo must not silently fall back to a default), and no error echoes a value (a secret put in
+//! the wrong variable must not reach a log): it names the key and what is wrong. The secret parts
+//! of the URLs (credentials, API keys) are masked in every message and log. Secrets are never in
+//! it: the signing key comes from `VERIREGIME_PRIVATE_KEY` or an encrypted keystore file whose
+//! password comes from `VERIREGIME_KEYSTORE_PASSWORD` (or a password file).
 //!
 //! ```toml
 //! [exchange]
@@ -51,9 +53,13 @@ pub struct ExchangeConfig {
     pub max_wait_ms: u64,
     /// Wait after a candle's close before reading it (the exchange finalises it).
     pub settle_ms: u64,
-    /// A local clock further than this from the exchange's is logged and exported as a metric;
-    /// rounds follow the exchange's clock.
+    /// At start (no answer of the exchange's clock taken yet) an answer further than this from the
+    /// local clock is not taken: a lying first answer cannot set the node's time. Later, a skew
+    /// beyond it is logged and exported as a metric; rounds follow the guarded exchange clock.
     pub max_clock_skew_ms: u64,
+    /// An answer of the exchange's clock further than this from the previous one advanced by the
+    /// local clock's progress is refused as a jump (unless the exchange's own candles agree).
+    pub max_clock_jump_ms: u64,
     /// How often a bad answer (missing or duplicated candles) is asked again before the round is
     /// skipped.
     pub data_attempts: u32,
@@ -83,6 +89,11 @@ pub struct ChainConfig {
     pub fee_bump_percent: u64,
     /// Attempts of an RPC call that fails to connect, with backoff, before the round gives up.
     pub rpc_attempts: u32,
+    /// Each RPC call's timeout (a node that accepts connections and never answers).
+    pub rpc_timeout_ms: u64,
+    /// Backoff between RPC attempts: exponential with full jitter from this, so that the
+    /// attempts spread over seconds.
+    pub rpc_backoff_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,6 +158,7 @@ impl Default for Config {
                 max_wait_ms: 30_000,
                 settle_ms: 1_000,
                 max_clock_skew_ms: 2_000,
+                max_clock_jump_ms: 5_000,
                 data_attempts: 3,
                 max_ticker_deviation_bps: 300,
                 max_minute_move_bps: 2_000,
@@ -160,6 +172,8 @@ impl Default for Config {
                 max_replacements: 3,
                 fee_bump_percent: 25,
                 rpc_attempts: 5,
+                rpc_timeout_ms: 10_000,
+                rpc_backoff_ms: 1_000,
             },
             model: ModelConfig { dir: "models/student".into(), circuit: "circuits/student".into(), prove_timeout_ms: 120_000, prove_attempts: 2 },
             feeds: vec![FeedConfig { symbol: "BTCUSDT".into(), every_minutes: 1 }],
@@ -184,10 +198,12 @@ impl Config {
             .merge(Toml::file_exact(path))
             .merge(Env::prefixed("VERIREGIME_").filter(|k| k.as_str().contains("__")).split("__"))
             .extract()
-            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), e.to_string().replace('\n', "; ")))?;
+            .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), describe_error(e)))?;
         let base = path.parent().unwrap_or(Path::new("."));
         let cfg = cfg.resolve(base);
         cfg.validate().map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        veriregime_core::redact::register_secret(&cfg.chain.rpc_url);
+        veriregime_core::redact::register_secret(&cfg.exchange.base_url);
         Ok(cfg)
     }
 
@@ -237,13 +253,20 @@ impl Config {
                 return Err(format!("{name} must be at least 1"));
             }
         }
-        for p in &self.network.peers {
+        for (i, p) in self.network.peers.iter().enumerate() {
             if !p.starts_with("http://") && !p.starts_with("https://") {
-                return Err(format!("network.peers: {p:?} is not an http(s) URL"));
+                return Err(format!("network.peers[{i}] is not an http(s) URL (its value is not shown)"));
             }
         }
-        if !self.exchange.base_url.starts_with("http://") && !self.exchange.base_url.starts_with("https://") {
-            return Err(format!("exchange.base_url {:?} is not an http(s) URL", self.exchange.base_url));
+        if self.chain.rpc_timeout_ms == 0 {
+            return Err("chain.rpc_timeout_ms must be at least 1".into());
+        }
+        // The values are not shown: a key put in the wrong variable must not be printed.
+        for (name, url) in [("exchange.base_url", &self.exchange.base_url), ("chain.rpc_url", &self.chain.rpc_url)] {
+            let ok = (url.starts_with("http://") || url.starts_with("https://")) && url.parse::<reqwest::Url>().is_ok_and(|u| u.host().is_some());
+            if !ok {
+                return Err(format!("{name} is not an http(s) URL (its value is not shown)"));
+            }
         }
         Ok(())
     }
@@ -255,6 +278,16 @@ impl Config {
         }
     }
 
+    /// The retries of an RPC call: `chain.rpc_attempts`, backoff from `chain.rpc_backoff_ms`.
+    pub fn rpc_retry_policy(&self) -> veriregime_core::http::RetryPolicy {
+        use std::time::Duration;
+        veriregime_core::http::RetryPolicy {
+            max_attempts: self.chain.rpc_attempts,
+            base_backoff: Duration::from_millis(self.chain.rpc_backoff_ms),
+            max_wait: Duration::from_millis(self.exchange.max_wait_ms.max(self.chain.rpc_backoff_ms)),
+        }
+    }
+
     pub fn retry_policy(&self) -> veriregime_core::http::RetryPolicy {
         use std::time::Duration;
         veriregime_core::http::RetryPolicy {
@@ -263,6 +296,46 @@ impl Config {
             max_wait: Duration::from_millis(self.exchange.max_wait_ms),
         }
     }
+}
+
+/// A figment error as `key (source): what is wrong`, without the offending value.
+fn describe_error(e: figment::Error) -> String {
+    use figment::error::{Actual, Kind};
+    let kind_of = |a: &Actual| match a {
+        Actual::Bool(_) => "a boolean".to_string(),
+        Actual::Unsigned(_) | Actual::Signed(_) => "an integer".into(),
+        Actual::Float(_) => "a float".into(),
+        Actual::Char(_) | Actual::Str(_) => "a string".into(),
+        Actual::Bytes(_) => "bytes".into(),
+        Actual::Other(_) => "another type".into(),
+        other => other.to_string(),
+    };
+    e.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let from = e.metadata.as_ref().map(|m| match &m.source {
+                Some(src) => format!(" ({} {src})", m.name),
+                None => format!(" ({})", m.name),
+            });
+            let what = match &e.kind {
+                Kind::InvalidType(a, expected) => format!("expected {expected}, found {}", kind_of(a)),
+                Kind::InvalidValue(a, expected) => format!("invalid value ({}), expected {expected}", kind_of(a)),
+                Kind::InvalidLength(n, expected) => format!("{n} items, expected {expected}"),
+                Kind::UnknownVariant(_, expected) => format!("unknown variant, expected one of {expected:?}"),
+                Kind::UnknownField(name, expected) => format!("unknown key `{name}` (a typo?), expected one of {expected:?}"),
+                Kind::MissingField(name) => format!("missing key `{name}`"),
+                Kind::DuplicateField(name) => format!("key `{name}` given twice"),
+                Kind::ISizeOutOfRange(_) | Kind::USizeOutOfRange(_) => "number out of range".into(),
+                Kind::Unsupported(a) => format!("{} is not supported here", kind_of(a)),
+                Kind::UnsupportedKey(a, expected) => format!("{} cannot be a key, need {expected}", kind_of(a)),
+                // Custom messages of the deserialisers (a socket address that does not parse, ...):
+                // scrubbed, as they might quote what they read.
+                Kind::Message(m) => veriregime_core::redact::scrub(m),
+            };
+            format!("{}{}: {what}", if key.is_empty() { "(top level)" } else { &key }, from.unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The operator's signing key: the keystore when configured, else `VERIREGIME_PRIVATE_KEY`.
@@ -283,6 +356,8 @@ pub fn load_signer(chain: &ChainConfig) -> anyhow::Result<alloy::signers::local:
         }
         None => {
             let key = std::env::var("VERIREGIME_PRIVATE_KEY").context("set VERIREGIME_PRIVATE_KEY (hex) or chain.keystore in the config")?;
+            // Masked wherever it might be printed.
+            veriregime_core::redact::register_secret(key.trim());
             key.trim().parse().map_err(|_| anyhow::anyhow!("VERIREGIME_PRIVATE_KEY is not a valid hex secp256k1 key"))
         }
     }
@@ -312,6 +387,31 @@ mod tests {
         assert!(e.contains("rpc_ulr"), "{e}");
         std::fs::write(&p, "[[feeds]]\nsymbol = \"BTCUSDT\"\nevery_minutes = 0\n").unwrap();
         assert!(Config::load(&p).unwrap_err().to_string().contains("every_minutes 0"));
+    }
+
+    #[test]
+    fn config_errors_name_the_key_never_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("oracle.toml");
+        std::fs::write(&p, "[chain]\nrpc_url = \"http://node:8545\"\n").unwrap();
+        let key = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        // The key put in the wrong variables: a number, a URL.
+        for var in ["VERIREGIME_EXCHANGE__TIMEOUT_MS", "VERIREGIME_CHAIN__RPC_URL", "VERIREGIME_EXCHANGE__BASE_URL", "VERIREGIME_DAEMON__METRICS_LISTEN"] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env(var, key);
+                let e = format!("{:#}", Config::load(&p).unwrap_err());
+                assert!(!e.contains(key) && !e.contains(&key[..16]), "{var}: {e}");
+                let name = var.trim_start_matches("VERIREGIME_").to_lowercase().replace("__", ".");
+                assert!(e.contains(&name), "{var}: {e}");
+                Ok(())
+            });
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("VERIREGIME_EXCHANGE__TIMEOUT_MS", "soon");
+            let e = format!("{:#}", Config::load(&p).unwrap_err());
+            assert!(e.contains("exchange.timeout_ms") && e.contains("found a string") && !e.contains("soon"), "{e}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -1,10 +1,38 @@
-//! Prometheus metrics (`GET /metrics`, text format) and a health endpoint (`GET /health`: 200 when
-//! the round loop is alive, 503 when it has not moved for too long).
+//! Prometheus metrics (`GET /metrics`, text format) and a health endpoint (`GET /health`, JSON:
+//! 200 when the round loop is alive and the exchange and the chain answer; 503 when the loop has
+//! not moved for too long, or the exchange or the chain is down, naming which, since when and why).
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use std::net::SocketAddr;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// What the daemon depends on, each marked up or down by the outcome of every call to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    Exchange,
+    Chain,
+}
+
+impl Part {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Exchange => "exchange",
+            Part::Chain => "chain",
+        }
+    }
+}
+
+/// The last outcome of the calls to one part.
+#[derive(Debug, Clone)]
+struct PartState {
+    up: bool,
+    /// Unix ms since it has been up (or down).
+    since_ms: i64,
+    /// Why it is down (the latest failure, scrubbed).
+    reason: Option<String>,
+}
 
 pub struct Metrics {
     pub registry: Registry,
@@ -30,6 +58,11 @@ pub struct Metrics {
     pub disagreements: IntCounterVec,
     /// Rounds this node transmitted because the members before it in the schedule did not.
     pub failovers: IntCounterVec,
+    /// Exchange clock answers refused for jumping against the local clock and the candles.
+    pub clock_jumps: prometheus::IntCounter,
+    /// 1 when the part (exchange, chain) answers, 0 when it is down.
+    pub up: IntGaugeVec,
+    parts: Mutex<BTreeMap<Part, PartState>>,
     /// Unix ms of the loop's last sign of life.
     heartbeat_ms: AtomicI64,
     /// How long the loop may stay silent (the longest stage) before it counts as stuck.
@@ -63,6 +96,8 @@ impl Metrics {
             IntCounterVec::new(Opts::new("disagreements_total", "Rounds where a member signed another binding than this node's"), &["feed"]).expect("valid");
         let failovers =
             IntCounterVec::new(Opts::new("failovers_total", "Rounds transmitted in place of an earlier member of the schedule"), &["feed"]).expect("valid");
+        let clock_jumps = prometheus::IntCounter::new("exchange_clock_jumps_total", "Exchange clock answers refused for jumping").expect("valid");
+        let up = IntGaugeVec::new(Opts::new("up", "1 when the part answers, 0 when it is down"), &["part"]).expect("valid");
         for c in [
             Box::new(rounds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(stage_seconds.clone()),
@@ -75,6 +110,8 @@ impl Metrics {
             Box::new(reports_dropped.clone()),
             Box::new(disagreements.clone()),
             Box::new(failovers.clone()),
+            Box::new(clock_jumps.clone()),
+            Box::new(up.clone()),
         ] {
             registry.register(c).expect("unique metric");
         }
@@ -91,6 +128,9 @@ impl Metrics {
             reports_dropped,
             disagreements,
             failovers,
+            clock_jumps,
+            up,
+            parts: Mutex::new(BTreeMap::new()),
             heartbeat_ms: AtomicI64::new(now_ms()),
             stuck_after_ms,
         })
@@ -107,10 +147,42 @@ impl Metrics {
         String::from_utf8(buf).unwrap_or_default()
     }
 
-    /// (healthy, seconds since the last heartbeat)
-    pub fn health(&self) -> (bool, f64) {
+    /// Records the outcome of a call to `part`: it is up, or down with the reason. A change is
+    /// logged once (not every failed call).
+    pub fn mark(&self, part: Part, outcome: Result<(), String>) {
+        let mut parts = self.parts.lock().unwrap_or_else(|e| e.into_inner());
+        let up = outcome.is_ok();
+        let reason = outcome.err().map(|r| veriregime_core::redact::scrub(&r));
+        let changed = parts.get(&part).is_none_or(|p| p.up != up);
+        if changed {
+            if up {
+                if parts.contains_key(&part) {
+                    tracing::info!(part = part.as_str(), "the {} answers again", part.as_str());
+                }
+            } else {
+                tracing::warn!(part = part.as_str(), reason = reason.as_deref().unwrap_or(""), "the {} is down", part.as_str());
+            }
+            parts.insert(part, PartState { up, since_ms: now_ms(), reason });
+        } else if let Some(p) = parts.get_mut(&part) {
+            p.reason = reason;
+        }
+        self.up.with_label_values(&[part.as_str()]).set(up as i64);
+    }
+
+    /// The body of `/health` and whether it is healthy: the loop's heartbeat, and each part up or
+    /// down since when (and why).
+    pub fn health_report(&self) -> (bool, serde_json::Value) {
         let age = now_ms() - self.heartbeat_ms.load(Ordering::Relaxed);
-        (age <= self.stuck_after_ms, age as f64 / 1000.0)
+        let alive = age <= self.stuck_after_ms;
+        let parts = self.parts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let down: Vec<&str> = parts.iter().filter(|(_, p)| !p.up).map(|(k, _)| k.as_str()).collect();
+        let status = if !alive { "stuck" } else if !down.is_empty() { "down" } else { "ok" };
+        let mut v = serde_json::json!({"status": status, "seconds_since_heartbeat": age as f64 / 1000.0, "down": down});
+        for (k, p) in &parts {
+            let since = chrono::DateTime::from_timestamp_millis(p.since_ms).map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+            v[k.as_str()] = serde_json::json!({"up": p.up, "since": since, "for_s": (now_ms() - p.since_ms) as f64 / 1000.0, "reason": p.reason});
+        }
+        (alive && down.is_empty(), v)
     }
 }
 
@@ -134,9 +206,9 @@ pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> anyhow::Result<So
             axum::routing::get(move || {
                 let m = metrics.clone();
                 async move {
-                    let (ok, age) = m.health();
+                    let (ok, body) = m.health_report();
                     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-                    (code, axum::Json(serde_json::json!({"status": if ok {"ok"} else {"stuck"}, "seconds_since_heartbeat": age}))).into_response()
+                    (code, axum::Json(body)).into_response()
                 }
             }),
         );
@@ -146,4 +218,35 @@ pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> anyhow::Result<So
         }
     });
     Ok(bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_names_what_is_down_and_since_when() {
+        let m = Metrics::new(60_000);
+        m.mark(Part::Exchange, Ok(()));
+        m.mark(Part::Chain, Ok(()));
+        let (ok, v) = m.health_report();
+        assert!(ok, "{v}");
+        assert_eq!(v["status"], "ok");
+        m.mark(Part::Chain, Err("getCommittee: error sending request for url (http://u:pw1234@h/): operation timed out".into()));
+        let (ok, v) = m.health_report();
+        assert!(!ok);
+        assert_eq!(v["status"], "down");
+        assert_eq!(v["down"], serde_json::json!(["chain"]));
+        assert_eq!(v["chain"]["up"], false);
+        assert!(v["chain"]["since"].as_str().unwrap().ends_with('Z'), "{v}");
+        let reason = v["chain"]["reason"].as_str().unwrap();
+        assert!(reason.contains("timed out") && !reason.contains("pw1234"), "{reason}");
+        let since = v["chain"]["since"].clone();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        m.mark(Part::Chain, Err("again".into()));
+        assert_eq!(m.health_report().1["chain"]["since"], since, "down since the first failure");
+        m.mark(Part::Chain, Ok(()));
+        assert!(m.health_report().0);
+        assert!(m.render().contains("veriregime_up{part=\"chain\"} 1"));
+    }
 }

@@ -11,7 +11,13 @@
 //! and rebroadcast byte for byte when it is not known, never signed anew for the same round; the
 //! contract itself refuses a second round for a minute. SIGTERM/SIGINT let the round in flight
 //! finish within `daemon.shutdown_grace_ms`, else abandon it (its prover is killed) with a reason.
+//!
+//! The exchange's clock is guarded ([`clock`]): a lying answer is refused, never turned into
+//! skipped rounds. Every RPC call has a timeout (`chain.rpc_timeout_ms`) and is retried with
+//! backoff over seconds; `/health` says when the exchange or the chain is down ([`metrics`]).
+//! No URL credential reaches a message or a log ([`veriregime_core::redact`]).
 
+pub mod clock;
 pub mod config;
 pub mod metrics;
 pub mod status;
@@ -23,7 +29,7 @@ use crate::network::Network;
 use alloy::eips::Encodable2718;
 use alloy::network::{EthereumWallet, TransactionBuilder};
 use alloy::primitives::{Address, Bytes, B256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use anyhow::{anyhow, Context};
 use config::Config;
 use metrics::Metrics;
@@ -91,6 +97,8 @@ pub struct Daemon {
     network: Arc<Network>,
     /// Per feed, the oracle's round id up to which this node has recorded what the chain holds.
     caught_up: std::sync::Mutex<std::collections::BTreeMap<B256, u64>>,
+    /// The exchange's clock, guarded against lies.
+    clock: clock::ClockGuard,
 }
 
 
@@ -104,15 +112,18 @@ impl Daemon {
         let wallet = EthereumWallet::from(signer.clone());
         let signaler = Signaler::load(&cfg.model.dir, &cfg.model.circuit, Ezkl::default())?;
         let dep = veriregime_chain::Deployment::load(&cfg.chain.deployments)?;
-        let url = cfg.chain.rpc_url.parse().with_context(|| format!("chain.rpc_url {:?} is not a URL", cfg.chain.rpc_url))?;
-        let provider = ProviderBuilder::new().connect_http(url).erased();
-        let chain_id = provider.get_chain_id().await.with_context(|| format!("no EVM node answers at {}", cfg.chain.rpc_url))?;
+        let stuck = (cfg.model.prove_timeout_ms * cfg.model.prove_attempts as u64
+            + cfg.chain.confirm_timeout_ms * (cfg.chain.max_replacements as u64 + 1)
+            + 120_000) as i64;
+        let metrics = Metrics::new(stuck);
+        let rpc_shown = veriregime_core::redact::redact_url(&cfg.chain.rpc_url);
+        let provider = rpc_provider(&cfg, metrics.clone())?;
+        let chain_id = provider.get_chain_id().await.map_err(|e| anyhow!("no EVM node answers at {rpc_shown}: {}", veriregime_core::redact::error_chain(&e)))?;
         anyhow::ensure!(
             chain_id == dep.chain_id,
-            "{} is for chain {}, the node at {} is chain {chain_id}",
+            "{} is for chain {}, the node at {rpc_shown} is chain {chain_id}",
             cfg.chain.deployments.display(),
             dep.chain_id,
-            cfg.chain.rpc_url
         );
         let oracle = ISignalOracle::new(dep.oracle, &provider);
         let role = oracle.SUBMITTER_ROLE().call().await.context("reading the oracle's SUBMITTER_ROLE")?;
@@ -139,12 +150,11 @@ impl Daemon {
             );
             feeds.push(Feed { symbol: f.symbol.to_uppercase(), id, step_ms: f.every_minutes as i64 * MINUTE_MS });
         }
-        let exchange = Exchange::new(&cfg.exchange.base_url, Duration::from_millis(cfg.exchange.timeout_ms), cfg.retry_policy())?;
+        let m = metrics.clone();
+        let exchange = Exchange::new(&cfg.exchange.base_url, Duration::from_millis(cfg.exchange.timeout_ms), cfg.retry_policy())?
+            .observed(Arc::new(move |r| m.mark(metrics::Part::Exchange, r)));
         let store = Store::open(&cfg.daemon.db)?;
-        let stuck = (cfg.model.prove_timeout_ms * cfg.model.prove_attempts as u64
-            + cfg.chain.confirm_timeout_ms * (cfg.chain.max_replacements as u64 + 1)
-            + 120_000) as i64;
-        let metrics = Metrics::new(stuck);
+        let clock = clock::ClockGuard::new(cfg.exchange.max_clock_jump_ms, cfg.exchange.max_clock_skew_ms, metrics.clone());
         std::fs::create_dir_all(&cfg.daemon.work_dir).with_context(|| format!("cannot create {}", cfg.daemon.work_dir.display()))?;
         tracing::info!(operator = %from, oracle = %dep.oracle, chain_id, model = %signaler.model_id, feeds = ?feeds.iter().map(|f| &f.symbol).collect::<Vec<_>>(), "oracle daemon ready");
         let domain = veriregime_chain::report::domain(chain_id, dep.oracle);
@@ -172,6 +182,7 @@ impl Daemon {
             metrics,
             network,
             caught_up: Default::default(),
+            clock,
         })
     }
 
@@ -188,7 +199,7 @@ impl Daemon {
         let mut skew_warned = false;
         while !*shutdown.borrow() {
             self.metrics.beat();
-            let now = match self.exchange.server_time().await {
+            let now = match self.clock.read(&self.exchange, &self.feeds[0].symbol).await {
                 Ok(t) => t,
                 Err(e) => {
                     self.metrics.errors.with_label_values(&["exchange"]).inc();
@@ -211,13 +222,25 @@ impl Daemon {
                 self.reconcile_submitted(&feed).await?;
                 let due = latest_due(now, feed.step_ms, self.cfg.exchange.settle_ms as i64);
                 let last = self.store.last_minute(&feed.symbol)?;
-                if let Some(last) = last {
-                    let missed: Vec<i64> = (1..).map(|k| last + k * feed.step_ms).take_while(|m| *m < due).collect();
+                // A new minute is due only when the exchange's own candles have closed it too.
+                let due = match last {
+                    Some(l) if due <= l => due,
+                    _ => match clock::confirmed_due(&self.exchange, &feed.symbol, due, feed.step_ms).await {
+                        Some(d) => d,
+                        None => continue,
+                    },
+                };
+                if let Some(last) = last.filter(|l| due > *l) {
+                    let (missed, more) = clock::missed_minutes(last, due, feed.step_ms);
                     if !missed.is_empty() {
                         let reason = format!("not started: the daemon was down or busy when it came due; superseded by {} UTC", fmt_minute(due));
                         let n = self.store.insert_skipped(&feed.symbol, &missed, &reason)?;
                         self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "skipped"]).inc_by(n as u64);
                         tracing::warn!(feed = %feed.symbol, missed = n, from = %fmt_minute(missed[0]), "minutes skipped: {reason}");
+                    }
+                    if more {
+                        next_due_in = 0; // the rest of the missed minutes first, on the next tick
+                        continue;
                     }
                 }
                 // After the missed minutes have rows: those another member put on chain become
@@ -245,7 +268,10 @@ impl Daemon {
 
     /// Resumes rounds left unfinished by the previous run (a crash, `kill -9`, a lost node).
     pub async fn recover(&mut self, shutdown: &mut watch::Receiver<bool>) -> anyhow::Result<()> {
-        let now = self.exchange.server_time().await.context("reading the exchange's clock")?;
+        let poll = Duration::from_millis(self.cfg.daemon.poll_ms);
+        let Some(now) = self.clock.read_until_taken(&self.exchange, &self.feeds[0].symbol, poll, shutdown).await else {
+            return Ok(());
+        };
         for feed in self.feeds.clone() {
             let due = latest_due(now, feed.step_ms, self.cfg.exchange.settle_ms as i64);
             for row in self.store.unfinished(&feed.symbol)? {
@@ -353,7 +379,7 @@ impl Daemon {
                     self.metrics.errors.with_label_values(&["candles"]).inc();
                     tracing::warn!(attempt, "{e}; asking again");
                     tokio::time::sleep(Duration::from_millis(500 * attempt as u64)).await;
-                    now = self.exchange.server_time().await.unwrap_or(now);
+                    now = self.clock.read(&self.exchange, &feed.symbol).await.unwrap_or(now);
                 }
                 Err(e) => {
                     self.metrics.errors.with_label_values(&["exchange"]).inc();
@@ -375,6 +401,9 @@ impl Daemon {
             return Ok(Outcome::Skipped(format!("refused before signing: {why}")));
         }
         self.stage_time(feed, minute, "fetch", t0.elapsed().as_secs_f64())?;
+        if let Err(why) = clock::ensure_closed(&candles[candles.len() - 1], self.clock.now()) {
+            return Ok(Outcome::Skipped(why));
+        }
         let t = Instant::now();
         let inf = match self.signaler.infer(&candles) {
             Ok(i) => i,
@@ -545,17 +574,21 @@ impl Daemon {
     }
 
     /// An RPC call retried (with backoff) while the node does not answer.
-    async fn rpc<T, E: std::fmt::Display, F: std::future::IntoFuture<Output = Result<T, E>>>(&self, what: &str, f: impl Fn() -> F) -> anyhow::Result<T> {
+    async fn rpc<T, E: Into<anyhow::Error>, F: std::future::IntoFuture<Output = Result<T, E>>>(&self, what: &str, f: impl Fn() -> F) -> anyhow::Result<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match f().await {
                 Ok(v) => return Ok(v),
-                Err(e) if attempt < self.cfg.chain.rpc_attempts => {
+                Err(e) => {
+                    // The whole chain (a timeout says so only in its cause), credentials masked.
+                    let e = veriregime_core::redact::error_chain(e.into().as_ref());
+                    if attempt >= self.cfg.chain.rpc_attempts {
+                        return Err(anyhow!("{what}: {e} (after {attempt} attempts)"));
+                    }
                     self.metrics.errors.with_label_values(&["rpc"]).inc();
-                    self.cfg.retry_policy().pause(attempt, None, &format!("{what}: {e}")).await;
+                    self.cfg.rpc_retry_policy().pause(attempt, None, &format!("{what}: {e}")).await;
                 }
-                Err(e) => return Err(anyhow!("{what}: {e} (after {attempt} attempts)")),
             }
         }
     }
@@ -594,7 +627,7 @@ impl Daemon {
                 }
                 Err(e) if attempt < self.cfg.chain.rpc_attempts => {
                     self.metrics.errors.with_label_values(&["rpc"]).inc();
-                    self.cfg.retry_policy().pause(attempt, None, &format!("preflight: {e}")).await;
+                    self.cfg.rpc_retry_policy().pause(attempt, None, &format!("preflight: {}", veriregime_core::redact::error_chain(&e))).await;
                 }
                 Err(e) => return Ok(Outcome::Skipped(format!("node unreachable at preflight: {e} (after {attempt} attempts)"))),
             }
@@ -865,6 +898,13 @@ impl Daemon {
         }
         Ok(())
     }
+}
+
+/// The provider of the configured node: every call times out after `chain.rpc_timeout_ms`, and
+/// marks the chain up or down in `metrics`.
+fn rpc_provider(cfg: &Config, m: Arc<Metrics>) -> anyhow::Result<DynProvider> {
+    let observer: veriregime_chain::rpc::Observer = Arc::new(move |r| m.mark(metrics::Part::Chain, r));
+    veriregime_chain::rpc::connect_http(&cfg.chain.rpc_url, Duration::from_millis(cfg.chain.rpc_timeout_ms), Some(observer))
 }
 
 /// Runs `fut`; when shutdown is asked for, gives it `grace` to finish. `None`: abandoned (the

@@ -7,8 +7,10 @@
 //! 1-minute rounds quickly; only candles that have opened by that clock are served. Faults:
 //! - transient, consumed one per request to a path ([`Fault`]): an HTTP status (5xx), 429
 //!   or 418 with `Retry-After`, a hang longer than the client's timeout, a malformed body, a
-//!   klines answer with a candle missing or duplicated;
-//! - persistent holes in the data: a minute missing or duplicated in every klines answer.
+//!   klines answer with a candle missing or duplicated, a `/api/v3/time` answer off by some amount
+//!   (a lying clock; the candles keep their true times);
+//! - persistent: holes in the data (a minute missing or duplicated in every klines answer), a
+//!   clock offset on every `/api/v3/time` answer.
 //!
 //! It is a stand-in for the one thing that cannot run here (the exchange); it is never used by
 //! the daemon itself.
@@ -41,6 +43,8 @@ pub enum Fault {
     MissingCandle,
     /// A klines answer with one candle (the middle one) twice.
     DuplicateCandle,
+    /// A `/api/v3/time` answer this many milliseconds off the fake's clock (its candles are not).
+    ClockOffset(i64),
 }
 
 /// What the fake serves.
@@ -76,6 +80,7 @@ struct Faults {
     /// The prices of every other candle (odd minutes) served multiplied by this (an exchange
     /// serving other candles than the market's); none: as they are.
     price_scale: Option<f64>,
+    clock_offset_ms: i64,
 }
 
 struct Shared {
@@ -159,6 +164,17 @@ impl FakeExchange {
         self.shared.faults.lock().expect("fault lock").price_scale = (factor != 1.0).then_some(factor);
     }
 
+    /// Adds `ms` to every `/api/v3/time` answer from now on (0: the true clock again); the
+    /// candles keep their times.
+    pub fn set_clock_offset(&self, ms: i64) {
+        self.shared.faults.lock().expect("fault lock").clock_offset_ms = ms;
+    }
+
+    /// Drops every transient fault not yet answered (the persistent ones stay).
+    pub fn clear_faults(&self) {
+        self.shared.faults.lock().expect("fault lock").transient.clear();
+    }
+
     /// Every request so far: path (with query) and `Range` header.
     pub fn requests(&self) -> Vec<(String, Option<String>)> {
         self.shared.log.lock().expect("log lock").clone()
@@ -191,7 +207,7 @@ async fn faults_layer(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap
             tokio::time::sleep(d).await;
             next.run(req).await
         }
-        Some(f @ (Fault::MissingCandle | Fault::DuplicateCandle)) => {
+        Some(f @ (Fault::MissingCandle | Fault::DuplicateCandle | Fault::ClockOffset(_))) => {
             req.extensions_mut().insert(f);
             next.run(req).await
         }
@@ -199,8 +215,12 @@ async fn faults_layer(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap
     }
 }
 
-async fn time(State(s): State<Arc<Shared>>) -> Response {
-    axum::Json(serde_json::json!({ "serverTime": s.now_ms() })).into_response()
+async fn time(State(s): State<Arc<Shared>>, fault: Option<axum::Extension<Fault>>) -> Response {
+    let mut offset = s.faults.lock().expect("fault lock").clock_offset_ms;
+    if let Some(axum::Extension(Fault::ClockOffset(ms))) = fault {
+        offset += ms;
+    }
+    axum::Json(serde_json::json!({ "serverTime": s.now_ms() + offset })).into_response()
 }
 
 /// `GET /api/v3/ticker/price?symbol=S`: the latest price, here the close of the candle in
@@ -362,5 +382,31 @@ mod tests {
         assert!(e.contains("1 missing minute(s) from"), "{e}");
         let e = ex.klines("ETHUSDT", t, t).await.unwrap_err();
         assert!(matches!(e, ExchangeError::Refused { status: 400, .. }), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_lying_clock_and_an_absurd_candle() {
+        let mut candles = synth_candles(&SynthConfig { minutes: 400, ..Default::default() });
+        // 1e18 200 minutes before the decision minute: outside every window the model sees, but
+        // inside the warm-up, where a running sum would have carried it on.
+        candles[LOOKBACK + 10 - 200].volume = 1e18;
+        let fake = FakeExchange::start(FakeConfig::from_candles("BTCUSDT", candles.clone(), LOOKBACK + 10, 1.0)).await.unwrap();
+        let ex = Exchange::new(&fake.url, Duration::from_millis(500), quick()).unwrap();
+        let now = ex.server_time().await.unwrap();
+        let t = candles[LOOKBACK + 10].open_time;
+        let e = ex.window("BTCUSDT", t, now).await.unwrap_err().to_string();
+        assert!(e.contains("GET /api/v3/klines?symbol=BTCUSDT") && e.contains("volume 1000000000000000000 is above"), "{e}");
+        assert!(e.contains(&veriregime_core::data::fmt_minute(candles[LOOKBACK + 10 - 200].open_time)), "{e}");
+        // The clock lies, the candles do not.
+        fake.inject("/api/v3/time", [Fault::ClockOffset(600_000)]);
+        assert!((ex.server_time().await.unwrap() - fake.now_ms() - 600_000).abs() < 1000);
+        assert!((ex.server_time().await.unwrap() - fake.now_ms()).abs() < 1000);
+        fake.set_clock_offset(-4_000);
+        assert!((ex.server_time().await.unwrap() - fake.now_ms() + 4_000).abs() < 1000);
+        let latest = ex.latest_open("BTCUSDT").await.unwrap();
+        assert_eq!(latest, candles[LOOKBACK + 11].open_time, "the candle in progress");
+        fake.inject("/api/v3/time", vec![Fault::Status(503); 100]);
+        fake.clear_faults();
+        assert!(ex.server_time().await.is_ok());
     }
 }

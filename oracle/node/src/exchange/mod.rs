@@ -3,7 +3,9 @@
 //! Every request has a timeout and is retried (5xx, 429/418 honouring `Retry-After`, timeouts,
 //! truncated or malformed bodies) with backoff and jitter ([`veriregime_core::http::RetryPolicy`]). Candles
 //! are checked with the archive reader's checks ([`Candle::check`], strictly increasing minutes),
-//! and a decision window is only ever built from closed candles that are all there.
+//! and a decision window is only ever built from closed candles that are all there. URLs in
+//! errors have their credentials masked ([`veriregime_core::redact`]); an observer may be told
+//! whether each request reached the exchange (the daemon's `/health`).
 
 pub mod fake;
 
@@ -30,12 +32,17 @@ pub enum ExchangeError {
     BadCandles { minute: String, reason: String },
 }
 
+/// Told whether each request got an answer from the exchange (`Ok`), or why not after all
+/// retries (`Err`, scrubbed). An answer with bad candles, or a refusal (4xx), is still an answer.
+pub type Observer = std::sync::Arc<dyn Fn(Result<(), String>) + Send + Sync>;
+
 /// A client of the exchange's REST API.
 #[derive(Clone)]
 pub struct Exchange {
     client: reqwest::Client,
     base: String,
     pub retry: RetryPolicy,
+    observer: Option<Observer>,
 }
 
 impl Exchange {
@@ -46,7 +53,19 @@ impl Exchange {
             .timeout(timeout)
             .user_agent(concat!("veriregime/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Exchange { client, base: base.trim_end_matches('/').to_string(), retry })
+        Ok(Exchange { client, base: base.trim_end_matches('/').to_string(), retry, observer: None })
+    }
+
+    /// The same client, telling `observer` the outcome of every request.
+    pub fn observed(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    fn tell(&self, outcome: Result<(), String>) {
+        if let Some(o) = &self.observer {
+            o(outcome);
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -57,33 +76,40 @@ impl Exchange {
     /// short by a proxy is transient); it is an error when it persists.
     async fn get_json(&self, path: &str) -> Result<Value, ExchangeError> {
         let url = format!("{}{path}", self.base);
+        // What errors and logs show: the URL without credentials.
+        let shown = veriregime_core::redact::redact_url(&url);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let (detail, wait_hint) = match self.client.get(&url).send().await {
                 Ok(r) if r.status().is_success() => match r.bytes().await {
                     Ok(body) => match serde_json::from_slice::<Value>(&body) {
-                        Ok(v) => return Ok(v),
+                        Ok(v) => {
+                            self.tell(Ok(()));
+                            return Ok(v);
+                        }
                         Err(e) => (format!("malformed JSON ({e}): {:?}", String::from_utf8_lossy(&body[..body.len().min(80)])), None),
                     },
-                    Err(e) => (format!("reading the body: {e}"), None),
+                    Err(e) => (format!("reading the body: {}", veriregime_core::redact::error_chain(&e)), None),
                 },
                 Ok(r) => {
                     let status = r.status();
                     let ra = retry_after(&r);
                     if !retryable(status) {
                         let body = r.text().await.unwrap_or_default();
-                        return Err(ExchangeError::Refused { url, status: status.as_u16(), body: body.chars().take(200).collect() });
+                        self.tell(Ok(()));
+                        return Err(ExchangeError::Refused { url: shown, status: status.as_u16(), body: veriregime_core::redact::scrub(&body.chars().take(200).collect::<String>()) });
                     }
                     (format!("HTTP {status}"), ra)
                 }
-                Err(e) if e.is_timeout() => (format!("timed out: {e}"), None),
-                Err(e) => (format!("{e}"), None),
+                Err(e) if e.is_timeout() => (format!("timed out: {}", veriregime_core::redact::error_chain(&e)), None),
+                Err(e) => (veriregime_core::redact::error_chain(&e), None),
             };
             if attempt >= self.retry.max_attempts {
-                return Err(ExchangeError::Unavailable { url, detail, attempts: attempt });
+                self.tell(Err(format!("{shown}: {detail}")));
+                return Err(ExchangeError::Unavailable { url: shown, detail, attempts: attempt });
             }
-            self.retry.pause(attempt, wait_hint, &format!("{url}: {detail}")).await;
+            self.retry.pause(attempt, wait_hint, &format!("{shown}: {detail}")).await;
         }
     }
 
@@ -92,7 +118,7 @@ impl Exchange {
         let path = "/api/v3/time";
         let v = self.get_json(path).await?;
         v["serverTime"].as_i64().ok_or_else(|| ExchangeError::Unavailable {
-            url: format!("{}{path}", self.base),
+            url: veriregime_core::redact::redact_url(&format!("{}{path}", self.base)),
             detail: format!("no serverTime in {v}"),
             attempts: 1,
         })
@@ -117,11 +143,22 @@ impl Exchange {
         let path = format!("/api/v3/klines?symbol={symbol}&interval=1m&startTime={start_ms}&endTime={end_ms}&limit=1000");
         let v = self.get_json(&path).await?;
         let minute = fmt_minute(end_ms - end_ms.rem_euclid(MINUTE_MS));
-        let rows = v.as_array().ok_or_else(|| ExchangeError::BadCandles { minute: minute.clone(), reason: format!("klines answer is not an array: {}", short(&v)) })?;
+        // Errors name where the candle came from: the request's path.
+        let rows = v.as_array().ok_or_else(|| ExchangeError::BadCandles { minute: minute.clone(), reason: format!("GET {path}: klines answer is not an array: {}", short(&v)) })?;
         rows.iter()
             .enumerate()
-            .map(|(i, row)| parse_kline(row).map_err(|reason| ExchangeError::BadCandles { minute: minute.clone(), reason: format!("kline {i}: {reason}") }))
+            .map(|(i, row)| parse_kline(row).map_err(|reason| ExchangeError::BadCandles { minute: minute.clone(), reason: format!("GET {path}: kline {i}: {reason}") }))
             .collect()
+    }
+
+    /// Open time of the latest candle the exchange serves (the one in progress, as Binance
+    /// includes it): the exchange's own data says every minute before it has ended.
+    pub async fn latest_open(&self, symbol: &str) -> Result<i64, ExchangeError> {
+        let path = format!("/api/v3/klines?symbol={symbol}&interval=1m&limit=1");
+        let v = self.get_json(&path).await?;
+        let bad = |reason: String| ExchangeError::BadCandles { minute: "latest".into(), reason: format!("GET {path}: {reason}") };
+        let row = v.as_array().and_then(|a| a.last()).ok_or_else(|| bad(format!("no candle in {}", short(&v))))?;
+        row.get(0).and_then(Value::as_i64).filter(|t| t % MINUTE_MS == 0).ok_or_else(|| bad(format!("no open time in {}", short(row))))
     }
 
     /// The [`LOOKBACK`] closed candles ending at `decision_minute` (its open time, ms), given the
@@ -181,9 +218,9 @@ pub fn parse_kline(row: &Value) -> Result<Candle, String> {
         close: num(4, "close")?,
         volume: num(5, "volume")?,
         close_time: int(6, "close time")?,
-        trades: int(8, "trades")?.max(0) as u64,
+        trades: veriregime_core::data::trade_count(int(8, "trades")?).map_err(|e| format!("minute {} UTC: {e}", fmt_minute(a[0].as_i64().unwrap_or_default())))?,
     };
-    c.check().map_err(|e| format!("minute {}: {e}", fmt_minute(c.open_time)))?;
+    c.check()?;
     Ok(c)
 }
 
@@ -230,6 +267,14 @@ mod tests {
         assert!(parse_kline(&row).unwrap_err().contains("above high 1"), "{:?}", parse_kline(&row));
         row[2] = Value::String("x".into());
         assert!(parse_kline(&row).unwrap_err().contains("high \"x\" is not a number"));
+        // Absurd numbers are refused, naming the minute and the field.
+        let mut row = kline_json(&c);
+        row[5] = Value::String("1e18".into());
+        let e = parse_kline(&row).unwrap_err();
+        assert!(e.contains(&format!("minute {} UTC", fmt_minute(c.open_time))) && e.contains("volume 1000000000000000000 is above"), "{e}");
+        let mut row = kline_json(&c);
+        row[8] = serde_json::json!(-5);
+        assert!(parse_kline(&row).unwrap_err().contains("number_of_trades -5 is negative"));
     }
 
     #[test]
