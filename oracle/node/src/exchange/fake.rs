@@ -95,10 +95,13 @@ impl Shared {
         self.cfg.start_ms + (self.real_start.elapsed().as_secs_f64() * 1000.0 * self.cfg.speed) as i64
     }
 
-    fn take_fault(&self, path: &str) -> Option<Fault> {
+    /// The next transient fault for a request: faults injected for a path answer any query;
+    /// faults injected with a query answer the requests whose path and query start with it.
+    fn take_fault(&self, path_and_query: &str) -> Option<Fault> {
         let mut f = self.faults.lock().expect("fault lock");
-        let path = path.split('?').next().unwrap_or_default();
-        f.transient.iter_mut().find(|(p, q)| p == path && !q.is_empty()).and_then(|(_, q)| q.pop_front())
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        let hits = |p: &str| if p.contains('?') { path_and_query.starts_with(p) } else { p == path };
+        f.transient.iter_mut().find(|(p, q)| hits(p) && !q.is_empty()).and_then(|(_, q)| q.pop_front())
     }
 }
 
@@ -140,8 +143,9 @@ impl FakeExchange {
         self.shared.now_ms()
     }
 
-    /// Answers the next requests to `path` (e.g. `/api/v3/klines`, any query) with these faults,
-    /// one each, in order.
+    /// Answers the next requests to `path` (e.g. `/api/v3/klines`, any query; or
+    /// `/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime`, those whose query starts so) with
+    /// these faults, one each, in order.
     pub fn inject(&self, path: &str, faults: impl IntoIterator<Item = Fault>) {
         let mut f = self.shared.faults.lock().expect("fault lock");
         f.transient.push((path.to_string(), faults.into_iter().collect()));
