@@ -3,9 +3,13 @@
 //! deployed stack, real EZKL proofs and real transactions. On the way: transient exchange faults
 //! and a round whose candles stay bad, a `kill -9` while a round is being proved, an anvil restart
 //! (state kept on disk) while the daemon runs, a stuck transaction (the node stops mining) that
-//! the daemon replaces, and a SIGTERM at the end. Then the chain must hold
-//! exactly the rounds the database calls confirmed, and every other minute must be skipped with
-//! its reason.
+//! the daemon replaces, and a SIGTERM at the end. Also the faults of issue 28: exchange clock
+//! answers 10 minutes and a year ahead (one each while running, two in a row at a restart), the
+//! exchange answering 503 for a while, an RPC node that accepts connections and never answers
+//! (a proxy in front of anvil that stops forwarding), and the prover's environment read from
+//! `/proc/PID/environ`. Then the chain must hold exactly the rounds the database calls confirmed,
+//! every other minute must be skipped with its reason, no row may be for a minute that has not
+//! come, and neither the key nor the RPC URL's password may appear in the log or the status.
 //!
 //! Needs what `make test` sets up first (anvil, forge build output, ezkl, the proving key).
 
@@ -40,6 +44,7 @@ struct Node {
 
 impl Node {
     fn start(root: &Path, port: u16, state: &Path) -> Node {
+        // The native binary: the npm wrapper's child would outlive a killed wrapper.
         let child = Command::new(veriregime_zk::prover::npm_tool(root, "anvil"))
             .args(["--port", &port.to_string(), "--state"])
             .arg(state)
@@ -78,18 +83,45 @@ fn term(c: &Child) {
     unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
 }
 
-fn daemon(root: &Path, config: &Path, log: &Path) -> Child {
+/// A daemon process, killed when the test ends without stopping it (a failed assertion).
+struct DaemonProc(Child);
+
+impl std::ops::Deref for DaemonProc {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for DaemonProc {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for DaemonProc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn daemon(root: &Path, config: &Path, log: &Path) -> DaemonProc {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_veriregime"))
-        .args(["--log-json", "oracle", "run", "--config"])
-        .arg(config)
-        .current_dir(root)
-        .env("VERIREGIME_PRIVATE_KEY", KEY)
-        .env("VERIREGIME_ROOT", root)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("the daemon starts")
+    DaemonProc(
+        Command::new(env!("CARGO_BIN_EXE_veriregime"))
+            .args(["--log-json", "oracle", "run", "--config"])
+            .arg(config)
+            .current_dir(root)
+            .env("VERIREGIME_PRIVATE_KEY", KEY)
+            .env("VERIREGIME_ROOT", root)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("the daemon starts"),
+    )
 }
 
 fn rows(db: &Path) -> Vec<RoundRow> {
@@ -128,6 +160,90 @@ fn http_get(port: u16, path: &str) -> String {
     out
 }
 
+/// The environment of this test's running prover child (its work folder under `dir`), when
+/// there is one.
+fn prover_environ(dir: &Path) -> Option<Vec<u8>> {
+    let dir = dir.display().to_string();
+    std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd);
+        (cmd.contains("ezkl_driver.py\0prove") && cmd.contains(&dir)).then(|| std::fs::read(e.path().join("environ")).ok()).flatten()
+    })
+}
+
+/// `/health`'s status code and JSON body.
+fn health(port: u16) -> (u16, serde_json::Value) {
+    let text = http_get(port, "/health");
+    let code = text.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+    (code, serde_json::from_str(body).unwrap_or_default())
+}
+
+/// Waits for `/health` to satisfy `cond`, failing with the log's tail after `secs`.
+fn wait_health(port: u16, log: &Path, secs: u64, what: &str, cond: impl Fn(u16, &serde_json::Value) -> bool) -> serde_json::Value {
+    let t = Instant::now();
+    loop {
+        let (code, v) = health(port);
+        if cond(code, &v) {
+            return v;
+        }
+        if t.elapsed() > Duration::from_secs(secs) {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(30).collect();
+            panic!("timed out waiting for /health: {what}; last {code} {v}\nlog tail (newest first):\n{}", tail.join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// A TCP proxy in front of the RPC node that can stop answering: hung, it accepts connections
+/// and never answers (and cuts the ones it was forwarding), as a node that hangs does.
+struct RpcProxy {
+    port: u16,
+    hung: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Connections being forwarded (cut when it hangs) and connections held unanswered.
+    forwarding: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    held: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl RpcProxy {
+    fn start(upstream: u16) -> RpcProxy {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let p = RpcProxy { port, hung: Default::default(), forwarding: Default::default(), held: Default::default() };
+        let (hung, forwarding, held) = (p.hung.clone(), p.forwarding.clone(), p.held.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if hung.load(std::sync::atomic::Ordering::SeqCst) {
+                    held.lock().unwrap().push(client);
+                    continue;
+                }
+                let Ok(up) = TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+                forwarding.lock().unwrap().extend([client.try_clone().unwrap(), up.try_clone().unwrap()]);
+                for (mut a, mut b) in [(client.try_clone().unwrap(), up.try_clone().unwrap()), (up, client)] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut a, &mut b);
+                        let _ = b.shutdown(Shutdown::Write);
+                    });
+                }
+            }
+        });
+        p
+    }
+
+    fn hang(&self, on: bool) {
+        self.hung.store(on, std::sync::atomic::Ordering::SeqCst);
+        if on {
+            for c in self.forwarding.lock().unwrap().drain(..) {
+                let _ = c.shutdown(std::net::Shutdown::Both);
+            }
+        } else {
+            self.held.lock().unwrap().clear();
+        }
+    }
+}
+
 /// Whether a prover of this test's daemon (its work folder under `dir`) is running; provers of
 /// other runs on the machine do not count.
 fn prover_running(dir: &Path) -> bool {
@@ -148,6 +264,7 @@ struct Setup {
     fake: FakeExchange,
     node: Option<Node>,
     rpc_port: u16,
+    proxy: RpcProxy,
     state: PathBuf,
     client: Client,
     dep: veriregime_chain::Deployment,
@@ -218,24 +335,46 @@ fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, model: &Model) ->
     let deployments = dir.join("deployments.json");
     dep.save(&deployments).unwrap();
 
+    // The daemon reaches anvil through a proxy that can hang, with a password in the URL that
+    // must never be printed.
+    let proxy = RpcProxy::start(rpc_port);
     let metrics_port = free_port();
     let config = dir.join("oracle.toml");
     std::fs::write(
         &config,
-        common::daemon_config(&fake.url, &rpc, Path::new("deployments.json"), &model.dir, &model.circuit, &format!("127.0.0.1:{metrics_port}"), ""),
+        common::daemon_config(
+            &fake.url,
+            &format!("http://op:{RPC_PASSWORD}@127.0.0.1:{}", proxy.port),
+            Path::new("deployments.json"),
+            &model.dir,
+            &model.circuit,
+            &format!("127.0.0.1:{metrics_port}"),
+            "",
+        ),
     )
     .unwrap();
     let db = dir.join("rounds.db");
     let log = dir.join("daemon.log");
 
-    Setup { root, fake, node: Some(node), rpc_port, state, client, dep, config, db, log, metrics_port }
+    Setup { root, fake, node: Some(node), rpc_port, proxy, state, client, dep, config, db, log, metrics_port }
+}
+
+/// The password in the daemon's RPC URL: never in a log or a status.
+const RPC_PASSWORD: &str = "s3cret-rpc-pw";
+const YEAR_MS: i64 = 365 * 86_400_000;
+
+/// No row for a minute that has not come by the fake's (true) clock.
+fn no_future_rows(db: &Path, fake: &FakeExchange) {
+    let now = fake.now_ms();
+    let future: Vec<i64> = rows(db).iter().map(|r| r.minute).filter(|m| *m + MINUTE_MS > now).collect();
+    assert!(future.is_empty(), "rows for minutes that have not closed: {future:?} (now {now})");
 }
 
 #[test]
 fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent_rounds() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let Setup { root, fake, node, rpc_port, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, &Model::shipped(&project_root()));
+    let Setup { root, fake, node, rpc_port, proxy, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, &Model::shipped(&project_root()));
     let node = node.unwrap();
 
     // Run 1: two rounds, then a round whose candles stay bad through transient faults.
@@ -244,18 +383,45 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     let metrics = http_get(metrics_port, "/metrics");
     assert!(metrics.contains("veriregime_rounds_total{feed=\"BTCUSDT\",outcome=\"confirmed\"}"), "{metrics}");
     assert!(metrics.contains("veriregime_stage_seconds_bucket{stage=\"prove\""), "{metrics}");
-    assert!(http_get(metrics_port, "/health").starts_with("HTTP/1.1 200"));
+    let (code, h) = health(metrics_port);
+    assert_eq!(code, 200, "{h}");
+    assert_eq!((h["exchange"]["up"].as_bool(), h["chain"]["up"].as_bool()), (Some(true), Some(true)), "{h}");
+
+    // One clock answer 10 minutes ahead, then one a year ahead: refused, logged, no row for a
+    // minute that has not come, and rounds go on.
+    for off in [10 * MINUTE_MS, YEAR_MS] {
+        let confirmed_before = confirmed(&db);
+        fake.inject("/api/v3/time", [Fault::ClockOffset(off)]);
+        wait_for(&db, &log, 120, "a round confirmed after a lying clock answer", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_before);
+        no_future_rows(&db, &fake);
+    }
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.lines().filter(|l| l.contains("exchange clock jumped by")).count() >= 2, "each jump is logged as what it is");
+    assert!(http_get(metrics_port, "/metrics").contains("veriregime_exchange_clock_jumps_total 2"));
     let before = rows(&db).len();
+    // The window's requests (startTime given), not the daemon's look at the latest candle.
     fake.inject(
-        "/api/v3/klines",
+        "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime",
         [Fault::Hang(Duration::from_millis(1500)), Fault::Status(500), Fault::RateLimited { retry_after_s: 1 }, Fault::Malformed, Fault::DuplicateCandle, Fault::MissingCandle, Fault::MissingCandle],
     );
     wait_for(&db, &log, 120, "the bad-candles round to be skipped", |r| {
         r.iter().skip(before).any(|r| r.stage == Stage::Skipped && r.reason.as_deref().unwrap_or("").contains("missing minute"))
     });
 
-    // kill -9 while a round is being proved; the prover goes with it.
+    // kill -9 while a round is being proved; the prover goes with it. Its environment first: no
+    // key, no password.
     wait_for(&db, &log, 120, "a round in proving", |r| r.last().map(|r| r.stage) == Some(Stage::Computed));
+    let t = Instant::now();
+    let env = loop {
+        if let Some(e) = prover_environ(tmp.path()) {
+            break e;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "no prover child seen");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let env = String::from_utf8_lossy(&env);
+    assert!(env.contains("PATH=") && env.contains("VERIREGIME_ROOT="), "{env}");
+    assert!(!env.contains("VERIREGIME_PRIVATE_KEY") && !env.contains(KEY) && !env.contains(RPC_PASSWORD), "the prover child got a secret: {env}");
     d.kill().unwrap();
     d.wait().unwrap();
     std::thread::sleep(Duration::from_secs(1));
@@ -263,10 +429,42 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     // Over a minute of the fake's clock passes: the interrupted round is superseded on restart.
     std::thread::sleep(Duration::from_secs(35));
 
-    // Run 2: resumes, records what it missed, and rides out an anvil restart.
+    // Run 2: resumes, records what it missed, and rides out an anvil restart. Its first two clock
+    // answers are the same lie (a year ahead): not followed.
     let confirmed_before = confirmed(&db);
+    fake.inject("/api/v3/time", [Fault::ClockOffset(YEAR_MS), Fault::ClockOffset(YEAR_MS)]);
     let mut d = daemon(&root, &config, &log);
     wait_for(&db, &log, 180, "a round confirmed after the restart", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_before);
+    no_future_rows(&db, &fake);
+    assert!(std::fs::read_to_string(&log).unwrap().contains("exchange clock at start"), "the lies at start are logged");
+
+    // The exchange answers 503 for a while: /health says it is down, then up again.
+    fake.inject("/api/v3/time", vec![Fault::Status(503); 100_000]);
+    fake.inject("/api/v3/klines", vec![Fault::Status(503); 100_000]);
+    let down_at = Instant::now();
+    let h = wait_health(metrics_port, &log, 120, "the exchange down", |c, v| c == 503 && v["down"] == serde_json::json!(["exchange"]));
+    eprintln!("exchange 503: /health said the exchange is down after {:.1} s: {h}", down_at.elapsed().as_secs_f64());
+    assert!(h["exchange"]["since"].is_string() && h["exchange"]["reason"].as_str().unwrap_or("").contains("503"), "{h}");
+    std::thread::sleep(Duration::from_secs(5));
+    fake.clear_faults();
+    wait_health(metrics_port, &log, 60, "the exchange up again", |c, _| c == 200);
+
+    // The node accepts connections and never answers: each call times out and is retried,
+    // /health says the chain is down; then it answers again and rounds go on.
+    proxy.hang(true);
+    let hung_at = Instant::now();
+    let h = wait_health(metrics_port, &log, 180, "the chain down", |c, v| c == 503 && v["down"] == serde_json::json!(["chain"]));
+    assert!(h["chain"]["reason"].as_str().unwrap_or("").contains("timed out"), "{h}");
+    eprintln!("hung node: /health said the chain is down after {:.1} s: {h}", hung_at.elapsed().as_secs_f64());
+    let t = Instant::now();
+    while !std::fs::read_to_string(&log).unwrap().lines().any(|l| l.contains("timed out") && l.contains("retrying")) {
+        assert!(t.elapsed() < Duration::from_secs(60), "no retried timeout in the log");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    proxy.hang(false);
+    wait_health(metrics_port, &log, 120, "the chain up again", |c, _| c == 200);
+    let confirmed_hung = confirmed(&db);
+    wait_for(&db, &log, 180, "a round confirmed after the hung node", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_hung);
     node.stop();
     std::thread::sleep(Duration::from_secs(3));
     let _node = Node::start(&root, rpc_port, &state);
@@ -330,10 +528,21 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     assert!(reasons.iter().any(|r| r.contains("interrupted at stage computed by a restart")), "{reasons:?}");
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(!log_text.contains(KEY), "the key was logged");
+    assert!(!log_text.contains(RPC_PASSWORD), "the RPC URL's password was logged");
+    // The database stays as small as the minutes that came: one row each, none in the future.
+    no_future_rows(&db, &fake);
+    let span = (all.last().unwrap().minute - all[0].minute) / MINUTE_MS + 1;
+    assert_eq!(all.len() as i64, span);
+    let db_bytes: u64 = ["rounds.db", "rounds.db-wal"].iter().filter_map(|f| std::fs::metadata(db.with_file_name(f)).ok()).map(|m| m.len()).sum();
+    assert!(db_bytes < 20 << 20, "database and WAL: {db_bytes} bytes for {} rows", all.len());
+    let jumps = log_text.lines().filter(|l| l.contains("exchange clock jumped by")).count();
+    let skipped: Vec<&str> = all.iter().filter(|r| r.stage == Stage::Skipped).filter_map(|r| r.reason.as_deref()).collect();
+    eprintln!("rows {}, database and WAL {db_bytes} bytes, {jumps} clock jumps logged; skipped: {skipped:#?}", all.len());
 
     // `oracle status` reads the same database.
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime")).args(["oracle", "status", "--json", "--config"]).arg(&config).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(RPC_PASSWORD), "the status shows the RPC password");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["counts"]["confirmed"].as_u64().unwrap() as usize, onchain.len());
     assert!(v["latency_s"]["total"]["p50"].as_f64().unwrap() > 0.0);

@@ -16,7 +16,9 @@ pub fn require_setup(root: &Path) {
 }
 
 /// A daemon config for the loopback fake exchange and a local anvil (short timeouts, quick
-/// polling, the clock skew of a fake a day behind accepted); `extra` is appended (e.g. a
+/// polling; the fake's clock a day behind and running twice as fast: 2 days of skew accepted at
+/// start, and a minute of its drift against the local clock before an answer counts as a jump);
+/// `extra` is appended (e.g. a
 /// `[network]` section). Relative paths are the config folder's.
 #[allow(dead_code)] // each test binary uses its own part of this module
 pub fn daemon_config(exchange: &str, rpc: &str, deployments: &Path, model: &Path, circuit: &Path, metrics_listen: &str, extra: &str) -> String {
@@ -28,7 +30,8 @@ timeout_ms = 1000
 max_attempts = 5
 backoff_ms = 50
 settle_ms = 500
-max_clock_skew_ms = 100000000000
+max_clock_skew_ms = 172800000
+max_clock_jump_ms = 60000
 data_attempts = 3
 
 [chain]
@@ -36,6 +39,8 @@ rpc_url = "{rpc}"
 deployments = "{deployments}"
 confirm_timeout_ms = 5000
 rpc_attempts = 4
+rpc_timeout_ms = 2000
+rpc_backoff_ms = 200
 
 [model]
 dir = "{model}"
