@@ -1,8 +1,9 @@
 //! `veriregime-core`: what every part of VeriRegime shares and nothing in it trains, proves or
 //! sends: candles and Binance Vision archives ([`data`]), the one feature implementation
 //! ([`features`]: indicators, windows, labels, normaliser), model cards and tract inference with the
-//! decision rule ([`model`]), day ranges ([`range`]), atomic file writes ([`fs`]) and progress
-//! display ([`progress`]), and keeping secrets out of messages ([`redact`]).
+//! decision rule ([`model`]), the consumer's trading rule ([`policy`]: what a vault following a feed
+//! does with each round), day ranges ([`range`]), atomic file writes ([`fs`]) and progress display
+//! ([`progress`]), and keeping secrets out of messages ([`redact`]).
 //!
 //! The workspace's crates depend one way, in the data's direction:
 //! `core` <- `zk` (EZKL: circuits, proofs, bindings) <- `chain` (alloy: contracts, deployment, gas)
@@ -14,6 +15,7 @@ pub mod features;
 pub mod fs;
 pub mod http;
 pub mod model;
+pub mod policy;
 pub mod progress;
 pub mod range;
 pub mod redact;
