@@ -391,6 +391,45 @@ fn train_study_writes_the_report_and_resumes() {
     let goal = md.lines().find(|l| l.starts_with("- `best-relu-8`: rho")).unwrap_or_else(|| panic!("{md}"));
     assert!(goal.contains("beats the same-size MLP without a teacher on test macro-F1"), "{goal}");
 
+    // A fee-aware target: labels at +-0.5 %, recorded in the card, scored against them.
+    let fee = out.join("ablation/labels-0.5");
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .args(["train", "student", "--from", "2024-01-02", "--to", "2024-01-07", "--hidden", "8", "--activation", "relu", "--epochs", "1", "--label-threshold", "0.5", "--out"])
+        .arg(&fee)
+        .arg("--data")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    ok(&o);
+    let (fc, _) = veriregime_lab::model::ModelCard::load(&fee).unwrap();
+    assert_eq!((fc.thresholds.buy_above_pct, fc.thresholds.sell_below_pct), (0.5, -0.5));
+    assert!(fc.data.split.contains("labels BUY above 0.5 %"), "{}", fc.data.split);
+    let seed_labels: u64 = r["label_counts"][2][1].as_u64().unwrap();
+    assert!(fc.metrics["test"].per_class.hold.support > seed_labels, "wider thresholds, more HOLD labels");
+
+    // Is the signal worth following: the policy grid on validation, judged on test, in the report.
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .args(["train", "policy", "--symbols", "BTCUSDT", "--fee-sweep", "0,30", "--models"])
+        .arg(&out)
+        .arg("--model")
+        .arg(format!("{},{}", out.join("student").display(), fee.display()))
+        .arg("--data")
+        .arg(root.path())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert_eq!(v["models"].as_array().unwrap().len(), 2);
+    let policy = veriregime_core::policy::PolicyFile::read(&out.join("policy.json")).unwrap();
+    assert_eq!(policy.model_onnx_sha256, sc3.onnx_sha256);
+    assert_eq!(v["models"][0]["chosen"], policy.spec.to_string());
+    let md = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
+    assert!(md.contains("## Is the signal worth following?") && md.contains("| labels-0.5 | ±0.5 % |"), "{md}");
+    assert!(std::fs::metadata(out.join("value/student-BTCUSDT-test.png")).unwrap().len() > 10_000);
+    let vr: veriregime_lab::model::study::StudyResults = serde_json::from_slice(&std::fs::read(out.join("REPORT.json")).unwrap()).unwrap();
+    let vr = vr.value.expect("value recorded");
+    assert_eq!(vr.models[0].markets[0].test_fee_sweep.len(), 2);
+    assert_eq!(vr.models[0].markets[0].test.chosen.trades % 2, 0, "an open position is sold at the end");
+
     // Bad input: a range the archive does not hold is an error naming it; nothing is written.
     let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
         .args(["train", "study", "--quick", "--from", "2024-02-01", "--to", "2024-02-03", "--out"])
@@ -451,4 +490,73 @@ fn real_archive_eval_of_the_shipped_teacher() {
     let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
     assert!(v["n"].as_u64().unwrap() > 6 * 1400);
     assert!(v["macro_f1"].as_f64().unwrap() > 0.25, "{v}");
+}
+
+/// `backtest --json`'s outcome of one strategy: return and trades, and the rest of the accounts.
+fn outcome(v: &serde_json::Value, which: &str) -> (f64, u64) {
+    let o = &v[which];
+    for f in ["return_before_costs", "timing", "turnover", "exposure", "max_drawdown", "round_trips"] {
+        assert!(o[f].is_number(), "{which}.{f} missing: {v}");
+    }
+    (o["return"].as_f64().unwrap_or_else(|| panic!("{which}.return: {v}")), o["trades"].as_u64().unwrap_or_else(|| panic!("{which}.trades: {v}")))
+}
+
+#[test]
+fn backtest_prints_policy_and_baselines_and_names_bad_input() {
+    let root = synth_root(3);
+    let args = ["backtest", "--from", "2024-01-02", "--to", "2024-01-02", "--json"];
+    let v: serde_json::Value = serde_json::from_str(ok(&bin(&args, root.path())).trim()).unwrap();
+    assert_eq!(v["rounds"], 1440);
+    assert_eq!(outcome(&v, "always_flat"), (0.0, 0));
+    // Bought once, sold at the end.
+    assert_eq!(outcome(&v, "buy_and_hold").1, 2);
+    let (ret, trades) = outcome(&v, "policy");
+    assert!(trades % 2 == 0 && ret >= -1.0, "{v}");
+    assert_eq!(v["policy_spec"]["persist"], 1);
+    for c in ["SELL", "HOLD", "BUY"] {
+        assert!(v["edge"][c]["n"].is_u64(), "{v}");
+    }
+    // Without costs the accounts equal the gross ones.
+    let free: serde_json::Value = serde_json::from_str(ok(&bin(&[&args[..], &["--fee-bps", "0"]].concat(), root.path())).trim()).unwrap();
+    assert_eq!(free["policy"]["return"], free["policy"]["return_before_costs"]);
+    // A policy that never qualifies a signal does nothing.
+    let calm: serde_json::Value = serde_json::from_str(ok(&bin(&[&args[..], &["--policy", "margin=1000"]].concat(), root.path())).trim()).unwrap();
+    assert_eq!(outcome(&calm, "policy"), (0.0, 0));
+    // Bad input is named.
+    for (extra, what) in [(&["--policy", "persist=0"][..], "persist"), (&["--policy", "hold=3"][..], "unknown parameter"), (&["--fee-bps=-1"][..], "fee")] {
+        let o = bin(&[&args[..], extra].concat(), root.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(what), "{extra:?}: {err}");
+    }
+    let o = bin(&["backtest", "--from", "2030-01-01", "--to", "2030-01-02"], root.path());
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("does not meet the range"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn real_archive_backtest_of_the_shipped_student() {
+    let Some(root) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("eq.png");
+    let args = ["backtest", "--symbol", "ETHUSDT", "--from", "2024-03-01", "--to", "2024-03-03", "--json", "--png"];
+    let o = bin(&[&args[..], &[png.to_str().unwrap()]].concat(), &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert_eq!((v["symbol"].as_str(), v["rounds"].as_u64()), (Some("ETHUSDT"), Some(3 * 1440)));
+    let (ret, trades) = outcome(&v, "policy");
+    // The vault rule trades on real signals, and fees cost it.
+    assert!(trades > 10, "{v}");
+    assert!(ret < v["policy"]["return_before_costs"].as_f64().unwrap(), "{v}");
+    assert!(v["policy"]["turnover"].as_f64().unwrap() >= trades as f64 * 0.5, "{v}");
+    assert_eq!(outcome(&v, "always_flat"), (0.0, 0));
+    assert_eq!(outcome(&v, "buy_and_hold").1, 2);
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    // The model's own test split, to the minute: the card's test accuracy and macro-F1.
+    let o = bin(&["backtest", "--split", "test", "--json"], &root);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    let card: serde_json::Value = serde_json::from_slice(&std::fs::read(project_root().join("models/student/card.json")).unwrap()).unwrap();
+    assert_eq!(v["classification"]["n"], card["metrics"]["test"]["n"]);
+    assert!((v["classification"]["accuracy"].as_f64().unwrap() - card["metrics"]["test"]["accuracy"].as_f64().unwrap()).abs() < 1e-12, "{v}");
+    // The committed policy file replays.
+    let o = bin(&["backtest", "--split", "test", "--json", "--policy", "models/policy.json"], &root);
+    let p: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert!(outcome(&p, "policy").1 < outcome(&v, "policy").1, "{p}");
 }

@@ -58,11 +58,17 @@ pub const INPUT_NAMES: [&str; N_FEATURES] =
 pub const CLASS_NAMES: [&str; 3] = ["SELL", "HOLD", "BUY"];
 const VOL_EPS: f64 = 1e-9;
 
-/// Class of a forward return in percent.
+/// Class of a forward return in percent, at the seed's thresholds.
 pub fn label_of(fwd_return_pct: f64) -> u8 {
-    if fwd_return_pct > BUY_THRESHOLD_PCT {
+    label_at(fwd_return_pct, BUY_THRESHOLD_PCT, SELL_THRESHOLD_PCT)
+}
+
+/// Class of a forward return in percent: BUY above `buy_above_pct`, SELL below `sell_below_pct`,
+/// else HOLD (a model card records the thresholds its labels used).
+pub fn label_at(fwd_return_pct: f64, buy_above_pct: f64, sell_below_pct: f64) -> u8 {
+    if fwd_return_pct > buy_above_pct {
         2
-    } else if fwd_return_pct < SELL_THRESHOLD_PCT {
+    } else if fwd_return_pct < sell_below_pct {
         0
     } else {
         1

@@ -29,8 +29,13 @@ pub struct DataRange {
 
 impl DataRange {
     pub fn prepare(&self) -> anyhow::Result<Prepared> {
+        self.prepare_labelled(&model::Thresholds::SEED)
+    }
+
+    /// [`DataRange::prepare`] with labels at other thresholds.
+    pub fn prepare_labelled(&self, thresholds: &model::Thresholds) -> anyhow::Result<Prepared> {
         let t0 = std::time::Instant::now();
-        let p = study::prepare(&self.data, &self.symbol, &self.from, &self.to)?;
+        let p = study::prepare_labelled(&self.data, &self.symbol, &self.from, &self.to, thresholds)?;
         tracing::info!(train = p.train.len(), val = p.val.len(), test = p.test.len(), "windows ready in {:.1} s", t0.elapsed().as_secs_f64());
         Ok(p)
     }
@@ -129,12 +134,18 @@ pub struct StudentRun {
     pub l1: f64,
     pub l2: f64,
     pub tau: f64,
+    /// Labels at +-this forward return (percent) instead of the seed's 0.2 (a fee-aware target).
+    pub label_threshold: Option<f64>,
     pub out: PathBuf,
 }
 
 impl StudentRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
-        let p = self.data.prepare()?;
+        let thresholds = match self.label_threshold {
+            Some(t) => model::Thresholds::symmetric(t)?,
+            None => model::Thresholds::SEED,
+        };
+        let p = self.data.prepare_labelled(&thresholds)?;
         let mut cfg = self.opt.apply(StudyPlan::full(self.opt.seed).student_cfg);
         cfg.student = StudentConfig { activation: self.activation, ..StudentConfig::with_hidden(&self.hidden) };
         if self.gamma > 0.0 {
@@ -443,6 +454,58 @@ impl FrontierRun {
         });
         model::report::write_report(&r, &self.models)?;
         emit(format!("{}", serde_json::json!({ "models": summary })));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyRun {
+    /// Archive root.
+    pub data: PathBuf,
+    /// The models folder (REPORT.json, value/ PNGs, policy.json).
+    pub models: PathBuf,
+    /// Model folders to backtest; the first (the shipped student) gets `models/policy.json`.
+    pub model_dirs: Vec<PathBuf>,
+    pub symbols: Vec<String>,
+    pub costs: crate::backtest::Costs,
+    pub fee_sweep_bps: Vec<f64>,
+    /// Model folders whose test equity curves are drawn (empty: the first's).
+    pub plot: Vec<PathBuf>,
+}
+
+impl PolicyRun {
+    pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        use crate::backtest::select::{default_policy_file, Grid, ValueRun};
+        let mut r = read_results(&self.models)?;
+        let run = ValueRun {
+            data: self.data,
+            symbols: self.symbols,
+            models: self.model_dirs,
+            costs: self.costs,
+            grid: Grid::default(),
+            fee_sweep_bps: self.fee_sweep_bps,
+            models_dir: self.models.clone(),
+            plot: self.plot,
+            policy_file: default_policy_file(&self.models),
+        };
+        let v = run.run()?;
+        let summary: Vec<_> = v
+            .models
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "model": m.name, "chosen": m.chosen.to_string(),
+                    "test": m.markets.iter().map(|x| serde_json::json!({
+                        "symbol": x.symbol, "vault": x.test.vault.ret, "vault_trades": x.test.vault.trades,
+                        "chosen": x.test.chosen.ret, "chosen_trades": x.test.chosen.trades,
+                        "buy_and_hold": x.test.buy_and_hold.ret, "buy_minus_sell_pct": x.test.edge.buy_minus_sell_pct,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        r.value = Some(v);
+        model::report::write_report(&r, &self.models)?;
+        emit(format!("{}", serde_json::json!({ "policy_file": run.policy_file, "models": summary })));
         Ok(())
     }
 }

@@ -1,7 +1,10 @@
 //! The `veriregime` subcommands: one file each, `XArgs` + `fn run(self)`; each parses its
-//! arguments, calls the library crates and prints. `train` and `bench` need the `lab` feature.
+//! arguments, calls the library crates and prints. `train`, `bench` and `backtest` need the `lab`
+//! feature.
 
 mod audit;
+#[cfg(feature = "lab")]
+mod backtest;
 #[cfg(feature = "lab")]
 mod bench;
 mod circuit;
@@ -40,6 +43,11 @@ pub enum Command {
     Train(train::TrainCmd),
     /// Evaluate a model folder on an archive range (accuracy, macro-F1, per class, confusion).
     Eval(eval::EvalArgs),
+    /// Replay a consumer policy on real candles with the model's signals, fees and slippage,
+    /// against buy-and-hold and always-flat: return, trades, turnover, exposure, drawdown, Sharpe,
+    /// hit rate, gross edge.
+    #[cfg(feature = "lab")]
+    Backtest(backtest::BacktestArgs),
     /// EZKL circuits: build one from a model folder, regenerate its proving key.
     #[command(subcommand)]
     Circuit(circuit::CircuitCmd),
@@ -69,6 +77,8 @@ impl Cli {
             #[cfg(feature = "lab")]
             Command::Train(c) => c.run(),
             Command::Eval(a) => a.run(),
+            #[cfg(feature = "lab")]
+            Command::Backtest(a) => a.run(),
             Command::Circuit(c) => c.run(),
             Command::Deploy(a) => a.run(),
             Command::Demo(a) => a.run(),

@@ -41,6 +41,13 @@ pub enum TrainCmd {
     ///
     /// Example: veriregime train frontier --data ../shared/data/binance-vision --extra models/ablation/teacher-ema
     Frontier(FrontierArgs),
+    /// Is the signal worth following? Backtests each model with the vault's rule and a grid of
+    /// consumer policies on every market's validation split, chooses one policy (the best
+    /// worst-market validation return after costs), judges it on test; writes models/policy.json
+    /// (for the first model), the equity curves (models/value/*.png) and the report's section.
+    ///
+    /// Example: veriregime train policy --data ../shared/data/binance-vision --model models/student,models/teacher
+    Policy(PolicyArgs),
     /// Re-render models/REPORT.md (and its plots) from models/REPORT.json.
     Report {
         #[arg(long, default_value = "models")]
@@ -59,6 +66,7 @@ impl TrainCmd {
             TrainCmd::Hessian(a) => a.into_lab().run(&mut print),
             TrainCmd::Ship(a) => a.into_lab().run(&mut print),
             TrainCmd::Frontier(a) => a.into_lab().run(&mut print),
+            TrainCmd::Policy(a) => a.into_lab().run(&mut print),
             TrainCmd::Report { out } => veriregime_lab::model::report::write_report(&recipes::read_results(&out)?, &out),
         }
     }
@@ -90,6 +98,48 @@ pub struct FrontierArgs {
 }
 
 
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Archive root in Binance Vision's layout.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The study's output root (REPORT.json; writes policy.json and value/ there).
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// Model folders; the first gets models/policy.json and the equity-curve PNGs.
+    #[arg(long, value_delimiter = ',', default_value = "models/student,models/teacher")]
+    pub model: Vec<PathBuf>,
+    #[arg(long, value_delimiter = ',', default_value = "BTCUSDT,ETHUSDT,SOLUSDT")]
+    pub symbols: Vec<String>,
+    /// Fee per fill, basis points of the notional (the policy is chosen at this fee).
+    #[arg(long, default_value_t = 10.0)]
+    pub fee_bps: f64,
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage_bps: f64,
+    #[arg(long, default_value_t = 1)]
+    pub delay_minutes: u32,
+    /// Fees (bps) at which the chosen policy is also replayed on test.
+    #[arg(long, value_delimiter = ',', default_value = "0,5,10,30")]
+    pub fee_sweep: Vec<f64>,
+    /// Model folders (of --model) whose test equity curves are drawn; default the first.
+    #[arg(long, value_delimiter = ',')]
+    pub plot: Vec<PathBuf>,
+}
+
+impl PolicyArgs {
+    fn into_lab(self) -> recipes::PolicyRun {
+        recipes::PolicyRun {
+            data: self.data,
+            models: self.models,
+            model_dirs: self.model,
+            symbols: self.symbols,
+            costs: veriregime_lab::backtest::Costs { fee_bps: self.fee_bps, slippage_bps: self.slippage_bps, delay_minutes: self.delay_minutes },
+            fee_sweep_bps: self.fee_sweep,
+            plot: self.plot,
+        }
+    }
+}
 
 /// Data selection shared by the training commands.
 #[derive(Debug, Args)]
@@ -191,6 +241,10 @@ pub struct StudentArgs {
     pub l2: f64,
     #[arg(long, default_value_t = 0.1)]
     pub tau: f64,
+    /// Label BUY above +PCT and SELL below -PCT forward 60-minute return (percent) instead of the
+    /// seed's 0.2: a target above a round trip's cost.
+    #[arg(long)]
+    pub label_threshold: Option<f64>,
     #[arg(long, default_value = "models/student")]
     pub out: PathBuf,
 }
@@ -330,6 +384,7 @@ impl StudentArgs {
             l1: self.l1,
             l2: self.l2,
             tau: self.tau,
+            label_threshold: self.label_threshold,
             out: self.out,
         }
     }

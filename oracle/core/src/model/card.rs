@@ -19,6 +19,22 @@ pub struct Thresholds {
     pub sell_below_pct: f64,
 }
 
+impl Thresholds {
+    /// The seed's: BUY above +0.2 %, SELL below -0.2 %.
+    pub const SEED: Thresholds = Thresholds { buy_above_pct: features::BUY_THRESHOLD_PCT, sell_below_pct: features::SELL_THRESHOLD_PCT };
+
+    /// Symmetric thresholds: BUY above `+pct`, SELL below `-pct`.
+    pub fn symmetric(pct: f64) -> anyhow::Result<Thresholds> {
+        anyhow::ensure!(pct.is_finite() && pct >= 0.0, "label threshold {pct} % is not a number >= 0");
+        Ok(Thresholds { buy_above_pct: pct, sell_below_pct: -pct })
+    }
+
+    /// The class of a forward return in percent under these thresholds.
+    pub fn label(&self, fwd_return_pct: f64) -> u8 {
+        features::label_at(fwd_return_pct, self.buy_above_pct, self.sell_below_pct)
+    }
+}
+
 /// Which data the model was fitted and evaluated on.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DataInfo {
@@ -104,10 +120,7 @@ impl ModelCard {
             window: features::WINDOW,
             horizon: features::HORIZON,
             normalization,
-            thresholds: Thresholds {
-                buy_above_pct: features::BUY_THRESHOLD_PCT,
-                sell_below_pct: features::SELL_THRESHOLD_PCT,
-            },
+            thresholds: Thresholds::SEED,
             classes: features::CLASS_NAMES.iter().map(|s| s.to_string()).collect(),
             data: DataInfo::default(),
             architecture,

@@ -32,7 +32,8 @@ pub use spec::{
 
 use crate::features::{Dataset, Sample, INPUT_LEN};
 
-/// Scores a model on labelled windows of `ds` (unlabelled samples are an error), in batches.
+/// Scores a model on labelled windows of `ds` (unlabelled samples are an error), in batches,
+/// against labels at the thresholds of its card (the seed's unless it was trained on others).
 pub fn evaluate(card: &ModelCard, model: &OnnxModel, ds: &Dataset, samples: &[Sample]) -> anyhow::Result<Metrics> {
     let mut y_true = Vec::with_capacity(samples.len());
     let mut y_pred = Vec::with_capacity(samples.len());
@@ -41,7 +42,8 @@ pub fn evaluate(card: &ModelCard, model: &OnnxModel, ds: &Dataset, samples: &[Sa
         debug_assert_eq!(x.len(), chunk.len() * INPUT_LEN);
         y_pred.extend(model.predict(&x)?);
         for s in chunk {
-            y_true.push(s.label.ok_or_else(|| anyhow::anyhow!("decision minute {} has no label", crate::data::fmt_minute(s.open_time)))?);
+            let r = s.fwd_return_pct.ok_or_else(|| anyhow::anyhow!("decision minute {} has no label", crate::data::fmt_minute(s.open_time)))?;
+            y_true.push(card.thresholds.label(r));
         }
     }
     Ok(Metrics::compute(&y_true, &y_pred))

@@ -262,6 +262,11 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         verdict(r.wall_s <= 3600.0 && runs_s <= 3600.0)
     );
 
+    if let Some(v) = &r.value {
+        s.push_str(&crate::backtest::select::markdown(v));
+        s.push('\n');
+    }
+
     // Teacher variants.
     let _ = writeln!(s, "## Teacher\n");
     let _ = writeln!(

@@ -4,7 +4,7 @@
 //! Every trained model is one [`RunRecord`]; a run whose record is already in the checkpoint
 //! folder (same configuration) is not trained again, so an interrupted study resumes.
 
-use super::card::{save_model_dir, DataInfo, ModelCard, TrainedCard};
+use super::card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainedCard};
 use super::metrics::Metrics;
 use super::net::{Architecture, Net};
 use super::onnx::OnnxModel;
@@ -57,27 +57,65 @@ pub struct Prepared {
     pub info: DataInfo,
     /// Labels (SELL, HOLD, BUY) per split.
     pub label_counts: [[u64; 3]; 3],
+    /// The label thresholds (the seed's unless a run asks for others).
+    pub thresholds: Thresholds,
 }
 
-/// Chronological 70/15/15 split by decision minute with a purge of `HORIZON` minutes before
-/// each boundary, so no training label looks into validation and no validation label into test.
-pub fn split(samples: &[Sample], from: i64, to: i64) -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
+/// The three splits of `[from, to)` (epoch ms) as half-open decision-minute ranges: chronological
+/// 70/15/15 with a purge of `HORIZON` minutes before each boundary, so no training label looks into
+/// validation and no validation label into test.
+pub fn split_ranges(from: i64, to: i64) -> [(i64, i64); 3] {
     let span = (to - from) as f64;
     let minute = 60_000;
     let b1 = from + ((span * 0.70) as i64 / minute) * minute;
     let b2 = from + ((span * 0.85) as i64 / minute) * minute;
     let purge = HORIZON as i64 * minute;
-    let pick = |lo: i64, hi: i64| samples.iter().filter(|s| s.open_time >= lo && s.open_time < hi).copied().collect::<Vec<_>>();
-    (pick(from, b1 - purge), pick(b1, b2 - purge), pick(b2, to))
+    [(from, b1 - purge), (b1, b2 - purge), (b2, to)]
+}
+
+/// The decision-minute range (epoch ms) of split `name` ("train", "val" or "test") of a model
+/// trained on the days its card records.
+pub fn split_range_of(card: &ModelCard, name: &str) -> anyhow::Result<(i64, i64)> {
+    let (from, to) = veriregime_core::range::day_range(&card.data.from, &card.data.to)
+        .with_context(|| format!("model {}: its card's data range", card.name))?;
+    let [train, val, test] = split_ranges(from, to);
+    match name {
+        "train" => Ok(train),
+        "val" => Ok(val),
+        "test" => Ok(test),
+        other => anyhow::bail!("unknown split {other:?} (train, val or test)"),
+    }
+}
+
+/// Chronological 70/15/15 split by decision minute ([`split_ranges`]).
+pub fn split(samples: &[Sample], from: i64, to: i64) -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
+    let [a, b, c] = split_ranges(from, to);
+    let pick = |(lo, hi): (i64, i64)| samples.iter().filter(|s| s.open_time >= lo && s.open_time < hi).copied().collect::<Vec<_>>();
+    (pick(a), pick(b), pick(c))
 }
 
 /// Loads the archive, computes features (the one feature module), splits, fits the normaliser
-/// on the training split only, and builds every window.
+/// on the training split only, and builds every window; labels at the seed's thresholds.
 pub fn prepare(root: &Path, symbol: &str, from_day: &str, to_day: &str) -> anyhow::Result<Prepared> {
+    prepare_labelled(root, symbol, from_day, to_day, &Thresholds::SEED)
+}
+
+/// [`prepare`] with labels at other thresholds (a fee-aware target, say); the windows and the
+/// normaliser do not depend on them.
+pub fn prepare_labelled(root: &Path, symbol: &str, from_day: &str, to_day: &str, thresholds: &Thresholds) -> anyhow::Result<Prepared> {
+    anyhow::ensure!(
+        thresholds.buy_above_pct >= thresholds.sell_below_pct,
+        "label thresholds: BUY above {} % is below SELL below {} %",
+        thresholds.buy_above_pct,
+        thresholds.sell_below_pct
+    );
     let (from, to) = veriregime_core::range::day_range(from_day, to_day)?;
     let series = veriregime_core::range::load_with_margins(&Archive::new(root, symbol), from, to)?;
     let ds = Dataset::from_series(&series);
-    let samples = ds.samples(from, to, true);
+    let mut samples = ds.samples(from, to, true);
+    for s in &mut samples {
+        s.label = s.fwd_return_pct.map(|r| thresholds.label(r));
+    }
     let (tr, va, te) = split(&samples, from, to);
     anyhow::ensure!(
         !tr.is_empty() && !va.is_empty() && !te.is_empty(),
@@ -93,13 +131,20 @@ pub fn prepare(root: &Path, symbol: &str, from_day: &str, to_day: &str) -> anyho
         interval: "1m".into(),
         from: from_day.into(),
         to: to_day.into(),
-        split: format!("chronological 70/15/15 by decision minute, {HORIZON}-minute purge before each boundary; normaliser fitted on the training split"),
+        split: format!(
+            "chronological 70/15/15 by decision minute, {HORIZON}-minute purge before each boundary; normaliser fitted on the training split{}",
+            if *thresholds == Thresholds::SEED {
+                String::new()
+            } else {
+                format!("; labels BUY above {} %, SELL below {} %", thresholds.buy_above_pct, thresholds.sell_below_pct)
+            }
+        ),
         n_train: train.len(),
         n_val: val.len(),
         n_test: test.len(),
         train_class_counts: label_counts[0],
     };
-    Ok(Prepared { norm, train, val, test, info, label_counts })
+    Ok(Prepared { norm, train, val, test, info, label_counts, thresholds: thresholds.clone() })
 }
 
 /// One trained (or rule-based) model and its scores.
@@ -248,6 +293,10 @@ pub struct StudyResults {
     /// seed's reported figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frontier: Option<super::frontier::FrontierRecord>,
+    /// Set by `veriregime train policy`: backtests of the models' signals and the chosen consumer
+    /// policy, per market.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<crate::backtest::select::ValueRecord>,
     pub wall_s: f64,
     pub machine: String,
 }
@@ -482,6 +531,7 @@ impl Study<'_> {
             shipped_student: shipped.name.clone(),
             shipped_from: None,
             frontier: None,
+            value: None,
             wall_s: t0.elapsed().as_secs_f64(),
             machine: machine(),
         })
@@ -504,6 +554,7 @@ pub fn write_model_dir(
 ) -> anyhow::Result<f64> {
     let mut card = ModelCard::new(name, FEATURE_SPEC, d.norm.clone(), net);
     card.data = DataInfo { split: format!("{}; training subsample 1/{} per epoch", d.info.split, cfg.subsample), ..d.info.clone() };
+    card.thresholds = d.thresholds.clone();
     card.set_training_of(cfg, hist, net.activation_coefs()?, wall_s);
     card.metrics.insert("val".into(), val.clone());
     card.metrics.insert("test".into(), test.clone());

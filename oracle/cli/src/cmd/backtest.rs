@@ -1,0 +1,82 @@
+use clap::Args;
+use std::path::PathBuf;
+use veriregime_core::model::ModelCard;
+use veriregime_lab::backtest::{plot::plot_report, Costs, Market, Report};
+
+/// Replay a consumer policy minute by minute on real candles, with the model's signals, fees and
+/// slippage, against buy-and-hold and always-flat.
+///
+/// Examples:
+///   veriregime backtest --model models/student --data ../shared/data/binance-vision --symbol BTCUSDT --from 2024-01-24 --to 2024-03-31 --json
+///   veriregime backtest --data ../shared/data/binance-vision --symbol ETHUSDT --split test --policy models/policy.json --png eth.png
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Model folder (network.onnx + card.json).
+    #[arg(long, default_value = "models/student")]
+    pub model: PathBuf,
+    /// Archive root in Binance Vision's layout.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First decision day (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "split", conflicts_with = "split", requires = "to")]
+    pub from: Option<String>,
+    /// Last decision day (YYYY-MM-DD).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
+    /// data range its card records.
+    #[arg(long)]
+    pub split: Option<String>,
+    /// `vault` (the demo vault's rule: BUY buys, SELL sells, HOLD keeps), parameters
+    /// (`margin=M,persist=P,min_hold=MIN,max_hold=MIN`), or a policy file (models/policy.json).
+    #[arg(long, default_value = "vault")]
+    pub policy: String,
+    /// Fee per fill, basis points of the notional.
+    #[arg(long, default_value_t = 10.0)]
+    pub fee_bps: f64,
+    /// Price moved against each fill, basis points.
+    #[arg(long, default_value_t = 0.0)]
+    pub slippage_bps: f64,
+    /// Minutes from the decision minute's close to the fill.
+    #[arg(long, default_value_t = 1)]
+    pub delay_minutes: u32,
+    /// Also write the equity curves (policy, buy-and-hold, always-flat) to this PNG.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Print one JSON object (policy, buy_and_hold and always_flat each with return and trades, and more).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl BacktestArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let costs = Costs { fee_bps: self.fee_bps, slippage_bps: self.slippage_bps, delay_minutes: self.delay_minutes };
+        costs.validate()?;
+        let (spec, chosen_for) = veriregime_core::policy::resolve(&self.policy)?;
+        let (card, onnx) = ModelCard::load(&self.model)?;
+        if let Some(sha) = chosen_for.filter(|s| *s != card.onnx_sha256) {
+            tracing::warn!("policy {} was chosen for the model with ONNX sha256 {sha}, not {} ({})", self.policy, card.onnx_sha256, self.model.display());
+        }
+        let (from, to) = match (&self.split, &self.from, &self.to) {
+            (Some(s), _, _) => veriregime_lab::model::study::split_range_of(&card, s)?,
+            (None, Some(a), Some(b)) => veriregime_core::range::day_range(a, b)?,
+            _ => anyhow::bail!("give --from and --to, or --split"),
+        };
+        let market = Market::load(&self.data, &self.symbol, from, to)?;
+        let logits = market.logits(&card, &onnx)?;
+        let replay = market.replay(&logits, from, to)?;
+        let report = Report::run(&card, &self.symbol, &replay, &self.policy, spec, &costs)?;
+        if let Some(png) = &self.png {
+            plot_report(&report, None, png)?;
+            eprintln!("equity curves -> {}", png.display());
+        }
+        if self.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            println!("{}", report.text());
+        }
+        Ok(())
+    }
+}
