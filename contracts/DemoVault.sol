@@ -18,7 +18,14 @@ import {ISignalOracle} from "./interfaces/ISignalOracle.sol";
 
 /// @title DemoVault
 /// @notice ERC-4626 vault over a stable token (its `asset()`) that moves all of its value into a risk token on
-/// a fresh BUY signal and back on SELL, trading on a real Uniswap v2 pair. Anyone may call {rebalance}.
+/// a fresh, confirmed BUY signal and back on a confirmed SELL, trading on a real Uniswap v2 pair. Anyone may call
+/// {rebalance}.
+///
+/// **Rule.** A BUY or SELL round is *confirmed* when it and the `persist - 1` rounds before it are of the pinned
+/// model, carry the same signal at consecutive decision minutes, and each leads the other two logits by at least
+/// `minLogitLeadWad / 1e18` logit units ({actionFor}). `persist = 1, minLogitLeadWad = 0` is the plain rule (every
+/// BUY buys, every SELL sells). The rule is the consumer policy of `oracle/core/src/policy.rs` without its hold
+/// timers; `veriregime backtest` replays it, and `test/DemoVaultPolicy.t.sol` drives both with the same rounds.
 ///
 /// **Price.** The vault values its risk holdings and sets each swap's minimum output at the pair's
 /// time-weighted average price ({PairTwap}: at least `window` seconds of the pair's own accumulator), never at
@@ -50,6 +57,12 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
     /// @dev A signal becomes valid when its decision candle closes: `decisionMinute + CANDLE_SECONDS`.
     uint256 private constant CANDLE_SECONDS = 60;
 
+    /// @dev Bounds of the rule's parameters: a run longer than an hour of rounds, a lead of more than 1e18 logit
+    /// units or a model with more than 64 fractional bits of output is a configuration error.
+    uint256 private constant MAX_PERSIST = 60;
+    uint256 private constant MAX_LEAD_WAD = 1e36;
+    uint8 private constant MAX_OUTPUT_SCALE = 64;
+
     /// @inheritdoc IDemoVault
     ISignalOracle public immutable oracle;
 
@@ -72,13 +85,23 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
     uint256 public immutable maxSlippageBps;
 
     /// @inheritdoc IDemoVault
+    uint256 public immutable minLogitLeadWad;
+
+    /// @inheritdoc IDemoVault
+    uint256 public immutable persist;
+
+    /// @dev One logit unit of the pinned model: `2^outputScale` (its logits are fixed point at that scale).
+    uint256 private _logitUnit;
+
+    /// @inheritdoc IDemoVault
     bytes32 public pinnedModelId;
 
     /// @inheritdoc IDemoVault
     uint256 public lastHandledRoundId;
 
-    /// @notice Deployment parameters (a struct keeps the constructor readable). `maxAge` and `maxSlippageBps`
-    /// are the trading rule's parameters ({actionFor}); the average's span is the price source's.
+    /// @notice Deployment parameters (a struct keeps the constructor readable). `minLogitLeadWad` and `persist`
+    /// are the trading rule's ({actionFor}); `maxAge` and `maxSlippageBps` bound when and at what price it acts
+    /// ({rebalance}); the average's span is the price source's.
     struct Config {
         ISignalOracle oracle;
         bytes32 feedId;
@@ -87,6 +110,8 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
         PairTwap twap;
         uint256 maxAge;
         uint256 maxSlippageBps;
+        uint256 minLogitLeadWad;
+        uint256 persist;
     }
 
     /// @param cfg The oracle feed and model, market and risk limits; the price source's `quote` is the vault's
@@ -105,11 +130,12 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
         if (
             address(cfg.oracle) == address(0) || pair == address(0) || pair != address(cfg.twap.pair())
                 || cfg.maxAge == 0 || cfg.maxSlippageBps >= BPS || cfg.pinnedModelId == bytes32(0)
+                || cfg.persist == 0 || cfg.persist > MAX_PERSIST || cfg.minLogitLeadWad > MAX_LEAD_WAD
         ) {
             revert DemoVaultInvalidConfig();
         }
         cfg.oracle.getFeed(cfg.feedId); // reverts for an unknown feed
-        cfg.oracle.getModel(cfg.pinnedModelId); // reverts for an unknown model
+        _logitUnit = _unitOf(cfg.oracle, cfg.pinnedModelId); // reverts for an unknown model
         oracle = cfg.oracle;
         feedId = cfg.feedId;
         pinnedModelId = cfg.pinnedModelId;
@@ -118,6 +144,8 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
         risk = IERC20(riskToken);
         maxAge = cfg.maxAge;
         maxSlippageBps = cfg.maxSlippageBps;
+        minLogitLeadWad = cfg.minLogitLeadWad;
+        persist = cfg.persist;
     }
 
     // ------------------------------------------------------------------------------------ ERC-4626
@@ -189,15 +217,30 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
     // ------------------------------------------------------------------------------------ strategy
 
     /// @inheritdoc IDemoVault
-    /// @dev THE TRADING RULE, the one place it is written (a backtest mirrors exactly this and the checks of
-    /// {rebalance}): on each new round of the pinned model that is at most `maxAge` seconds past its validity
-    /// (`decisionMinute + 60`), BUY moves all stable into risk, SELL all risk into stable, HOLD nothing; a swap
-    /// must return at least its value at the pair's average price less `maxSlippageBps`, else nothing moves and
-    /// the round stays actionable; an amount worth less than one unit of the other token is kept.
-    function actionFor(ISignalOracle.Signal signal) public pure returns (Action) {
-        if (signal == ISignalOracle.Signal.Buy) return Action.BuyRisk;
-        if (signal == ISignalOracle.Signal.Sell) return Action.SellRisk;
-        return Action.None;
+    /// @dev THE TRADING RULE, the one place it is written (`oracle/core/src/policy.rs` is its off-chain
+    /// implementation, kept equal by `test/DemoVaultPolicy.t.sol` and `policy_vectors.json`): round `roundId` is a
+    /// confirmed BUY (SELL) when it and the `persist - 1` rounds before it are BUY (SELL) rounds of the pinned model
+    /// at consecutive decision minutes, each leading the other two logits by at least `minLogitLeadWad / 1e18`.
+    /// A confirmed BUY moves all stable into risk, a confirmed SELL all risk into stable, anything else nothing.
+    /// {rebalance} applies it to each new round at most `maxAge` seconds past its validity (`decisionMinute + 60`);
+    /// a swap must return at least its value at the pair's average price less `maxSlippageBps`, else nothing moves
+    /// and the round stays actionable; an amount worth less than one unit of the other token is kept.
+    /// Stateless: it reads the run from the oracle's rounds, so a keeper who misses a round breaks nothing.
+    function actionFor(uint256 roundId) public view returns (Action) {
+        ISignalOracle.Round memory r = oracle.getRound(feedId, roundId);
+        ISignalOracle.Signal signal = r.signal;
+        if (signal == ISignalOracle.Signal.Hold) return Action.None;
+        bytes32 pinned = pinnedModelId;
+        uint256 n = persist;
+        for (uint256 k = 1;; ++k) {
+            if (r.modelId != pinned || r.signal != signal || !_leads(r.logits, signal)) return Action.None;
+            if (k == n) break;
+            if (roundId == k) return Action.None; // fewer rounds than a run needs
+            uint256 later = r.decisionMinute;
+            r = oracle.getRound(feedId, roundId - k);
+            if (uint256(r.decisionMinute) + CANDLE_SECONDS != later) return Action.None;
+        }
+        return signal == ISignalOracle.Signal.Buy ? Action.BuyRisk : Action.SellRisk;
     }
 
     /// @inheritdoc IDemoVault
@@ -216,7 +259,7 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
 
         lastHandledRoundId = roundId;
         twap.update();
-        action = actionFor(signal);
+        action = actionFor(roundId);
         uint256 amountIn;
         uint256 amountOut;
         uint256 fairOut;
@@ -228,7 +271,7 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
 
     /// @inheritdoc IDemoVault
     function setPinnedModel(bytes32 modelId) external onlyOwner {
-        oracle.getModel(modelId); // reverts for an unknown model
+        _logitUnit = _unitOf(oracle, modelId); // reverts for an unknown model
         emit PinnedModelSet(pinnedModelId, modelId);
         pinnedModelId = modelId;
     }
@@ -252,6 +295,27 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
     {
         twap.update();
         super._withdraw(caller, receiver, owner, assets, shares);
+    }
+
+    /// @dev One logit unit of `modelId` in its fixed point (`2^outputScale`); reverts for an unknown model.
+    function _unitOf(ISignalOracle oracle_, bytes32 modelId) private view returns (uint256) {
+        uint8 scale = oracle_.getModel(modelId).outputScale;
+        if (scale > MAX_OUTPUT_SCALE) revert DemoVaultInvalidConfig();
+        return uint256(1) << scale;
+    }
+
+    /// @dev Whether `logits[signal]` exceeds the larger of the other two by at least `minLogitLeadWad / 1e18` logit
+    /// units, compared exactly: `lead >= ceil(minLogitLeadWad * unit / 1e18)` for an integer lead.
+    function _leads(int256[3] memory logits, ISignalOracle.Signal signal) private view returns (bool) {
+        uint256 s = uint8(signal);
+        int256 other = type(int256).min;
+        for (uint256 i = 0; i < 3; ++i) {
+            if (i != s && logits[i] > other) other = logits[i];
+        }
+        int256 lead = logits[s] - other; // logits are bounded far below 2^255 by the oracle's decoding
+        if (lead < 0) return false;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint256(lead) >= Math.mulDiv(minLogitLeadWad, _logitUnit, 1e18, Math.Rounding.Ceil);
     }
 
     function _idle() private view returns (uint256) {

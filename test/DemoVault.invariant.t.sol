@@ -140,14 +140,14 @@ contract VaultHandler is Test {
     /// @dev Publishes a real proof of `signalSeed % 3` for the next minute and rebalances at once.
     function signalAndRebalance(uint8 signalSeed) external {
         _publish(signalSeed % 3);
-        _rebalance(vault.actionFor(ISignalOracle.Signal(signalSeed % 3)));
+        _rebalance(_plainRule(signalSeed % 3));
     }
 
     /// @dev The same, with the attacker moving the spot price by 1/2 to 2 times around the rebalance.
     function sandwichedRebalance(uint8 signalSeed, uint256 factorSeed) external {
         _publish(signalSeed % 3);
         (DemoToken bought, uint256 amount) = t.moveSpot(attacker, bound(factorSeed, 0.5e18, 2e18));
-        _rebalance(vault.actionFor(ISignalOracle.Signal(signalSeed % 3)));
+        _rebalance(_plainRule(signalSeed % 3));
         t.swap(attacker, bought, amount);
     }
 
@@ -171,6 +171,13 @@ contract VaultHandler is Test {
 
     function passTime(uint256 seconds_) external {
         vm.warp(block.timestamp + bound(seconds_, 1, 15 minutes));
+    }
+
+    /// @dev What the set-up's rule (persist 1, no margin) does with a round of signal `s`.
+    function _plainRule(uint8 s) internal pure returns (IDemoVault.Action) {
+        if (s == uint8(ISignalOracle.Signal.Buy)) return IDemoVault.Action.BuyRisk;
+        if (s == uint8(ISignalOracle.Signal.Sell)) return IDemoVault.Action.SellRisk;
+        return IDemoVault.Action.None;
     }
 
     function _publish(uint8 s) internal {

@@ -63,6 +63,17 @@ contract DemoVaultTest is VaultTestBase {
         vm.expectRevert(IDemoVault.DemoVaultInvalidConfig.selector);
         new DemoVault(c, address(timelock), "v", "v");
         c = _config(fx.modelId);
+        c.persist = 0;
+        vm.expectRevert(IDemoVault.DemoVaultInvalidConfig.selector);
+        new DemoVault(c, address(timelock), "v", "v");
+        c.persist = 61;
+        vm.expectRevert(IDemoVault.DemoVaultInvalidConfig.selector);
+        new DemoVault(c, address(timelock), "v", "v");
+        c = _config(fx.modelId);
+        c.minLogitLeadWad = 1e36 + 1;
+        vm.expectRevert(IDemoVault.DemoVaultInvalidConfig.selector);
+        new DemoVault(c, address(timelock), "v", "v");
+        c = _config(fx.modelId);
         c.oracle = ISignalOracle(address(0));
         vm.expectRevert(IDemoVault.DemoVaultInvalidConfig.selector);
         new DemoVault(c, address(timelock), "v", "v");
@@ -89,11 +100,17 @@ contract DemoVaultTest is VaultTestBase {
         new DemoVault(c, address(timelock), "v", "v");
     }
 
-    /// @dev The trading rule in one function: what a backtest mirrors.
-    function test_actionFor_isTheTradingRule() public view {
-        assertEq(uint8(vault.actionFor(ISignalOracle.Signal.Buy)), uint8(IDemoVault.Action.BuyRisk));
-        assertEq(uint8(vault.actionFor(ISignalOracle.Signal.Sell)), uint8(IDemoVault.Action.SellRisk));
-        assertEq(uint8(vault.actionFor(ISignalOracle.Signal.Hold)), uint8(IDemoVault.Action.None));
+    /// @dev The trading rule in one function: what a backtest mirrors. With persist 1 and no margin each round's
+    /// signal decides alone.
+    function test_actionFor_isTheTradingRule() public {
+        uint256 buy = _publish(ISignalOracle.Signal.Buy);
+        uint256 sell = _publish(ISignalOracle.Signal.Sell);
+        uint256 hold = _publish(ISignalOracle.Signal.Hold);
+        assertEq(uint8(vault.actionFor(buy)), uint8(IDemoVault.Action.BuyRisk));
+        assertEq(uint8(vault.actionFor(sell)), uint8(IDemoVault.Action.SellRisk));
+        assertEq(uint8(vault.actionFor(hold)), uint8(IDemoVault.Action.None));
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownRound.selector, FEED, hold + 1));
+        vault.actionFor(hold + 1);
     }
 
     function test_rebalance_buyMovesAllStableToRisk() public {

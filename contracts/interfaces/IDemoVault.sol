@@ -9,13 +9,14 @@ import {ISignalOracle} from "./ISignalOracle.sol";
 
 /// @title IDemoVault
 /// @notice An ERC-4626 vault over a stable token that follows one oracle feed on a Uniswap v2 pair: all-in risk
-/// on BUY, all-in stable on SELL, nothing on HOLD, at most once per round, only on a fresh signal of its pinned
+/// on a confirmed BUY, all-in stable on a confirmed SELL (a run of `persist` rounds at consecutive minutes, each
+/// leading by a logit margin), nothing otherwise, at most once per round, only on a fresh signal of its pinned
 /// model, each swap bounded by the pair's time-weighted average price. Shareholders can always leave in kind.
 interface IDemoVault {
     /// @notice What a rebalance did.
-    /// @param None Nothing moved: the signal was HOLD, or the vault held nothing (or dust) of the token to sell.
-    /// @param BuyRisk All stable was swapped for risk (signal BUY).
-    /// @param SellRisk All risk was swapped for stable (signal SELL).
+    /// @param None Nothing moved: no confirmed BUY or SELL, or the vault held nothing (or dust) of the token to sell.
+    /// @param BuyRisk All stable was swapped for risk (a confirmed BUY).
+    /// @param SellRisk All risk was swapped for stable (a confirmed SELL).
     enum Action {
         None,
         BuyRisk,
@@ -69,7 +70,8 @@ interface IDemoVault {
     error DemoVaultExceededInKindRedeem(address owner, uint256 shares, uint256 max);
 
     /// @notice The constructor arguments are inconsistent (zero oracle or owner, a price source of another pair
-    /// than the router's for the two tokens, zero max age, a slippage bound of 100% or more, no pinned model).
+    /// than the router's for the two tokens, zero max age, a slippage bound of 100% or more, no pinned model, a
+    /// `persist` of 0 or above 60, a logit lead above 1e18 units, a pinned model with an output scale above 64).
     error DemoVaultInvalidConfig();
 
     /// @notice The oracle whose signal the vault follows.
@@ -100,12 +102,21 @@ interface IDemoVault {
     /// for deposits and withdrawals in stable.
     function maxSlippageBps() external view returns (uint256);
 
+    /// @notice The rule's margin: a BUY or SELL round counts only when its logit exceeds the larger of the other two
+    /// by at least `minLogitLeadWad / 1e18` logit units (0: every BUY and SELL counts).
+    function minLogitLeadWad() external view returns (uint256);
+
+    /// @notice The rule's persistence: rounds of the same counted signal at consecutive decision minutes needed to
+    /// act (1: every counted round acts).
+    function persist() external view returns (uint256);
+
     /// @notice The last round the vault acted on (0 before the first rebalance).
     function lastHandledRoundId() external view returns (uint256);
 
-    /// @notice What the trading rule does with a fresh new round of `signal`: BUY buys risk with all stable,
-    /// SELL sells all risk, HOLD does nothing.
-    function actionFor(ISignalOracle.Signal signal) external pure returns (Action);
+    /// @notice What the trading rule does with round `roundId` of the feed: a confirmed BUY buys risk with all
+    /// stable, a confirmed SELL sells all risk, anything else does nothing (see {minLogitLeadWad}, {persist}).
+    /// Reverts with `SignalOracleUnknownRound` for a round that does not exist.
+    function actionFor(uint256 roundId) external view returns (Action);
 
     /// @notice Applies the feed's latest signal, if it is fresh, of the pinned model and not yet acted on.
     /// Callable by anyone.

@@ -90,7 +90,10 @@ abstract contract VaultTestBase is OracleTestBase {
             router: router,
             twap: twap,
             maxAge: MAX_AGE,
-            maxSlippageBps: MAX_SLIPPAGE_BPS
+            maxSlippageBps: MAX_SLIPPAGE_BPS,
+            // The plain rule (every BUY buys, every SELL sells); test/DemoVaultPolicy.t.sol covers the others.
+            minLogitLeadWad: 0,
+            persist: 1
         });
     }
 

@@ -116,7 +116,7 @@ sol! {
     #[derive(Debug)]
     interface IDemoVault {
         enum Action { None, BuyRisk, SellRisk }
-        struct Config { address oracle; bytes32 feedId; bytes32 pinnedModelId; address router; address twap; uint256 maxAge; uint256 maxSlippageBps; }
+        struct Config { address oracle; bytes32 feedId; bytes32 pinnedModelId; address router; address twap; uint256 maxAge; uint256 maxSlippageBps; uint256 minLogitLeadWad; uint256 persist; }
         event Rebalanced(uint256 indexed roundId, uint64 decisionMinute, uint8 signal, Action action, uint256 amountIn, uint256 amountOut, uint256 fairAmountOut);
         error DemoVaultModelNotPinned(uint256 roundId, bytes32 modelId, bytes32 pinnedModelId);
         error DemoVaultStaleSignal(uint256 roundId, uint64 decisionMinute, uint256 age, uint256 maxAge);
@@ -129,6 +129,9 @@ sol! {
         error SignalOracleNoRound(bytes32 feedId);
         function rebalance() external returns (Action action);
         function lastHandledRoundId() external view returns (uint256);
+        function minLogitLeadWad() external view returns (uint256);
+        function persist() external view returns (uint256);
+        function actionFor(uint256 roundId) external view returns (Action);
         function totalAssets() external view returns (uint256);
         function deposit(uint256 assets, address receiver) external returns (uint256 shares);
         function balanceOf(address account) external view returns (uint256);
@@ -316,6 +319,9 @@ pub struct StackConfig {
     pub max_delay: u32,
     /// Oldest signal (seconds after its decision minute) the vault still acts on.
     pub vault_max_age: u64,
+    /// The vault's trading rule ([`veriregime_core::policy`]): its margin and persistence go into
+    /// the vault's constructor; the vault has no hold timers (`min_hold` and `max_hold` must be 0).
+    pub vault_policy: veriregime_core::policy::PolicySpec,
     /// The pair's opening price of the risk token in stable units, 18 decimals.
     pub price_wad: U256,
     /// Stable tokens the deployer puts into the pair (with risk tokens worth as much), 18 decimals.
@@ -360,6 +366,7 @@ impl StackConfig {
             output_scale,
             max_delay: 300,
             vault_max_age: 300,
+            vault_policy: veriregime_core::policy::PolicySpec::VAULT,
             price_wad: U256::from(price.max(1)) * wad,
             pool_stable: U256::from(100_000_000u64) * wad,
             vault_max_slippage_bps: 100,
@@ -374,6 +381,20 @@ impl StackConfig {
             threshold: 1,
         }
     }
+}
+
+/// The vault's constructor arguments of a policy: the margin in 18 decimals of a logit unit and
+/// the run length. The vault implements margin and persistence only; a policy with hold timers is
+/// refused, not deployed as something else.
+pub fn vault_rule(p: &veriregime_core::policy::PolicySpec) -> anyhow::Result<(U256, u32)> {
+    p.validate()?;
+    anyhow::ensure!(
+        p.vault_implements(),
+        "policy {p}: the demo vault's rule has no hold timers (min_hold and max_hold must be 0)"
+    );
+    anyhow::ensure!(p.persist <= 60 && p.margin <= 1e18, "policy {p}: the vault accepts persist <= 60 and margin <= 1e18");
+    let wad = (p.margin * 1e18).round();
+    Ok((U256::from(wad as u128), p.persist))
 }
 
 /// Deploys the verifier, governance (OpenZeppelin's TimelockController), the oracle with the
@@ -487,6 +508,7 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
             &(pair, risk, U256::from(cfg.twap_window), U256::from(cfg.twap_max_span)).abi_encode_params(),
         )
         .await?;
+    let (min_lead_wad, persist) = vault_rule(&cfg.vault_policy)?;
     let vault_cfg = IDemoVault::Config {
         oracle,
         feedId: feed,
@@ -495,6 +517,8 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         twap,
         maxAge: U256::from(cfg.vault_max_age),
         maxSlippageBps: U256::from(cfg.vault_max_slippage_bps),
+        minLogitLeadWad: min_lead_wad,
+        persist: U256::from(persist),
     };
     let vault = client
         .deploy(

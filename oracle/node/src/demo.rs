@@ -33,6 +33,8 @@ pub struct DemoOptions {
     pub circuit: PathBuf,
     /// Where the deployment's addresses are written.
     pub deployments: PathBuf,
+    /// The vault's trading rule (`models/policy.json` for the shipped student).
+    pub policy: veriregime_core::policy::PolicySpec,
 }
 
 /// What the demo did: its data, every round, the deployment, each submission's gas, and the
@@ -144,6 +146,7 @@ impl DemoOptions {
         );
         cfg.committee = members.iter().map(|m| m.address()).collect();
         cfg.threshold = 2;
+        cfg.vault_policy = self.policy;
         cfg.governor = Some(governor);
         cfg.guardian = Some(guardian);
         let t = Instant::now();
@@ -158,6 +161,10 @@ impl DemoOptions {
             short(&guardian.to_string()),
             dep.pair,
             cfg.twap_window / 60
+        );
+        eprintln!(
+            "vault rule: act on a BUY or SELL leading the other logits by >= {} in {} round(s) in a row at consecutive minutes",
+            self.policy.margin, self.policy.persist
         );
 
         let vault = IDemoVault::new(dep.vault, &client.provider);
@@ -231,7 +238,16 @@ impl DemoOptions {
             } else {
                 let a = vault.rebalance().call().await.map_err(|e| anyhow::anyhow!("rebalance preflight: {}", veriregime_chain::describe_revert(&e)))?;
                 vault.rebalance().send().await?.get_receipt().await?;
-                format!("{a:?}")
+                if matches!(a, IDemoVault::Action::None) && inf.signal != 1 {
+                    format!(
+                        "None (not a confirmed {}: the rule needs a lead >= {} in {} rounds in a row)",
+                        CLASS_NAMES[inf.signal as usize],
+                        self.policy.margin,
+                        self.policy.persist
+                    )
+                } else {
+                    format!("{a:?}")
+                }
             };
             let (s, r) = balances().await?;
             let round = RoundOut {

@@ -23,6 +23,10 @@ pub struct DemoArgs {
     pub model: PathBuf,
     #[arg(long, default_value = "circuits/student")]
     pub circuit: PathBuf,
+    /// The vault's trading rule: a policy file (`models/policy.json`, the one adopted for the
+    /// shipped student), `vault` (every BUY buys, every SELL sells) or `margin=M,persist=P`.
+    #[arg(long, default_value = "models/policy.json")]
+    pub policy: String,
     /// Where the deployment's addresses are written.
     #[arg(long, default_value = "target/demo/deployments.json")]
     pub deployments: PathBuf,
@@ -33,6 +37,8 @@ pub struct DemoArgs {
 
 impl DemoArgs {
     pub fn run(self) -> anyhow::Result<()> {
+        let (card, _) = veriregime_core::model::ModelCard::load(&self.model)?;
+        let policy = veriregime_core::policy::resolve_for(&self.policy, &card.onnx_sha256)?;
         let opts = DemoOptions {
             data: self.data,
             symbol: self.symbol,
@@ -41,6 +47,7 @@ impl DemoArgs {
             model: self.model,
             circuit: self.circuit,
             deployments: self.deployments,
+            policy,
         };
         let report = tokio::runtime::Runtime::new()?.block_on(opts.run())?;
         if self.json {

@@ -46,6 +46,10 @@ pub struct DeployArgs {
     /// Latest accepted submission, seconds after the decision candle closed.
     #[arg(long, default_value_t = 300)]
     pub max_delay: u32,
+    /// The vault's trading rule: a policy file (`models/policy.json`, adopted for the shipped
+    /// student), `vault` (every BUY buys, every SELL sells) or `margin=M,persist=P`.
+    #[arg(long, default_value = "models/policy.json")]
+    pub policy: String,
     #[arg(long, default_value = "deployments/anvil.json")]
     pub out: PathBuf,
 }
@@ -58,6 +62,7 @@ impl DeployArgs {
             let client = Client::connect(&self.rpc, &key).await?;
             let mut cfg = StackConfig::local(&self.symbol, signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, self.price);
             cfg.max_delay = self.max_delay;
+            cfg.vault_policy = veriregime_core::policy::resolve_for(&self.policy, &signaler.card.onnx_sha256)?;
             anyhow::ensure!(self.governor != client.from, "--governor must be another account than the deployer's (it would be admin and transmitter at once)");
             cfg.governor = Some(self.governor);
             cfg.guardian = self.guardian;
