@@ -129,8 +129,8 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
         address pair = IUniswapV2Factory(cfg.router.factory()).getPair(stable, riskToken);
         if (
             address(cfg.oracle) == address(0) || pair == address(0) || pair != address(cfg.twap.pair())
-                || cfg.maxAge == 0 || cfg.maxSlippageBps >= BPS || cfg.pinnedModelId == bytes32(0)
-                || cfg.persist == 0 || cfg.persist > MAX_PERSIST || cfg.minLogitLeadWad > MAX_LEAD_WAD
+                || cfg.maxAge == 0 || cfg.maxSlippageBps >= BPS || cfg.pinnedModelId == bytes32(0) || cfg.persist == 0
+                || cfg.persist > MAX_PERSIST || cfg.minLogitLeadWad > MAX_LEAD_WAD
         ) {
             revert DemoVaultInvalidConfig();
         }

@@ -151,7 +151,9 @@ contract DemoVaultPolicyTest is VaultTestBase {
         uint256 lead = uint256(l[2] - (l[0] > l[1] ? l[0] : l[1]));
         DemoVault.Config memory cfg = _config(fx.modelId);
         cfg.minLogitLeadWad = lead * 1e18 >> fx.outputScale;
-        assertEq(uint8(new DemoVault(cfg, address(timelock), "v", "v").actionFor(buy)), uint8(IDemoVault.Action.BuyRisk));
+        assertEq(
+            uint8(new DemoVault(cfg, address(timelock), "v", "v").actionFor(buy)), uint8(IDemoVault.Action.BuyRisk)
+        );
         cfg.minLogitLeadWad = (lead + 1) * 1e18 >> fx.outputScale;
         assertEq(uint8(new DemoVault(cfg, address(timelock), "v", "v").actionFor(buy)), uint8(IDemoVault.Action.None));
         // A lead between two fixed-point steps rounds up: just above `lead` units is refused.

@@ -284,10 +284,11 @@ impl ValueRun {
             spec: first.chosen,
             model_onnx_sha256: first.onnx_sha256.clone(),
             chosen: format!(
-                "`veriregime train policy`: the largest worst-market validation return after {} bps fee + {} bps slippage per fill (fill {} min after the decision) among {} policies, markets {}",
+                "`veriregime train policy`: the largest worst-market validation return after {} bps fee + {} bps slippage per fill (fill {} min after the decision) among the {} of {} policies the vault can run (no hold timers), markets {}",
                 self.costs.fee_bps,
                 self.costs.slippage_bps,
                 self.costs.delay_minutes,
+                specs.iter().filter(|s| s.vault_implements()).count(),
                 specs.len(),
                 self.symbols.join(", ")
             ),
