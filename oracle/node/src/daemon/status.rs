@@ -3,6 +3,7 @@
 use super::config::Config;
 use super::store::{RoundRow, Stage, Store};
 use veriregime_core::data::fmt_minute;
+use veriregime_core::features::CLASS_NAMES;
 
 /// Recent rounds, counts per stage and latency quantiles (seconds) per stage of confirmed rounds.
 pub struct Status {
@@ -36,7 +37,8 @@ impl Status {
     }
 
     /// The JSON `oracle status --json` prints: counts, latencies and the recent rounds with their
-    /// minute in UTC, timings and transaction hashes.
+    /// minute in UTC, signal by name, logits, timings and transaction hashes (typed values, no
+    /// JSON inside strings).
     pub fn to_json(&self) -> serde_json::Value {
         let rounds: Vec<_> = self
             .recent
@@ -48,6 +50,9 @@ impl Status {
                 v["txs"] = serde_json::to_value(r.tx_hashes()).unwrap_or_default();
                 v["signers"] = serde_json::to_value(r.signer_list()).unwrap_or_default();
                 v["disagreement"] = r.disagreement.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+                // Typed: the class by name (the oracle's SELL/HOLD/BUY) and the logits as numbers.
+                v["signal"] = r.signal.and_then(|s| CLASS_NAMES.get(s as usize)).map(|n| serde_json::Value::from(*n)).unwrap_or_default();
+                v["logits"] = r.logits.as_deref().and_then(|l| serde_json::from_str::<Vec<f64>>(l).ok()).map(serde_json::Value::from).unwrap_or_default();
                 v
             })
             .collect();
