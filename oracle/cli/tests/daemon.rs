@@ -307,7 +307,8 @@ impl Model {
     }
 }
 
-fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, model: &Model) -> Setup {
+/// `clock_ms`: the fake exchange's clock at start; `None`: a day behind real time.
+fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, clock_ms: Option<i64>, model: &Model) -> Setup {
     let root = project_root();
     require_setup(&root);
 
@@ -316,7 +317,11 @@ fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, model: &Model) ->
     let now = chrono::Utc::now().timestamp_millis() / MINUTE_MS * MINUTE_MS;
     let start = now - 2 * 86_400_000;
     let candles = synth_candles(&SynthConfig { start, minutes: 3 * 1440, seed: 11, ..Default::default() });
-    let fake = rt.block_on(FakeExchange::start(FakeConfig::from_candles("BTCUSDT", candles, 1440, speed))).unwrap();
+    let mut fake_cfg = FakeConfig::from_candles("BTCUSDT", candles, 1440, speed);
+    if let Some(t) = clock_ms {
+        fake_cfg.start_ms = t;
+    }
+    let fake = rt.block_on(FakeExchange::start(fake_cfg)).unwrap();
 
     // The chain: anvil with its state on disk, the stack deployed, a 2-day submission window.
     let rpc_port = free_port();
@@ -370,11 +375,16 @@ fn no_future_rows(db: &Path, fake: &FakeExchange) {
     assert!(future.is_empty(), "rows for minutes that have not closed: {future:?} (now {now})");
 }
 
+/// One test of this binary at a time: each drives a prover and a chain, and their waits are
+/// sized for the cores to themselves.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent_rounds() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let Setup { root, fake, node, rpc_port, proxy, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, &Model::shipped(&project_root()));
+    let Setup { root, fake, node, rpc_port, proxy, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, None, &Model::shipped(&project_root()));
     let node = node.unwrap();
 
     // Run 1: two rounds, then a round whose candles stay bad through transient faults.
@@ -484,6 +494,20 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     rpc_call("evm_mine", serde_json::json!([]));
     wait_for(&db, &log, 60, "the replaced round confirmed", |r| r.iter().any(|r| r.minute == stuck_minute && r.stage == Stage::Confirmed));
 
+    // An operator that cannot pay: the round is skipped as "insufficient funds", no transaction is
+    // recorded or replaced for it, the balance gauge says 0; funded again, rounds go on.
+    let operator = format!("{:#x}", client.from);
+    let funds: U256 = rt.block_on(async { client.provider.get_balance(client.from).await }).unwrap();
+    rpc_call("anvil_setBalance", serde_json::json!([operator, "0x0"]));
+    let is_poor = |r: &RoundRow| r.stage == Stage::Skipped && r.reason.as_deref().unwrap_or("").contains("insufficient funds");
+    wait_for(&db, &log, 180, "a round skipped for want of funds", |r| r.iter().any(is_poor));
+    let poor = rows(&db).into_iter().find(is_poor).unwrap();
+    assert!(poor.tx_hashes().is_empty(), "a transaction was recorded for an account that cannot pay: {:?}", poor.tx_hashes());
+    assert!(http_get(metrics_port, "/metrics").contains("veriregime_operator_balance_eth 0"), "the balance gauge");
+    rpc_call("anvil_setBalance", serde_json::json!([operator, format!("{funds:#x}")]));
+    let confirmed_funded = confirmed(&db);
+    wait_for(&db, &log, 180, "a round confirmed once funded", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_funded);
+
     // SIGTERM: the round in flight finishes (or is abandoned with a reason), exit 0.
     term(&d);
     let t = Instant::now();
@@ -546,7 +570,35 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["counts"]["confirmed"].as_u64().unwrap() as usize, onchain.len());
     assert!(v["latency_s"]["total"]["p50"].as_f64().unwrap() > 0.0);
+    // Typed values: the class by name, the logits as numbers.
+    let r = v["rounds"].as_array().unwrap().iter().find(|r| r["stage"] == "confirmed").expect("a confirmed round in the status");
+    assert!(["SELL", "HOLD", "BUY"].contains(&r["signal"].as_str().unwrap_or("")), "{r}");
+    assert_eq!(r["logits"].as_array().map(|l| l.iter().filter(|x| x.is_f64()).count()), Some(3), "{r}");
     eprintln!("{}", serde_json::to_string_pretty(&v["latency_s"]).unwrap());
+}
+
+/// Rounds are not lost to a chain whose time lags the candles. The fake exchange runs at real
+/// time, so each decision candle closes at the chain's present: first on an idle anvil (it mines
+/// only when a transaction comes, so its latest block is as old as the previous round), then with
+/// a block every 12 s (the latest block up to 12 s behind the close).
+#[test]
+fn rounds_are_not_lost_to_an_idle_chain_or_12_s_blocks() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(&rt, tmp.path(), 1.0, Some(chrono::Utc::now().timestamp_millis()), &Model::shipped(&project_root()));
+    let mut d = daemon(&s.root, &s.config, &s.log);
+    let count = |r: &[RoundRow]| r.iter().filter(|r| r.stage == Stage::Confirmed).count();
+    wait_for(&s.db, &s.log, 300, "2 rounds confirmed on an idle chain", |r| count(r) >= 2);
+    rt.block_on(s.client.provider.raw_request::<_, serde_json::Value>("evm_setIntervalMining".into(), serde_json::json!([12]))).unwrap();
+    let idle = confirmed(&s.db);
+    wait_for(&s.db, &s.log, 300, "2 rounds confirmed with 12 s blocks", |r| count(r) >= idle + 2);
+    term(&d);
+    d.wait().unwrap();
+    let lost: Vec<String> = rows(&s.db).iter().filter_map(|r| r.reason.clone()).filter(|r| r.contains("MinuteInFuture") || r.contains("chain's time")).collect();
+    assert!(lost.is_empty(), "rounds lost to the chain's time: {lost:?}");
+    let log = std::fs::read_to_string(&s.log).unwrap();
+    eprintln!("idle chain: {idle} confirmed; 12 s blocks: {} more; waits for a later block logged: {}", confirmed(&s.db) - idle, log.matches("waiting for a later block").count());
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -565,7 +617,7 @@ fn soak() {
     let tmp = tempfile::tempdir().unwrap();
     let model = Model::from_env(&project_root());
     println!("soak: model {}, circuit {}", model.dir.display(), model.circuit.display());
-    let s = setup(&rt, tmp.path(), SPEED, &model);
+    let s = setup(&rt, tmp.path(), SPEED, None, &model);
     let mut d = daemon(&s.root, &s.config, &s.log);
     let t0 = Instant::now();
     let mut memory: Vec<(u64, u64)> = Vec::new();

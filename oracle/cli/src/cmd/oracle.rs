@@ -86,7 +86,10 @@ impl RunArgs {
         use veriregime_node::daemon::{shutdown_signal, Daemon};
         let cfg = Config::load(&self.config)?;
         let mut shutdown = shutdown_signal()?;
-        let mut daemon = Daemon::new(cfg).await?;
+        let mut daemon = tokio::select! {
+            d = Daemon::new(cfg) => d?,
+            _ = shutdown.changed() => return Ok(()),
+        };
         daemon.recover(&mut shutdown).await?;
         daemon.run(shutdown).await
     }

@@ -39,6 +39,9 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     pub daemon: DaemonConfig,
     pub network: NetworkConfig,
+    /// The folder relative paths were taken from (the config file's).
+    #[serde(skip)]
+    pub base: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +97,11 @@ pub struct ChainConfig {
     /// Backoff between RPC attempts: exponential with full jitter from this, so that the
     /// attempts spread over seconds.
     pub rpc_backoff_ms: u64,
+    /// How long a round waits, after its candle closed, for the chain's time to pass the close:
+    /// the preflight runs against the pending block (an idle chain's next block is stamped now),
+    /// and while the chain's time is still before the close (blocks lag by up to a block time)
+    /// it is retried each second up to this long.
+    pub max_block_lag_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +182,7 @@ impl Default for Config {
                 rpc_attempts: 5,
                 rpc_timeout_ms: 10_000,
                 rpc_backoff_ms: 1_000,
+                max_block_lag_ms: 60_000,
             },
             model: ModelConfig { dir: "models/student".into(), circuit: "circuits/student".into(), prove_timeout_ms: 120_000, prove_attempts: 2 },
             feeds: vec![FeedConfig { symbol: "BTCUSDT".into(), every_minutes: 1 }],
@@ -185,6 +194,7 @@ impl Default for Config {
                 shutdown_grace_ms: 30_000,
             },
             network: NetworkConfig { listen: None, peers: Vec::new(), peer_timeout_ms: 1_000, quorum_timeout_ms: 10_000, failover_ms: 6_000 },
+            base: PathBuf::new(),
         }
     }
 }
@@ -208,6 +218,7 @@ impl Config {
     }
 
     fn resolve(mut self, base: &Path) -> Config {
+        self.base = base.to_path_buf();
         let fix = |p: &mut PathBuf| {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -225,6 +236,34 @@ impl Config {
             fix(k);
         }
         self
+    }
+
+    /// Every file and folder the daemon reads exists; an error names the setting, the path it
+    /// resolved to and the folder relative paths are taken from.
+    pub fn check_paths(&self) -> Result<(), String> {
+        let mut need: Vec<(&str, &Path, bool)> = vec![
+            ("chain.deployments", &self.chain.deployments, false),
+            ("model.dir", &self.model.dir, true),
+            ("model.circuit", &self.model.circuit, true),
+        ];
+        if let Some(k) = &self.chain.keystore {
+            need.push(("chain.keystore", k, false));
+        }
+        if let Some(k) = &self.chain.keystore_password_file {
+            need.push(("chain.keystore_password_file", k, false));
+        }
+        for (key, path, dir) in need {
+            let ok = if dir { path.is_dir() } else { path.is_file() };
+            if !ok {
+                return Err(format!(
+                    "{key}: {} is not an existing {} (relative paths are taken from the config file's folder, {})",
+                    path.display(),
+                    if dir { "folder" } else { "file" },
+                    self.base.display()
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -387,6 +426,21 @@ mod tests {
         assert!(e.contains("rpc_ulr"), "{e}");
         std::fs::write(&p, "[[feeds]]\nsymbol = \"BTCUSDT\"\nevery_minutes = 0\n").unwrap();
         assert!(Config::load(&p).unwrap_err().to_string().contains("every_minutes 0"));
+    }
+
+    #[test]
+    fn a_missing_path_names_its_setting_and_the_folder_it_is_relative_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("oracle.toml");
+        std::fs::write(&p, "[chain]\ndeployments = \"deployments/anvil.json\"\n[[feeds]]\nsymbol = \"BTCUSDT\"\nevery_minutes = 1\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        let e = c.check_paths().unwrap_err();
+        assert!(e.starts_with("chain.deployments: "), "{e}");
+        assert!(e.contains(&dir.path().join("deployments/anvil.json").display().to_string()) && e.contains(&format!("folder, {})", dir.path().display())), "{e}");
+        std::fs::create_dir_all(dir.path().join("deployments")).unwrap();
+        std::fs::write(dir.path().join("deployments/anvil.json"), "{}").unwrap();
+        let e = c.check_paths().unwrap_err();
+        assert!(e.starts_with("model.dir: ") && e.contains("not an existing folder"), "{e}");
     }
 
     #[test]

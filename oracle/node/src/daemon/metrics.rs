@@ -42,6 +42,8 @@ pub struct Metrics {
     pub stage_seconds: HistogramVec,
     /// Decision minute (unix seconds) of the latest confirmed round, per feed.
     pub last_confirmed_minute: IntGaugeVec,
+    /// The operator account's balance in ether (read at start and before each transaction).
+    pub balance_eth: prometheus::Gauge,
     /// Local clock minus the exchange's, milliseconds.
     pub clock_skew_ms: IntGauge,
     /// Errors by kind (exchange, prover, rpc).
@@ -85,6 +87,7 @@ impl Metrics {
         .expect("valid");
         let last_confirmed_minute =
             IntGaugeVec::new(Opts::new("last_confirmed_minute_seconds", "Decision minute of the latest confirmed round"), &["feed"]).expect("valid");
+        let balance_eth = prometheus::Gauge::new("operator_balance_eth", "The operator account's balance, ether").expect("valid");
         let clock_skew_ms = IntGauge::new("clock_skew_ms", "Local clock minus the exchange's clock, ms").expect("valid");
         let errors = IntCounterVec::new(Opts::new("errors_total", "Errors by kind"), &["kind"]).expect("valid");
         let replacements = IntCounterVec::new(Opts::new("tx_replacements_total", "Stuck transactions replaced"), &["feed"]).expect("valid");
@@ -102,6 +105,7 @@ impl Metrics {
             Box::new(rounds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(stage_seconds.clone()),
             Box::new(last_confirmed_minute.clone()),
+            Box::new(balance_eth.clone()),
             Box::new(clock_skew_ms.clone()),
             Box::new(errors.clone()),
             Box::new(replacements.clone()),
@@ -120,6 +124,7 @@ impl Metrics {
             rounds,
             stage_seconds,
             last_confirmed_minute,
+            balance_eth,
             clock_skew_ms,
             errors,
             replacements,

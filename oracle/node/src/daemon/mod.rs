@@ -107,6 +107,7 @@ impl Daemon {
     /// deployment: the chain id, every feed on the oracle using this daemon's model, the operator
     /// allowed to submit.
     pub async fn new(cfg: Config) -> anyhow::Result<Daemon> {
+        cfg.check_paths().map_err(|e| anyhow!("config: {e}"))?;
         let signer = config::load_signer(&cfg.chain)?;
         let from = signer.address();
         let wallet = EthereumWallet::from(signer.clone());
@@ -118,7 +119,19 @@ impl Daemon {
         let metrics = Metrics::new(stuck);
         let rpc_shown = veriregime_core::redact::redact_url(&cfg.chain.rpc_url);
         let provider = rpc_provider(&cfg, metrics.clone())?;
-        let chain_id = provider.get_chain_id().await.map_err(|e| anyhow!("no EVM node answers at {rpc_shown}: {}", veriregime_core::redact::error_chain(&e)))?;
+        // A node not up yet (or a network blip at start) is waited for, as later failures are;
+        // SIGTERM stops the wait (`oracle run` races this with the shutdown signal).
+        let mut attempt = 0;
+        let chain_id = loop {
+            match provider.get_chain_id().await {
+                Ok(id) => break id,
+                Err(e) => {
+                    attempt += 1;
+                    let why = format!("no EVM node answers at {rpc_shown} yet: {}", veriregime_core::redact::error_chain(&e));
+                    cfg.rpc_retry_policy().pause(attempt.min(16), None, &why).await;
+                }
+            }
+        };
         anyhow::ensure!(
             chain_id == dep.chain_id,
             "{} is for chain {}, the node at {rpc_shown} is chain {chain_id}",
@@ -128,6 +141,11 @@ impl Daemon {
         let oracle = ISignalOracle::new(dep.oracle, &provider);
         let role = oracle.SUBMITTER_ROLE().call().await.context("reading the oracle's SUBMITTER_ROLE")?;
         anyhow::ensure!(oracle.hasRole(role, from).call().await?, "the operator {from} may not submit to the oracle {} (grant it SUBMITTER_ROLE)", dep.oracle);
+        let balance = provider.get_balance(from).await.map_err(|e| anyhow!("reading the operator's balance: {}", veriregime_core::redact::error_chain(&e)))?;
+        metrics.balance_eth.set(wei_to_eth(balance));
+        if balance.is_zero() {
+            tracing::warn!(operator = %from, "the operator account holds no ether: every round will be skipped until it is funded");
+        }
         let mut feeds = Vec::new();
         for f in &cfg.feeds {
             let id = veriregime_chain::feed_id(&f.symbol);
@@ -612,13 +630,28 @@ impl Daemon {
     async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, signatures: Bytes, t0: Instant) -> anyhow::Result<Outcome> {
         let t = Instant::now();
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
-        let call = oracle.submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures).from(self.signer.address());
-        // Preflight: a revert is a reason, not a transaction; a node that does not answer is retried.
-        let mut attempt = 0;
+        // Against the pending block: the block the transaction would join, stamped with the
+        // chain's time now (an idle chain's latest block can be minutes old).
+        let call = oracle
+            .submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures)
+            .from(self.signer.address())
+            .block(alloy::eips::BlockId::pending());
+        // Preflight: a revert is a reason, not a transaction; a node that does not answer is
+        // retried; a chain whose time has not reached the candle's close yet is waited for.
+        let lag_until = Instant::now() + Duration::from_millis(self.cfg.chain.max_block_lag_ms);
+        let (mut attempt, mut waited) = (0, false);
         loop {
             attempt += 1;
             match call.call().await {
                 Ok(_) => break,
+                Err(e) if is_minute_in_future(&e) && Instant::now() < lag_until => {
+                    if !waited {
+                        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), "the chain's time is before the decision candle's close: waiting for a later block");
+                        waited = true;
+                    }
+                    attempt = 0;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
                 Err(e) if e.as_revert_data().is_some() => {
                     if let Some(o) = self.on_chain(feed, minute).await? {
                         return self.confirmed_by(feed, minute, o, Some(t0));
@@ -652,6 +685,22 @@ impl Daemon {
             Ok(tx) => tx,
             Err(e) => return Ok(Outcome::Skipped(format!("cannot prepare the transaction: {e:#}"))),
         };
+        // An account that cannot pay is not congestion: the round is skipped with that reason and
+        // nothing is broadcast (no hash is recorded that could never reach the chain).
+        let need = U256::from(tx.gas.unwrap_or_default()) * U256::from(tx.max_fee_per_gas.unwrap_or_default());
+        let balance = self.rpc("balance", || self.provider.get_balance(self.signer.address())).await?;
+        self.metrics.balance_eth.set(wei_to_eth(balance));
+        if balance < need {
+            self.metrics.errors.with_label_values(&["funds"]).inc();
+            let why = format!(
+                "insufficient funds: the operator {} holds {} ETH and the transaction may cost up to {} ETH; fund the account",
+                self.signer.address(),
+                wei_to_eth(balance),
+                wei_to_eth(need)
+            );
+            tracing::error!(feed = %feed.symbol, minute = %fmt_minute(minute), "{why}");
+            return Ok(Outcome::Skipped(why));
+        }
         self.stage_time(feed, minute, "submit", t.elapsed().as_secs_f64())?;
         self.send_and_wait(feed, minute, tx, t0).await
     }
@@ -675,6 +724,15 @@ impl Daemon {
             // Recorded before it leaves: after a crash the next start knows it may be out.
             self.store.set_submitted(&feed.symbol, minute, nonce, &format!("{hash}"), &raw)?;
             if let Err(e) = self.provider.send_raw_transaction(&raw).await {
+                // The node refused the transaction for a reason that waiting and higher fees do
+                // not mend: the round is skipped with it (an earlier one of this round may still
+                // be in the pool when this is a replacement: that one is waited for).
+                if let Some(fatal) = fatal_broadcast_error(&e.to_string()).filter(|_| replacement == 0) {
+                    self.metrics.errors.with_label_values(&["funds"]).inc();
+                    let why = format!("the node refused the transaction: {fatal} ({})", veriregime_core::redact::error_chain(&e));
+                    tracing::error!(feed = %feed.symbol, minute = %fmt_minute(minute), %hash, "{why}");
+                    return Ok(Outcome::Skipped(why));
+                }
                 tracing::warn!(%hash, "broadcast: {e}");
                 self.metrics.errors.with_label_values(&["rpc"]).inc();
             } else {
@@ -734,7 +792,7 @@ impl Daemon {
         }
         self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
         self.metrics.last_confirmed_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
-        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = ?tx.map(|t| t.hash), gas = ?tx.map(|t| t.gas), "confirmed");
+        tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = tx.map(|t| tracing::field::display(t.hash)), gas = tx.map(|t| t.gas), "confirmed");
         Ok(Outcome::Confirmed { round_id })
     }
 
@@ -902,6 +960,32 @@ impl Daemon {
 
 /// The provider of the configured node: every call times out after `chain.rpc_timeout_ms`, and
 /// marks the chain up or down in `metrics`.
+/// Whether the oracle refused the round because the block's time is before its candle's close.
+fn is_minute_in_future(e: &alloy::contract::Error) -> bool {
+    matches!(
+        e.as_decoded_interface_error::<ISignalOracle::ISignalOracleErrors>(),
+        Some(ISignalOracle::ISignalOracleErrors::SignalOracleMinuteInFuture(_))
+    )
+}
+
+/// `wei` in ether, for logs and the balance gauge.
+fn wei_to_eth(wei: U256) -> f64 {
+    f64::from(wei) / 1e18
+}
+
+/// What a broadcast error means when it is one that no retry or fee bump mends (a node's JSON-RPC
+/// error texts, as geth, anvil and reth word them).
+fn fatal_broadcast_error(msg: &str) -> Option<&'static str> {
+    let m = msg.to_lowercase();
+    if m.contains("insufficient funds") {
+        Some("insufficient funds for gas * price + value: fund the operator account")
+    } else if m.contains("exceeds block gas limit") || m.contains("intrinsic gas too low") {
+        Some("the gas limit is outside what the chain accepts")
+    } else {
+        None
+    }
+}
+
 fn rpc_provider(cfg: &Config, m: Arc<Metrics>) -> anyhow::Result<DynProvider> {
     let observer: veriregime_chain::rpc::Observer = Arc::new(move |r| m.mark(metrics::Part::Chain, r));
     veriregime_chain::rpc::connect_http(&cfg.chain.rpc_url, Duration::from_millis(cfg.chain.rpc_timeout_ms), Some(observer))
@@ -940,6 +1024,16 @@ pub fn shutdown_signal() -> anyhow::Result<watch::Receiver<bool>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broadcast_refused_for_funds_is_fatal_and_a_busy_node_is_not() {
+        // anvil's and geth's words for an account that cannot pay.
+        assert!(fatal_broadcast_error("server returned an error response: error code -32003: Insufficient funds for gas * price + value").is_some());
+        assert!(fatal_broadcast_error("insufficient funds for gas * price + value: address 0xab have 0 want 1").is_some());
+        assert!(fatal_broadcast_error("error sending request for url (http://127.0.0.1:8545/)").is_none());
+        assert!(fatal_broadcast_error("replacement transaction underpriced").is_none());
+        assert_eq!(wei_to_eth(U256::from(1_500_000_000_000_000_000u128)), 1.5);
+    }
 
     #[test]
     fn due_minutes_follow_the_exchange_clock_and_the_cadence() {
