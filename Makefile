@@ -21,10 +21,13 @@ SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
 demo: build keys
 	$(BIN) demo $(DEMO_ARGS)
 
+# Ends by checking that no test left a process of this checkout running (anvil, a node, a prover).
 test: build keys
+	@scripts/strays list . > target/strays.before
 	cargo test --release --locked
 	FORGE_SNAPSHOT_CHECK=true forge test
 	forge snapshot --check $(SNAPSHOT_ARGS)
+	@scripts/strays check . target/strays.before
 
 # Rewrites the gas snapshots after a deliberate gas change (`make test` fails until they are
 # committed): .gas-snapshot per test, snapshots/*.json for measured sections (one full submission).
