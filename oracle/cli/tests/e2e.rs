@@ -129,6 +129,33 @@ async fn oracle_round_command_submits_the_latest_window_of_an_archive() {
     assert_eq!(o.defaultAdmin().call().await.unwrap(), dep.timelock);
     assert_eq!(dep.governor, anvil.addresses()[1]);
     assert!(!o.hasRole(B256::ZERO, anvil.addresses()[0]).call().await.unwrap());
+
+    // `oracle check` against the fresh deployment and the fake exchange at real time: every check
+    // passes for the deployer (the committee of one); another funded account lacks the role and
+    // the membership, and each failure says what to do.
+    let now = chrono::Utc::now().timestamp_millis();
+    let minute = veriregime_core::data::MINUTE_MS;
+    let candles = synth_candles(&SynthConfig { start: now / minute * minute - 86_400_000, minutes: 2 * 1440, seed: 11, ..Default::default() });
+    let mut fake_cfg = veriregime_node::exchange::fake::FakeConfig::from_candles("BTCUSDT", candles, 1440, 1.0);
+    fake_cfg.start_ms = now;
+    let fake = veriregime_node::exchange::fake::FakeExchange::start(fake_cfg).await.unwrap();
+    let config = deployments.path().join("oracle.toml");
+    let toml = common::daemon_config(&fake.url, anvil.endpoint_url().as_str(), &dep_file, &root.join("models/student"), &root.join("circuits/student"), "127.0.0.1:0", "");
+    std::fs::write(&config, toml).unwrap();
+    let check = |key: String| {
+        let out = Command::new(env!("CARGO_BIN_EXE_veriregime")).env("VERIREGIME_PRIVATE_KEY", key).args(["oracle", "check", "--config"]).arg(&config).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (ok, text) = check(hex::encode(anvil.keys()[0].to_bytes()));
+    assert!(ok, "{text}");
+    for what in ["config paths", "operator key", "model and circuit", "deployments", "chain", "submitter role", "balance", "feed BTCUSDT", "exchange", "exchange BTCUSDT"] {
+        assert!(text.lines().any(|l| l.starts_with("ok") && l[6..].starts_with(what)), "no passing {what:?} check:\n{text}");
+    }
+    let (ok, text) = check(hex::encode(anvil.keys()[3].to_bytes()));
+    assert!(!ok, "{text}");
+    assert!(text.lines().any(|l| l.starts_with("FAIL  submitter role") && l.contains("must grant it SUBMITTER_ROLE")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("FAIL  feed BTCUSDT") && l.contains("not a member of the feed's committee")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("ok    balance")), "{text}");
     let data = tempfile::tempdir().unwrap();
     write_daily_archive(data.path(), "BTCUSDT", &synth_candles(&SynthConfig { minutes: 1440, seed: 11, ..Default::default() })).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_veriregime"))

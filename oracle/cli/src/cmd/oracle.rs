@@ -16,10 +16,17 @@ pub enum OracleCmd {
     Round(RoundArgs),
     /// The daemon: a proven round per decision minute of every configured feed, for months.
     ///
-    /// Config: a TOML file (see `veriregime_node::daemon::config`), overridden by
-    /// VERIREGIME_<SECTION>__<KEY> variables. Key: VERIREGIME_PRIVATE_KEY or `chain.keystore`.
-    /// Stops cleanly on SIGTERM/SIGINT. Example: veriregime oracle run --config oracle.toml
+    /// Config: a TOML file; oracle/oracle.example.toml lists every setting with its default and
+    /// what it does (relative paths are taken from the file's folder), and
+    /// VERIREGIME_<SECTION>__<KEY> variables override it. Key: VERIREGIME_PRIVATE_KEY or
+    /// `chain.keystore`. Run `veriregime oracle check` first. Stops cleanly on SIGTERM/SIGINT.
+    /// Example: veriregime oracle run --config oracle.toml
     Run(RunArgs),
+    /// Checks what the daemon needs without starting it: config paths, key, model and circuit,
+    /// deployments, chain and oracle, submitter role, balance, each feed's model and committee,
+    /// the exchange and its clock. Exit 1 when any check fails, each failure saying the fix.
+    /// Example: veriregime oracle check --config oracle.toml
+    Check(CheckArgs),
     /// Recent rounds from the daemon's database: stage, signal, transaction, stage timings, and
     /// the reason of every skipped round. Example: veriregime oracle status --config oracle.toml
     Status(StatusArgs),
@@ -31,6 +38,7 @@ impl OracleCmd {
         match self {
             OracleCmd::Round(a) => rt.block_on(a.run()),
             OracleCmd::Run(a) => rt.block_on(a.run()),
+            OracleCmd::Check(a) => rt.block_on(a.run()),
             OracleCmd::Status(a) => a.run(),
         }
     }
@@ -92,6 +100,32 @@ impl RunArgs {
         };
         daemon.recover(&mut shutdown).await?;
         daemon.run(shutdown).await
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[arg(long, env = "VERIREGIME_CONFIG")]
+    pub config: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CheckArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let cfg = Config::load(&self.config)?;
+        let checks = veriregime_node::daemon::check::run(&cfg).await;
+        if self.json {
+            println!("{}", serde_json::to_string(&checks)?);
+        } else {
+            for c in &checks {
+                println!("{:<4}  {:<24} {}", if c.ok { "ok" } else { "FAIL" }, c.what, c.detail);
+            }
+        }
+        let failed = checks.iter().filter(|c| !c.ok).count();
+        anyhow::ensure!(failed == 0, "{failed} of {} checks failed (see above)", checks.len());
+        Ok(())
     }
 }
 

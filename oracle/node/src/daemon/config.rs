@@ -209,8 +209,10 @@ impl Config {
             .merge(Env::prefixed("VERIREGIME_").filter(|k| k.as_str().contains("__")).split("__"))
             .extract()
             .map_err(|e| anyhow::anyhow!("config {}: {}", path.display(), describe_error(e)))?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        let cfg = cfg.resolve(base);
+        // Absolute, so that every message names a path that can be found from anywhere.
+        let base = std::path::absolute(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+            .map_err(|e| anyhow::anyhow!("config {}: its folder: {e}", path.display()))?;
+        let cfg = cfg.resolve(&base);
         cfg.validate().map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
         veriregime_core::redact::register_secret(&cfg.chain.rpc_url);
         veriregime_core::redact::register_secret(&cfg.exchange.base_url);

@@ -17,6 +17,7 @@
 //! backoff over seconds; `/health` says when the exchange or the chain is down ([`metrics`]).
 //! No URL credential reaches a message or a log ([`veriregime_core::redact`]).
 
+pub mod check;
 pub mod clock;
 pub mod config;
 pub mod metrics;
