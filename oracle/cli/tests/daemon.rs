@@ -494,6 +494,24 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     rpc_call("evm_mine", serde_json::json!([]));
     wait_for(&db, &log, 60, "the replaced round confirmed", |r| r.iter().any(|r| r.minute == stuck_minute && r.stage == Stage::Confirmed));
 
+    // What a node checks alone before signing: a ticker that is not the candles' symbol's, then
+    // candles that jump 50 % every other minute (the circuit breaker). Each round is skipped with
+    // the reason and nothing reaches the chain for it; then rounds go on.
+    for (what, start, stop, reason) in [
+        ("the ticker check", (|f: &FakeExchange| f.scale_ticker(1.10)) as fn(&FakeExchange), (|f: &FakeExchange| f.scale_ticker(1.0)) as fn(&FakeExchange), "ticker price"),
+        ("the circuit breaker", |f: &FakeExchange| f.scale_prices(1.5), |f: &FakeExchange| f.scale_prices(1.0), "circuit breaker"),
+    ] {
+        let before = rows(&db).len();
+        start(&fake);
+        wait_for(&db, &log, 180, what, |r| {
+            r.iter().skip(before).any(|r| r.stage == Stage::Skipped && r.reason.as_deref().unwrap_or("").contains("refused before signing") && r.reason.as_deref().unwrap_or("").contains(reason))
+        });
+        stop(&fake);
+        let c = confirmed(&db);
+        wait_for(&db, &log, 180, &format!("a round confirmed after {what}"), |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > c);
+    }
+    assert!(http_get(metrics_port, "/metrics").contains("veriregime_errors_total{kind=\"sanity\"}"), "sanity refusals counted");
+
     // An operator that cannot pay: the round is skipped as "insufficient funds", no transaction is
     // recorded or replaced for it, the balance gauge says 0; funded again, rounds go on.
     let operator = format!("{:#x}", client.from);

@@ -64,6 +64,34 @@ pub struct FakeConfig {
 }
 
 impl FakeConfig {
+    /// Replays `days` days of an archive from day `from_ms` (UTC midnight) at real time: the
+    /// candles keep their prices, volumes and order and are moved in time by one constant, so
+    /// that the end of the first day (a day of history for the indicators) is `now_ms` and the
+    /// rest comes minute by minute. The archive is served under `/data/` as well.
+    pub fn replay(archive: &veriregime_core::data::Archive, from_ms: i64, days: u32, now_ms: i64) -> anyhow::Result<Self> {
+        anyhow::ensure!(days >= 2, "replay: at least 2 days (one of history, one to serve)");
+        let day = 1440 * MINUTE_MS;
+        let series = archive.load(from_ms, from_ms + days as i64 * day)?;
+        anyhow::ensure!(
+            series.candles.len() > 1440,
+            "replay: {} {} days from {} hold {} candles, fewer than a day",
+            archive.symbol,
+            days,
+            veriregime_core::data::fmt_minute(from_ms),
+            series.candles.len()
+        );
+        let shift = now_ms / MINUTE_MS * MINUTE_MS - (from_ms + day);
+        let candles: Vec<Candle> = series.candles.into_iter().map(|c| Candle { open_time: c.open_time + shift, close_time: c.close_time + shift, ..c }).collect();
+        Ok(FakeConfig {
+            symbol: archive.symbol.to_uppercase(),
+            candles,
+            start_ms: now_ms,
+            speed: 1.0,
+            archive_root: Some(archive.root.clone()),
+            listen: ([127, 0, 0, 1], 0).into(),
+        })
+    }
+
     /// Serves `candles` of `symbol` on a loopback port, the clock starting just after the close
     /// of candle `at` (index), running `speed` times faster than real time.
     pub fn from_candles(symbol: &str, candles: Vec<Candle>, at: usize, speed: f64) -> Self {
@@ -80,6 +108,8 @@ struct Faults {
     /// The prices of every other candle (odd minutes) served multiplied by this (an exchange
     /// serving other candles than the market's); none: as they are.
     price_scale: Option<f64>,
+    /// The ticker price served multiplied by this (another symbol's ticker); none: as it is.
+    ticker_scale: Option<f64>,
     clock_offset_ms: i64,
 }
 
@@ -168,6 +198,12 @@ impl FakeExchange {
         self.shared.faults.lock().expect("fault lock").price_scale = (factor != 1.0).then_some(factor);
     }
 
+    /// Serves the ticker price multiplied by `factor` from now on (the klines as they are): a
+    /// ticker that is not the candles' symbol's. `1.0` serves it as it is.
+    pub fn scale_ticker(&self, factor: f64) {
+        self.shared.faults.lock().expect("fault lock").ticker_scale = (factor != 1.0).then_some(factor);
+    }
+
     /// Adds `ms` to every `/api/v3/time` answer from now on (0: the true clock again); the
     /// candles keep their times.
     pub fn set_clock_offset(&self, ms: i64) {
@@ -234,8 +270,9 @@ async fn ticker_price(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<Stri
         return api_error(-1121, "Invalid symbol.");
     }
     let now = s.now_ms();
+    let scale = s.faults.lock().expect("fault lock").ticker_scale.unwrap_or(1.0);
     match s.cfg.candles.iter().rev().find(|c| c.open_time <= now) {
-        Some(c) => axum::Json(serde_json::json!({ "symbol": s.cfg.symbol, "price": format!("{:.8}", c.close) })).into_response(),
+        Some(c) => axum::Json(serde_json::json!({ "symbol": s.cfg.symbol, "price": format!("{:.8}", c.close * scale) })).into_response(),
         None => api_error(-1121, "Invalid symbol."),
     }
 }
