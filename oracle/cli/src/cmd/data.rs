@@ -17,6 +17,60 @@ pub enum DataCmd {
     ///
     /// Example: veriregime data fetch --symbol BTCUSDT --from 2022-12-31 --to 2024-03-31 --out data/binance-vision
     Fetch(FetchArgs),
+    /// Serve an archive as a loopback fake of Binance's REST API at real time, to try the node
+    /// without the exchange: `/api/v3/time`, `/klines`, `/ticker/price` in Binance's formats, the
+    /// candles moved in time so that the first day is history and the rest arrives minute by
+    /// minute (prices as in the archive). Point `exchange.base_url` at the printed URL. Runs
+    /// until Ctrl-C or SIGTERM.
+    ///
+    /// Example: veriregime data serve --data ../shared/data/binance-vision --symbol BTCUSDT --from 2024-03-01 --listen 127.0.0.1:8600
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Archive root in Binance Vision's layout.
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First day replayed (YYYY-MM-DD): its candles are the history served at start.
+    #[arg(long)]
+    pub from: String,
+    /// Days replayed, the first one included.
+    #[arg(long, default_value_t = 7)]
+    pub days: u32,
+    #[arg(long, default_value = "127.0.0.1:8600")]
+    pub listen: std::net::SocketAddr,
+    /// Serve every other candle's prices multiplied by this (an exchange whose candles are not
+    /// the market's: a committee member that disagrees). 1: as they are.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale_prices: f64,
+    /// Add this many ms to every `/api/v3/time` answer (a lying clock).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub clock_offset_ms: i64,
+}
+
+impl ServeArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        use veriregime_node::exchange::fake::{FakeConfig, FakeExchange};
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(async {
+            let from = veriregime_core::data::parse_day(&self.from)?;
+            let mut cfg = FakeConfig::replay(&Archive::new(&self.data, &self.symbol.to_uppercase()), from, self.days, chrono::Utc::now().timestamp_millis())?;
+            cfg.listen = self.listen;
+            let served = cfg.candles.len();
+            let fake = FakeExchange::start(cfg).await?;
+            fake.scale_prices(self.scale_prices);
+            fake.set_clock_offset(self.clock_offset_ms);
+            println!("serving {} from {} ({served} candles, real time) at {}", self.symbol.to_uppercase(), self.from, fake.url);
+            println!("set exchange.base_url = \"{}\" (or VERIREGIME_EXCHANGE__BASE_URL)", fake.url);
+            let mut stop = veriregime_node::daemon::shutdown_signal()?;
+            let _ = stop.changed().await;
+            println!("stopped");
+            anyhow::Ok(())
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +124,7 @@ impl DataCmd {
             DataCmd::Verify(a) => a.run(),
             DataCmd::Synth(a) => a.run(),
             DataCmd::Fetch(a) => a.run(),
+            DataCmd::Serve(a) => a.run(),
         }
     }
 }
