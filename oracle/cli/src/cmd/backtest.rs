@@ -33,6 +33,19 @@ pub struct BacktestArgs {
     /// (`margin=M,persist=P,min_hold=MIN,max_hold=MIN`), or a policy file (models/policy.json).
     #[arg(long, default_value = "vault")]
     pub policy: String,
+    #[command(flatten)]
+    pub costs: CostArgs,
+    /// Also write the equity curves (policy, buy-and-hold, always-flat) to this PNG.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Print one JSON object (policy, buy_and_hold and always_flat each with return and trades, and more).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a fill costs, as `backtest` and `train policy` take it.
+#[derive(Debug, Clone, Args)]
+pub struct CostArgs {
     /// Fee per fill, basis points of the notional.
     #[arg(long, default_value_t = 10.0)]
     pub fee_bps: f64,
@@ -42,17 +55,17 @@ pub struct BacktestArgs {
     /// Minutes from the decision minute's close to the fill.
     #[arg(long, default_value_t = 1)]
     pub delay_minutes: u32,
-    /// Also write the equity curves (policy, buy-and-hold, always-flat) to this PNG.
-    #[arg(long)]
-    pub png: Option<PathBuf>,
-    /// Print one JSON object (policy, buy_and_hold and always_flat each with return and trades, and more).
-    #[arg(long)]
-    pub json: bool,
+}
+
+impl CostArgs {
+    pub fn costs(&self) -> Costs {
+        Costs { fee_bps: self.fee_bps, slippage_bps: self.slippage_bps, delay_minutes: self.delay_minutes }
+    }
 }
 
 impl BacktestArgs {
     pub fn run(self) -> anyhow::Result<()> {
-        let costs = Costs { fee_bps: self.fee_bps, slippage_bps: self.slippage_bps, delay_minutes: self.delay_minutes };
+        let costs = self.costs.costs();
         costs.validate()?;
         let (spec, chosen_for) = veriregime_core::policy::resolve(&self.policy)?;
         let (card, onnx) = ModelCard::load(&self.model)?;

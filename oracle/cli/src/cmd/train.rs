@@ -112,13 +112,9 @@ pub struct PolicyArgs {
     pub model: Vec<PathBuf>,
     #[arg(long, value_delimiter = ',', default_value = "BTCUSDT,ETHUSDT,SOLUSDT")]
     pub symbols: Vec<String>,
-    /// Fee per fill, basis points of the notional (the policy is chosen at this fee).
-    #[arg(long, default_value_t = 10.0)]
-    pub fee_bps: f64,
-    #[arg(long, default_value_t = 0.0)]
-    pub slippage_bps: f64,
-    #[arg(long, default_value_t = 1)]
-    pub delay_minutes: u32,
+    /// The costs per fill the policy is chosen at.
+    #[command(flatten)]
+    pub costs: super::backtest::CostArgs,
     /// Fees (bps) at which the chosen policy is also replayed on test.
     #[arg(long, value_delimiter = ',', default_value = "0,5,10,30")]
     pub fee_sweep: Vec<f64>,
@@ -134,7 +130,7 @@ impl PolicyArgs {
             models: self.models,
             model_dirs: self.model,
             symbols: self.symbols,
-            costs: veriregime_lab::backtest::Costs { fee_bps: self.fee_bps, slippage_bps: self.slippage_bps, delay_minutes: self.delay_minutes },
+            costs: self.costs.costs(),
             fee_sweep_bps: self.fee_sweep,
             plot: self.plot,
         }
