@@ -435,7 +435,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("oracle.toml");
         std::fs::write(&p, "[chain]\ndeployments = \"deployments/anvil.json\"\n[[feeds]]\nsymbol = \"BTCUSDT\"\nevery_minutes = 1\n").unwrap();
-        let c = Config::load(&p).unwrap();
+        // In a jail: the other tests set VERIREGIME_ variables while they run.
+        let mut c = None;
+        figment::Jail::expect_with(|_| {
+            c = Some(Config::load(&p).map_err(|e| e.to_string())?);
+            Ok(())
+        });
+        let c = c.unwrap();
         let e = c.check_paths().unwrap_err();
         assert!(e.starts_with("chain.deployments: "), "{e}");
         assert!(e.contains(&dir.path().join("deployments/anvil.json").display().to_string()) && e.contains(&format!("folder, {})", dir.path().display())), "{e}");
