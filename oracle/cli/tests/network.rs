@@ -359,7 +359,13 @@ fn a_committee_of_three_confirms_each_minute_once_through_a_liar_a_kill_9_outage
         assert_ne!(Some(&ours), chain.get(&r.minute).map(|c| &c.1), "the liar's binding reached the chain");
         let d: serde_json::Value = serde_json::from_str(r.disagreement.as_deref().expect("disagreement recorded")).unwrap();
         assert_eq!(d["ours"], ours);
-        assert_eq!(d["theirs"].as_object().unwrap().len(), 2, "{d}");
+        // The rivals the liar heard from before its quorum timeout: the honest pair, or only the
+        // one whose report came first (the transmitter signs after its proof, which can take
+        // longer than the timeout on a loaded machine); each signed the chain's binding.
+        let theirs = d["theirs"].as_object().unwrap();
+        let honest = [net.members[alice].address, net.members[bob].address].map(|a| format!("{a:#x}"));
+        assert!(!theirs.is_empty() && theirs.keys().all(|k| honest.contains(&k.to_lowercase())), "{d}");
+        assert!(theirs.values().all(|b| Some(b.as_str().unwrap()) == chain.get(&r.minute).map(|c| c.1.as_str())), "{d}");
         assert!(r.reason.as_deref().unwrap_or("").contains("disagreement"), "{:?}", r.reason);
     }
     net.liar.scale_prices(1.0);
