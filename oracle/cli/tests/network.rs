@@ -366,7 +366,10 @@ fn a_committee_of_three_confirms_each_minute_once_through_a_liar_a_kill_9_outage
         let honest = [net.members[alice].address, net.members[bob].address].map(|a| format!("{a:#x}"));
         assert!(!theirs.is_empty() && theirs.keys().all(|k| honest.contains(&k.to_lowercase())), "{d}");
         assert!(theirs.values().all(|b| Some(b.as_str().unwrap()) == chain.get(&r.minute).map(|c| c.1.as_str())), "{d}");
-        assert!(r.reason.as_deref().unwrap_or("").contains("disagreement"), "{:?}", r.reason);
+        // Its skip reason names the other binding: a disagreement, or (a rival heard from only
+        // one member, under load) "no quorum" with the other bindings signed.
+        let why = r.reason.as_deref().unwrap_or("");
+        assert!(why.contains("disagreement") || (why.contains("no quorum") && why.contains("other bindings signed")), "{:?}", r.reason);
     }
     net.liar.scale_prices(1.0);
 
