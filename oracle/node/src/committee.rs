@@ -11,10 +11,15 @@ use veriregime_chain::committee::unpack;
 use veriregime_chain::committee::{pack, Committee, SignedReport};
 use veriregime_chain::Report;
 
+/// Why `who` may not sign for the feed: it is not in the committee the chain holds.
+pub fn not_a_member(committee: &Committee, who: Address) -> String {
+    format!("{who} is not a member of the feed's committee (version {}: {:?})", committee.version, committee.members)
+}
+
 /// Why this node alone cannot have a round counted (`None`: it can, as the sole signer needed).
 pub fn alone_refusal(committee: &Committee, me: Address) -> Option<String> {
     if committee.index_of(me).is_none() {
-        return Some(format!("this node ({me}) is not a member of the feed's committee (version {}, {:?})", committee.version, committee.members));
+        return Some(not_a_member(committee, me));
     }
     if committee.threshold > 1 {
         return Some(format!(

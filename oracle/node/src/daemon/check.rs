@@ -3,9 +3,9 @@
 //! depends on a failed one is reported as not run.
 
 use super::config::{load_signer, Config};
-use super::metrics::Metrics;
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256};
 use alloy::providers::Provider;
+use std::path::Path;
 use std::time::Duration;
 use veriregime_chain::{describe_revert, Committee, Deployment, ISignalOracle};
 use veriregime_zk::prover::Ezkl;
@@ -45,94 +45,91 @@ fn skipped(what: &str, because: &str) -> Check {
     Check { what: what.into(), ok: false, detail: format!("not checked: {because}") }
 }
 
-async fn chain_checks(cfg: &Config, dep: Option<Deployment>, from: Option<Address>, model: Option<alloy::primitives::B256>) -> Vec<Check> {
-    let mut out = Vec::new();
+/// The node's chain is the deployment's (the daemon refuses to start otherwise).
+pub fn same_chain(cfg: &Config, dep: &Deployment, chain_id: u64) -> Result<String, String> {
     let rpc = veriregime_core::redact::redact_url(&cfg.chain.rpc_url);
+    if chain_id == dep.chain_id {
+        return Ok(format!("{rpc} answers, chain {chain_id}"));
+    }
+    Err(format!(
+        "{rpc} is chain {chain_id}, the deployments file {} is for chain {}: point chain.rpc_url or chain.deployments at the same chain",
+        cfg.chain.deployments.display(),
+        dep.chain_id
+    ))
+}
+
+/// `from` holds the oracle's SUBMITTER_ROLE (the daemon refuses to start otherwise).
+pub async fn may_submit<P: Provider>(provider: &P, dep: &Deployment, from: Address) -> Result<String, String> {
+    let oracle = ISignalOracle::new(dep.oracle, provider);
+    let role = oracle.SUBMITTER_ROLE().call().await.map_err(|e| format!("{} does not answer as a SignalOracle: {}", dep.oracle, describe_revert(&e)))?;
+    match oracle.hasRole(role, from).call().await {
+        Ok(true) => Ok(format!("{from} may submit")),
+        Ok(false) => Err(format!("{from} may not submit to the oracle {}: its admin (the timelock) must grant it SUBMITTER_ROLE", dep.oracle)),
+        Err(e) => Err(describe_revert(&e)),
+    }
+}
+
+/// The oracle's feed `symbol` uses `model` (when known) and `from` is in its committee (the
+/// daemon refuses to start otherwise).
+pub async fn serves_feed<P: Provider>(provider: &P, dep: &Deployment, symbol: &str, model: Option<B256>, model_dir: &Path, from: Address) -> Result<String, String> {
+    let id = veriregime_chain::feed_id(symbol);
+    let feed = ISignalOracle::new(dep.oracle, provider)
+        .getFeed(id)
+        .call()
+        .await
+        .map_err(|e| format!("feed {symbol} is not on the oracle {}: {}", dep.oracle, describe_revert(&e)))?;
+    if let Some(m) = model.filter(|m| *m != feed.modelId) {
+        return Err(format!(
+            "the oracle's {symbol} feed uses model {}, model.dir {} is model {m}: point [model] at the feed's model",
+            feed.modelId,
+            model_dir.display()
+        ));
+    }
+    let c = Committee::read(provider, dep.oracle, id).await.map_err(|e| format!("{e:#}"))?;
+    if c.index_of(from).is_none() {
+        return Err(format!("{}: the oracle's admin must add it", crate::committee::not_a_member(&c, from)));
+    }
+    Ok(format!("model {}, committee version {}: {} of {} sign", feed.modelId, c.version, c.threshold, c.members.len()))
+}
+
+async fn chain_checks(cfg: &Config, dep: Option<Deployment>, from: Option<Address>, model: Option<B256>) -> Vec<Check> {
+    let check = |what: &str, r: Result<String, String>| Check { what: what.into(), ok: r.is_ok(), detail: r.unwrap_or_else(|e| e) };
     let Some(dep) = dep else {
-        out.push(skipped("chain", "no deployments file"));
-        return out;
+        return vec![skipped("chain", "no deployments file")];
     };
-    let provider = match super::rpc_provider(cfg, Metrics::new(i64::MAX)) {
+    // No observer: the check marks nothing up or down.
+    let provider = match veriregime_chain::rpc::connect_http(&cfg.chain.rpc_url, Duration::from_millis(cfg.chain.rpc_timeout_ms), None) {
         Ok(p) => p,
-        Err(e) => {
-            out.push(Check { what: "chain".into(), ok: false, detail: format!("chain.rpc_url: {e:#}") });
-            return out;
-        }
+        Err(e) => return vec![check("chain", Err(format!("chain.rpc_url: {e:#}")))],
     };
-    match provider.get_chain_id().await {
-        Ok(id) if id == dep.chain_id => out.push(Check { what: "chain".into(), ok: true, detail: format!("{rpc} answers, chain {id}") }),
-        Ok(id) => {
-            out.push(Check {
-                what: "chain".into(),
-                ok: false,
-                detail: format!("{rpc} is chain {id}, the deployments file {} is for chain {}: point chain.rpc_url or chain.deployments at the same chain", cfg.chain.deployments.display(), dep.chain_id),
-            });
-            return out;
-        }
-        Err(e) => {
-            out.push(Check {
-                what: "chain".into(),
-                ok: false,
-                detail: format!("no EVM node answers at {rpc} (chain.rpc_url): {}", veriregime_core::redact::error_chain(&e)),
-            });
-            return out;
-        }
+    let chain = match provider.get_chain_id().await {
+        Ok(id) => same_chain(cfg, &dep, id),
+        Err(e) => Err(format!(
+            "no EVM node answers at {} (chain.rpc_url): {}",
+            veriregime_core::redact::redact_url(&cfg.chain.rpc_url),
+            veriregime_core::redact::error_chain(&e)
+        )),
+    };
+    let mut out = vec![check("chain", chain)];
+    if !out[0].ok {
+        return out;
     }
     let Some(from) = from else {
         out.push(skipped("submitter role and balance", "no operator key"));
         return out;
     };
-    let oracle = ISignalOracle::new(dep.oracle, &provider);
-    let role = match oracle.SUBMITTER_ROLE().call().await {
-        Ok(r) => r,
-        Err(e) => {
-            out.push(Check { what: "oracle".into(), ok: false, detail: format!("{} does not answer as a SignalOracle: {}", dep.oracle, describe_revert(&e)) });
-            return out;
-        }
-    };
-    out.push(match oracle.hasRole(role, from).call().await {
-        Ok(true) => Check { what: "submitter role".into(), ok: true, detail: format!("{from} may submit") },
-        Ok(false) => Check {
-            what: "submitter role".into(),
-            ok: false,
-            detail: format!("{from} may not submit to the oracle {}: its admin (the timelock) must grant it SUBMITTER_ROLE", dep.oracle),
+    out.push(check("submitter role", may_submit(&provider, &dep, from).await));
+    out.push(check(
+        "balance",
+        match provider.get_balance(from).await {
+            Ok(b) if !b.is_zero() => Ok(format!("{} ETH", super::wei_to_eth(b))),
+            Ok(_) => Err(format!("{from} holds no ether: fund it, every round pays its gas")),
+            Err(e) => Err(veriregime_core::redact::error_chain(&e)),
         },
-        Err(e) => Check { what: "submitter role".into(), ok: false, detail: describe_revert(&e) },
-    });
-    out.push(match provider.get_balance(from).await {
-        Ok(b) if !b.is_zero() => Check { what: "balance".into(), ok: true, detail: format!("{} ETH", super::wei_to_eth(b)) },
-        Ok(_) => Check { what: "balance".into(), ok: false, detail: format!("{from} holds no ether: fund it, every round pays its gas") },
-        Err(e) => Check { what: "balance".into(), ok: false, detail: veriregime_core::redact::error_chain(&e) },
-    });
+    ));
     for f in &cfg.feeds {
         let what = format!("feed {}", f.symbol.to_uppercase());
-        let id = veriregime_chain::feed_id(&f.symbol);
-        let feed = match oracle.getFeed(id).call().await {
-            Ok(feed) => feed,
-            Err(e) => {
-                out.push(Check { what, ok: false, detail: format!("not on the oracle {}: {}", dep.oracle, describe_revert(&e)) });
-                continue;
-            }
-        };
-        if let Some(m) = model.filter(|m| *m != feed.modelId) {
-            out.push(Check {
-                what,
-                ok: false,
-                detail: format!("the feed uses model {}, model.dir {} is model {m}: point [model] at the feed's model", feed.modelId, cfg.model.dir.display()),
-            });
-            continue;
-        }
-        out.push(match Committee::read(&provider, dep.oracle, id).await {
-            Ok(c) if c.index_of(from).is_some() => {
-                Check { what, ok: true, detail: format!("model {}, committee version {}: {} of {} sign", feed.modelId, c.version, c.threshold, c.members.len()) }
-            }
-            Ok(c) => Check {
-                what,
-                ok: false,
-                detail: format!("{from} is not a member of the feed's committee (version {}: {:?}): the oracle's admin must add it", c.version, c.members),
-            },
-            Err(e) => Check { what, ok: false, detail: format!("{e:#}") },
-        });
+        out.push(check(&what, serves_feed(&provider, &dep, &f.symbol, model, &cfg.model.dir, from).await));
     }
     out
 }

@@ -133,15 +133,8 @@ impl Daemon {
                 }
             }
         };
-        anyhow::ensure!(
-            chain_id == dep.chain_id,
-            "{} is for chain {}, the node at {rpc_shown} is chain {chain_id}",
-            cfg.chain.deployments.display(),
-            dep.chain_id,
-        );
-        let oracle = ISignalOracle::new(dep.oracle, &provider);
-        let role = oracle.SUBMITTER_ROLE().call().await.context("reading the oracle's SUBMITTER_ROLE")?;
-        anyhow::ensure!(oracle.hasRole(role, from).call().await?, "the operator {from} may not submit to the oracle {} (grant it SUBMITTER_ROLE)", dep.oracle);
+        check::same_chain(&cfg, &dep, chain_id).map_err(|e| anyhow!(e))?;
+        check::may_submit(&provider, &dep, from).await.map_err(|e| anyhow!(e))?;
         let balance = provider.get_balance(from).await.map_err(|e| anyhow!("reading the operator's balance: {}", veriregime_core::redact::error_chain(&e)))?;
         metrics.balance_eth.set(wei_to_eth(balance));
         if balance.is_zero() {
@@ -150,23 +143,7 @@ impl Daemon {
         let mut feeds = Vec::new();
         for f in &cfg.feeds {
             let id = veriregime_chain::feed_id(&f.symbol);
-            let onchain = oracle.getFeed(id).call().await.map_err(|e| anyhow!("feed {} on the oracle {}: {}", f.symbol, dep.oracle, describe_revert(&e)))?;
-            anyhow::ensure!(
-                onchain.modelId == signaler.model_id,
-                "the oracle's {} feed uses model {}, this daemon proves {} ({})",
-                f.symbol,
-                onchain.modelId,
-                signaler.model_id,
-                cfg.model.dir.display()
-            );
-            let committee = Committee::read(&provider, dep.oracle, id).await?;
-            anyhow::ensure!(
-                committee.index_of(from).is_some(),
-                "the operator {from} is not a member of the {} feed's committee (version {}: {:?})",
-                f.symbol,
-                committee.version,
-                committee.members
-            );
+            check::serves_feed(&provider, &dep, &f.symbol, Some(signaler.model_id), &cfg.model.dir, from).await.map_err(|e| anyhow!(e))?;
             feeds.push(Feed { symbol: f.symbol.to_uppercase(), id, step_ms: f.every_minutes as i64 * MINUTE_MS });
         }
         let m = metrics.clone();
@@ -317,7 +294,7 @@ impl Daemon {
             Stage::Due => self.round(feed, row.minute, now).await,
             Stage::Computed => {
                 let input: Vec<f32> = serde_json::from_str(row.input.as_deref().unwrap_or("[]")).context("stored input")?;
-                let logits: [f32; 3] = serde_json::from_str(row.logits.as_deref().unwrap_or("[0,0,0]")).context("stored logits")?;
+                let logits: [f32; 3] = row.logits_as().context("stored logits")?.unwrap_or_default();
                 let inf = Inference { decision_minute: row.minute, input, logits, signal: row.signal.unwrap_or(1) };
                 self.committee_round(feed, &inf, now, t).await
             }
@@ -450,10 +427,7 @@ impl Daemon {
         let me = self.signer.address();
         let order = committee.transmit_order(feed.id, minute_s);
         let Some(rank) = order.iter().position(|a| *a == me) else {
-            return Ok(Outcome::Skipped(format!(
-                "this node ({me}) is not a member of the feed's committee (version {}, {:?})",
-                committee.version, committee.members
-            )));
+            return Ok(Outcome::Skipped(crate::committee::not_a_member(&committee, me)));
         };
         let mut proven = None;
         let binding = if rank == 0 {
@@ -621,7 +595,7 @@ impl Daemon {
             Err(e) => return Ok(Err(format!("cannot read the feed's committee: {e:#}"))),
         };
         if committee.index_of(self.signer.address()).is_none() {
-            return Ok(Err(format!("this node ({}) is not a member of the feed's committee (version {})", self.signer.address(), committee.version)));
+            return Ok(Err(crate::committee::not_a_member(&committee, self.signer.address())));
         }
         let tally = self.gather(feed, &committee, (minute / 1000) as u64, binding).await?;
         Ok(if tally.quorum(committee.threshold) { Ok(tally.signatures(committee.threshold)) } else { Err(tally.no_quorum(&committee, binding)) })
@@ -959,8 +933,6 @@ impl Daemon {
     }
 }
 
-/// The provider of the configured node: every call times out after `chain.rpc_timeout_ms`, and
-/// marks the chain up or down in `metrics`.
 /// Whether the oracle refused the round because the block's time is before its candle's close.
 fn is_minute_in_future(e: &alloy::contract::Error) -> bool {
     matches!(
@@ -987,6 +959,8 @@ fn fatal_broadcast_error(msg: &str) -> Option<&'static str> {
     }
 }
 
+/// The provider of the configured node: every call times out after `chain.rpc_timeout_ms`, and
+/// marks the chain up or down in `metrics`.
 fn rpc_provider(cfg: &Config, m: Arc<Metrics>) -> anyhow::Result<DynProvider> {
     let observer: veriregime_chain::rpc::Observer = Arc::new(move |r| m.mark(metrics::Part::Chain, r));
     veriregime_chain::rpc::connect_http(&cfg.chain.rpc_url, Duration::from_millis(cfg.chain.rpc_timeout_ms), Some(observer))

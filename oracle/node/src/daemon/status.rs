@@ -52,7 +52,7 @@ impl Status {
                 v["disagreement"] = r.disagreement.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
                 // Typed: the class by name (the oracle's SELL/HOLD/BUY) and the logits as numbers.
                 v["signal"] = r.signal.and_then(|s| CLASS_NAMES.get(s as usize)).map(|n| serde_json::Value::from(*n)).unwrap_or_default();
-                v["logits"] = r.logits.as_deref().and_then(|l| serde_json::from_str::<Vec<f64>>(l).ok()).map(serde_json::Value::from).unwrap_or_default();
+                v["logits"] = r.logits_as::<Vec<f64>>().ok().flatten().map(serde_json::Value::from).unwrap_or_default();
                 v
             })
             .collect();

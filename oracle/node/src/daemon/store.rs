@@ -116,6 +116,11 @@ impl RoundRow {
     }
 
     /// The round's signers as stored.
+    /// The stored logits (SELL, HOLD, BUY) as `T`; `None` before the round computed them.
+    pub fn logits_as<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<Option<T>> {
+        self.logits.as_deref().map(serde_json::from_str).transpose()
+    }
+
     pub fn signer_list(&self) -> Vec<String> {
         self.signers.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
     }
