@@ -24,8 +24,9 @@ import {SignalLib} from "./libraries/SignalLib.sol";
 /// Model versions are immutable once registered and numbered in registration order; operators are numbered
 /// when first granted `SUBMITTER_ROLE`. A round stores both numbers and its signers' bitmap, so it fits two
 /// storage slots (see {StoredRound}): fresh slots are most of the oracle's own gas. The feed's current
-/// committee version and threshold sit in the feed slot every submission reads and writes anyway; a member's
-/// bit is one mapping per feed and version, so each signature costs one cold `SLOAD` beside its `ecrecover`.
+/// committee version and threshold sit in the feed slot every submission reads and writes anyway, and its
+/// members are named by each submission and checked against one hash of model and members in the feed's other
+/// slot ({ReportSignatures-submissionKey}), so a signature costs its `ecrecover` and no storage read.
 contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// @inheritdoc ISignalOracle
     uint256 public constant NUM_OUTPUTS = 3;
@@ -68,11 +69,12 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         bytes32 inputBinding;
     }
 
-    /// @dev A feed as stored: the public {Feed} plus its model's registration number, its latest round's
-    /// decision minute and its current committee's version and threshold (read by every submission, so they sit
-    /// in the slot the submission writes anyway). Version 0 is "no committee".
+    /// @dev A feed as stored, in two slots, both read by every submission: the hash of its model id and its
+    /// current committee's members ({ReportSignatures-submissionKey}); then its model's registration number
+    /// (0: no such feed; the id is `_modelIds[modelNumber]`), its latest round's decision minute and its current
+    /// committee's version and threshold (in the slot the submission writes anyway). Version 0 is "no committee".
     struct StoredFeed {
-        bytes32 modelId;
+        bytes32 submissionKey;
         uint32 maxDelay;
         uint64 latestRoundId;
         uint32 modelNumber;
@@ -81,13 +83,12 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         uint8 committeeThreshold;
     }
 
-    /// @dev One version of a feed's committee. `memberBit[a]` is `1 << i` for member `i`, 0 for non-members:
-    /// one slot per member, so a signature costs one `SLOAD` to check. `firstRoundId` is the feed's next round
-    /// when the version was set: the version of round `r` is the latest one with `firstRoundId <= r`.
+    /// @dev One version of a feed's committee, for reads and for the next {submissionKey} (submissions name the
+    /// members themselves). `firstRoundId` is the feed's next round when the version was set: the version of
+    /// round `r` is the latest one with `firstRoundId <= r`.
     struct Committee {
         address[] members;
         uint64 firstRoundId;
-        mapping(address member => uint256 bit) memberBit;
     }
 
     mapping(bytes32 modelId => Model) private _models;
@@ -154,13 +155,13 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
-        if (feedId == bytes32(0) || _feeds[feedId].modelId != bytes32(0)) {
+        if (feedId == bytes32(0) || _feeds[feedId].modelNumber != 0) {
             revert SignalOracleFeedExists(feedId);
         }
         _requireModel(modelId);
         if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
         _feeds[feedId] = StoredFeed({
-            modelId: modelId,
+            submissionKey: ReportSignatures.submissionKey(modelId, new address[](0)),
             maxDelay: maxDelay,
             latestRoundId: 0,
             modelNumber: _modelNumbers[modelId],
@@ -175,8 +176,9 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     function setFeedModel(bytes32 feedId, bytes32 modelId) external onlyRole(DEFAULT_ADMIN_ROLE) {
         StoredFeed storage feed = _requireFeed(feedId);
         _requireModel(modelId);
-        bytes32 previous = feed.modelId;
-        feed.modelId = modelId;
+        bytes32 previous = _modelIds[feed.modelNumber];
+        feed.submissionKey =
+            ReportSignatures.submissionKey(modelId, _committees[feedId][feed.committeeVersion].members);
         feed.modelNumber = _modelNumbers[modelId];
         emit FeedModelSet(feedId, previous, modelId);
     }
@@ -190,8 +192,9 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     }
 
     /// @inheritdoc ISignalOracle
-    /// @dev The new version's members are written under a fresh key: nothing of the old version is cleared, and
-    /// nothing of it is read by later submissions (they look members up under the current version only).
+    /// @dev The new version's members are written under a fresh key: nothing of the old version is cleared. Later
+    /// submissions must name the new members (the feed's {submissionKey} changes with them) and are signed under
+    /// the new version.
     function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
@@ -204,14 +207,13 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         Committee storage committee = _committees[feedId][version];
         for (uint256 i = 0; i < size; ++i) {
             address member = members[i];
-            if (member == address(0) || committee.memberBit[member] != 0) {
-                revert SignalOracleInvalidCommitteeMember(i, member);
+            if (member == address(0)) revert SignalOracleInvalidCommitteeMember(i, member);
+            for (uint256 j = 0; j < i; ++j) {
+                if (members[j] == member) revert SignalOracleInvalidCommitteeMember(i, member);
             }
-            // Bit `i` for member `i` (a shift of 1 by i < 16, in this order on purpose).
-            // forge-lint: disable-next-line(incorrect-shift)
-            committee.memberBit[member] = 1 << i;
         }
         committee.members = members;
+        feed.submissionKey = ReportSignatures.submissionKey(_modelIds[feed.modelNumber], members);
         committee.firstRoundId = feed.latestRoundId + 1;
         feed.committeeVersion = version;
         feed.committeeThreshold = threshold;
@@ -229,14 +231,17 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         uint64 decisionMinute,
         bytes calldata proof,
         uint256[] calldata instances,
+        address[] calldata committee,
         bytes calldata signatures
-    ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
-        StoredFeed storage feed = _requireFeed(feedId);
-        Model storage model = _checkSubmission(feedId, feed, modelId, decisionMinute, proof, instances);
+    ) external returns (uint256) {
+        // The role check without the modifier, whose argument would hold a stack slot for the whole call.
+        _checkRole(SUBMITTER_ROLE);
+        _checkFeed(feedId, modelId, committee, decisionMinute);
+        Model storage model = _checkModel(modelId, proof, instances);
         bytes32 inputBinding = _inputBinding(model, proof, instances);
-        uint256 signers = _checkSignatures(feedId, modelId, decisionMinute, inputBinding, signatures);
+        uint256 signers = _checkSignatures(feedId, modelId, decisionMinute, inputBinding, committee, signatures);
         _verify(model.verifier, proof, instances);
-        roundId = _record(feedId, feed, decisionMinute, model, instances, inputBinding, signers);
+        return _record(feedId, modelId, decisionMinute, model, instances, inputBinding, signers);
     }
 
     // ----------------------------------------------------------------------------------------- reads
@@ -255,7 +260,7 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// @inheritdoc ISignalOracle
     function getFeed(bytes32 feedId) external view returns (Feed memory) {
         StoredFeed storage f = _requireFeed(feedId);
-        return Feed({modelId: f.modelId, maxDelay: f.maxDelay, latestRoundId: f.latestRoundId});
+        return Feed({modelId: _modelIds[f.modelNumber], maxDelay: f.maxDelay, latestRoundId: f.latestRoundId});
     }
 
     /// @inheritdoc ISignalOracle
@@ -361,7 +366,7 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
 
     function _requireFeed(bytes32 feedId) private view returns (StoredFeed storage feed) {
         feed = _feeds[feedId];
-        if (feed.modelId == bytes32(0)) revert SignalOracleUnknownFeed(feedId);
+        if (feed.modelNumber == 0) revert SignalOracleUnknownFeed(feedId);
     }
 
     function _requireModel(bytes32 modelId) private view returns (Model storage model) {
@@ -384,26 +389,54 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         }
     }
 
-    /// @dev Everything but the signatures and the proof: a committee, feed and model, instance count, commitment
-    /// range, decision minute, the verifier's code.
-    function _checkSubmission(
-        bytes32 feedId,
-        StoredFeed storage feed,
-        bytes32 modelId,
-        uint64 decisionMinute,
-        bytes calldata proof,
-        uint256[] calldata instances
-    ) private view returns (Model storage model) {
-        StoredFeed memory f = feed;
+    /// @dev The feed's part of the checks: it has a committee, the submission names its model and its committee's
+    /// members in order ({ReportSignatures-submissionKey}), the decision minute.
+    function _checkFeed(bytes32 feedId, bytes32 modelId, address[] calldata committee, uint64 decisionMinute)
+        private
+        view
+    {
+        StoredFeed memory f = _requireFeed(feedId);
         if (f.committeeVersion == 0) revert SignalOracleNoCommittee(feedId);
-        if (modelId != f.modelId) revert SignalOracleWrongModel(f.modelId, modelId);
+        if (ReportSignatures.submissionKeyCalldata(modelId, committee) != f.submissionKey) {
+            // Which of the two was wrong (read only on the way out).
+            bytes32 current = _modelIds[f.modelNumber];
+            if (modelId != current) revert SignalOracleWrongModel(current, modelId);
+            revert SignalOracleWrongCommittee(feedId, f.committeeVersion);
+        }
+        _checkDecisionMinute(f, decisionMinute);
+    }
+
+    /// @dev The model's part: instance count, commitment range, the verifier's code.
+    function _checkModel(bytes32 modelId, bytes calldata proof, uint256[] calldata instances)
+        private
+        view
+        returns (Model storage model)
+    {
         model = _models[modelId];
         uint256 expected = uint256(model.nInputs) + NUM_OUTPUTS;
         if (instances.length != expected) revert SignalOracleInstanceCountMismatch(expected, instances.length);
         uint256 commitmentEnd = uint256(model.commitmentOffset) + model.commitmentLength;
         if (proof.length < commitmentEnd) revert SignalOracleProofTooShort(commitmentEnd, proof.length);
-        _checkDecisionMinute(f, decisionMinute);
         _checkVerifierCode(modelId, address(model.verifier));
+    }
+
+    /// @dev At least the threshold of signatures by distinct members of the current committee (`committee`,
+    /// checked by {_checkSubmission}) over this round's report; returns the signers' bits.
+    function _checkSignatures(
+        bytes32 feedId,
+        bytes32 modelId,
+        uint64 decisionMinute,
+        bytes32 inputBinding,
+        address[] calldata committee,
+        bytes calldata signatures
+    ) private view returns (uint256 signers) {
+        StoredFeed storage feed = _feeds[feedId];
+        return ReportSignatures.check(
+            _reportDigest(feedId, modelId, decisionMinute, inputBinding, feed.committeeVersion),
+            signatures,
+            feed.committeeThreshold,
+            committee
+        );
     }
 
     /// @dev The verifier still has the code it was registered with (its first access: the later call is warm).
@@ -413,35 +446,17 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         if (current != registered) revert SignalOracleVerifierCodeChanged(verifier, registered, current);
     }
 
-    /// @dev At least the threshold of signatures by distinct members of the current committee over this round's
-    /// report; returns the signers' bits.
-    function _checkSignatures(
-        bytes32 feedId,
-        bytes32 modelId,
-        uint64 decisionMinute,
-        bytes32 inputBinding,
-        bytes calldata signatures
-    ) private view returns (uint256 signers) {
-        StoredFeed storage feed = _feeds[feedId];
-        uint32 version = feed.committeeVersion;
-        return ReportSignatures.check(
-            _reportDigest(feedId, modelId, decisionMinute, inputBinding, version),
-            signatures,
-            feed.committeeThreshold,
-            _committees[feedId][version].memberBit
-        );
-    }
-
     /// @dev Advances the feed, decodes the verified outputs, stores the round and emits its event.
     function _record(
         bytes32 feedId,
-        StoredFeed storage feed,
+        bytes32 modelId,
         uint64 decisionMinute,
         Model storage model,
         uint256[] calldata instances,
         bytes32 inputBinding,
         uint256 signers
     ) private returns (uint256 roundId) {
+        StoredFeed storage feed = _feeds[feedId];
         roundId = feed.latestRoundId + 1;
         // A feed cannot reach 2^64 rounds (one per minute at most).
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -467,12 +482,13 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
             logitBuy: int32(logits[2]),
             inputBinding: inputBinding
         });
-        _emitSubmitted(feedId, roundId, feed, signal, logits, inputBinding, signers);
+        _emitSubmitted(feedId, modelId, roundId, feed, signal, logits, inputBinding, signers);
     }
 
     /// @dev The round's event (apart from {_record}, whose stack is full).
     function _emitSubmitted(
         bytes32 feedId,
+        bytes32 modelId,
         uint256 roundId,
         StoredFeed storage feed,
         Signal signal,
@@ -483,7 +499,7 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         emit SignalSubmitted(
             feedId,
             roundId,
-            feed.modelId,
+            modelId,
             feed.latestDecisionMinute,
             signal,
             logits,

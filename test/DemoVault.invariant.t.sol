@@ -188,8 +188,9 @@ contract VaultHandler is Test {
         if (block.timestamp < minute + 60) vm.warp(minute + 60);
         ProofFixture storage p = proofs[s];
         bytes memory sigs = t.committeeSignatures(feedId, p.modelId, minute, p.proof, p.instances);
+        (address[] memory committee,,) = oracle.getCommittee(feedId);
         vm.prank(submitter);
-        oracle.submit(feedId, p.modelId, minute, p.proof, p.instances, sigs);
+        oracle.submit(feedId, p.modelId, minute, p.proof, p.instances, committee, sigs);
     }
 
     /// @dev Rebalances; the documented refusals (slippage beyond the bound, no fresh average) are counted, any

@@ -58,8 +58,17 @@ contract RingOracleFloor is AccessControl, EIP712 {
     mapping(bytes32 modelId => Model) private _models;
     /// @dev The same round as the oracle's (two slots), at `roundId % capacity`.
     mapping(bytes32 feedId => mapping(uint256 slot => SignalOracle.StoredRound)) private _rounds;
-    /// @dev The committee as the oracle keeps it: a member's bit, one mapping per feed and version.
-    mapping(bytes32 feedId => mapping(uint32 version => mapping(address member => uint256 bit))) private _memberBit;
+    /// @dev The committee's members, hashed (the oracle hashes them with the model id into the feed slot it reads
+    /// anyway; the floor's feed slot is full, so the hash costs it one cold read).
+    mapping(bytes32 feedId => bytes32 membersHash) private _committeeHash;
+
+    /// @dev What {_check} found (one stack slot: the submission's parameters fill the rest).
+    struct Checked {
+        Feed feed;
+        Model model;
+        bytes32 inputBinding;
+        bytes32 digest;
+    }
 
     error Rejected(uint256 check);
 
@@ -88,9 +97,7 @@ contract RingOracleFloor is AccessControl, EIP712 {
             committeeVersion: 1,
             threshold: threshold
         });
-        for (uint256 i = 0; i < members.length; ++i) {
-            _memberBit[feedId][1][members[i]] = 1 << i;
-        }
+        _committeeHash[feedId] = keccak256(abi.encode(members));
         for (uint256 i = 0; i < capacity; ++i) {
             _rounds[feedId][i] =
                 SignalOracle.StoredRound(ISignalOracle.Signal.Hold, 1, 1, 1, 1, 1, 1, 1, 1, bytes32(uint256(1)));
@@ -116,31 +123,31 @@ contract RingOracleFloor is AccessControl, EIP712 {
         uint64 decisionMinute,
         bytes calldata proof,
         uint256[] calldata instances,
+        address[] calldata committee,
         bytes calldata signatures
-    ) external onlyRole(SUBMITTER_ROLE) returns (uint256 roundId) {
-        (Feed memory feed, Model memory model) = _check(feedId, modelId, decisionMinute, proof, instances);
-        bytes32 inputBinding = _binding(model, proof, instances);
-        uint256 signers = _checkSignatures(feedId, modelId, decisionMinute, feed, inputBinding, signatures);
-        _verify(model.verifier, proof, instances);
-        roundId = feed.latestRoundId + 1;
-        // forge-lint: disable-next-line(unsafe-typecast)
-        feed.latestRoundId = uint64(roundId);
-        // forge-lint: disable-next-line(unsafe-typecast)
-        feed.latestDecisionMinute = uint40(decisionMinute);
-        _store(feedId, modelId, feed, _decode(model, instances), inputBinding, signers);
+    ) external returns (uint256) {
+        _checkRole(SUBMITTER_ROLE); // as the oracle: no modifier argument on the stack
+        if (keccak256(abi.encode(committee)) != _committeeHash[feedId]) revert Rejected(10);
+        Checked memory c = _check(feedId, modelId, decisionMinute, proof, instances);
+        uint256 signers = ReportSignatures.check(c.digest, signatures, c.feed.threshold, committee);
+        _verify(c.model.verifier, proof, instances);
+        return _store(feedId, modelId, c.feed, _decode(c.model, instances), c.inputBinding, signers);
     }
 
-    /// @dev The checks of {SignalOracle}: feed, model, instance count, commitment range, decision minute.
+    /// @dev The checks of {SignalOracle}: feed, model, instance count, commitment range, decision minute; then the
+    /// round's input binding and the digest of its report.
     function _check(
         bytes32 feedId,
         bytes32 modelId,
         uint64 decisionMinute,
         bytes calldata proof,
         uint256[] calldata instances
-    ) private view returns (Feed memory feed, Model memory model) {
-        feed = _feeds[feedId];
+    ) private view returns (Checked memory c) {
+        Feed memory feed = _feeds[feedId];
+        c.feed = feed;
         if (feed.capacity == 0 || feed.committeeVersion == 0) revert Rejected(1);
-        model = _models[modelId];
+        Model memory model = _models[modelId];
+        c.model = model;
         if (model.number != feed.modelNumber) revert Rejected(2);
         if (instances.length != uint256(model.nInputs) + 3) revert Rejected(3);
         if (proof.length < uint256(model.commitmentOffset) + model.commitmentLength) revert Rejected(4);
@@ -150,6 +157,12 @@ contract RingOracleFloor is AccessControl, EIP712 {
         if (closedAt > block.timestamp) revert Rejected(6);
         if (block.timestamp - closedAt > feed.maxDelay) revert Rejected(7);
         if (feed.latestRoundId != 0 && decisionMinute <= feed.latestDecisionMinute) revert Rejected(8);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestDecisionMinute = uint40(decisionMinute);
+        c.inputBinding = _binding(model, proof, instances);
+        c.digest = _hashTypedDataV4(
+            ReportSignatures.structHash(feedId, modelId, decisionMinute, c.inputBinding, feed.committeeVersion)
+        );
     }
 
     function _verify(IHalo2Verifier verifier, bytes calldata proof, uint256[] calldata instances) private {
@@ -169,23 +182,6 @@ contract RingOracleFloor is AccessControl, EIP712 {
             ReportSignatures.bindingOf(proof, instances, model.nInputs, model.commitmentOffset, model.commitmentLength);
     }
 
-    /// @dev The oracle's check of the committee's signatures, on the same report.
-    function _checkSignatures(
-        bytes32 feedId,
-        bytes32 modelId,
-        uint64 decisionMinute,
-        Feed memory feed,
-        bytes32 inputBinding,
-        bytes calldata signatures
-    ) private view returns (uint256) {
-        uint32 version = feed.committeeVersion;
-        mapping(address => uint256) storage memberBit = _memberBit[feedId][version];
-        uint256 threshold = feed.threshold;
-        bytes32 digest =
-            _hashTypedDataV4(ReportSignatures.structHash(feedId, modelId, decisionMinute, inputBinding, version));
-        return ReportSignatures.check(digest, signatures, threshold, memberBit);
-    }
-
     function _decode(Model memory model, uint256[] calldata instances) private pure returns (int256[3] memory logits) {
         uint256 n = model.nInputs;
         logits[uint8(model.class0)] = FieldDecode.toInt(instances[n]);
@@ -200,7 +196,10 @@ contract RingOracleFloor is AccessControl, EIP712 {
         int256[3] memory logits,
         bytes32 inputBinding,
         uint256 signers
-    ) private {
+    ) private returns (uint256 roundId) {
+        roundId = feed.latestRoundId + 1;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        feed.latestRoundId = uint64(roundId);
         ISignalOracle.Signal signal = SignalLib.fromLogits(logits);
         _feeds[feedId] = feed;
         // forge-lint: disable-next-item(unsafe-typecast)
@@ -301,8 +300,9 @@ contract GasFloorTest is OracleTestBase {
             1,
             (1 << k) - 1
         );
+        address[] memory committee = members;
         vm.prank(submitter);
-        uint256 roundId = floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs);
+        uint256 roundId = floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, sigs);
         uint256 used = vm.snapshotGasLastCall("GasFloor", name);
         assertEq(roundId, 1);
         emit log_named_uint("signatures", k);
@@ -314,13 +314,14 @@ contract GasFloorTest is OracleTestBase {
         _configure(3);
         ProofFixture memory f = fx;
         bytes memory two = _floorSigs(2);
+        address[] memory committee = members;
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleTooFewSignatures.selector, 3, 2));
         vm.prank(submitter);
-        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, two);
+        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, two);
 
         bytes memory forOracle = _sigs(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
         vm.expectPartialRevert(ISignalOracle.SignalOracleSignerNotMember.selector);
         vm.prank(submitter);
-        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, forOracle);
+        floor.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, forOracle);
     }
 }

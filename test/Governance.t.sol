@@ -135,9 +135,10 @@ contract GovernanceTest is VaultTestBase {
         bytes memory zeros = new bytes(64);
         uint256[] memory instances = proofs[uint8(ISignalOracle.Signal.Buy)].instances;
         bytes memory sigs = _sigs(FEED, fx.modelId, minute, zeros, instances);
+        address[] memory committee = _committeeOf(FEED);
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleProofRejected.selector, verifier));
         vm.prank(submitter);
-        oracle.submit(FEED, fx.modelId, minute, zeros, instances, sigs);
+        oracle.submit(FEED, fx.modelId, minute, zeros, instances, committee, sigs);
         (, int256 answer,,,) = adapter.latestRoundData();
         assertEq(answer, 0, "the adapter still reports the honest HOLD");
         assertEq(risk.balanceOf(address(vault)), 0, "the vault did not buy");
@@ -167,8 +168,9 @@ contract GovernanceTest is VaultTestBase {
         bytes memory zeros = new bytes(64);
         uint256[] memory instances = proofs[uint8(ISignalOracle.Signal.Buy)].instances;
         bytes memory sigs = _sigs(FEED, evil, minute, zeros, instances);
+        address[] memory committee = _committeeOf(FEED);
         vm.prank(submitter);
-        oracle.submit(FEED, evil, minute, zeros, instances, sigs);
+        oracle.submit(FEED, evil, minute, zeros, instances, committee, sigs);
         (, int256 answer,,,) = adapter.latestRoundData();
         assertEq(answer, 1, "the accept-everything verifier passed 64 zero bytes as BUY");
         assertEq(adapter.latestModelId(), evil, "and the adapter names the model it came from");

@@ -247,11 +247,12 @@ contract SignalOracleSubmitTest is OracleTestBase {
         vm.cool(address(oracle)); // measure as in a transaction of its own: the committee's slots were just written
         ProofFixture memory f = fx; // copy out of storage first: only the call is measured
         bytes memory sigs = _sigs(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
+        address[] memory committee = _committeeOf(FEED);
         vm.prank(submitter);
-        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs);
+        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, sigs);
         uint256 used = vm.snapshotGasLastCall("SignalOracle", name);
         bytes memory data =
-            abi.encodeCall(oracle.submit, (FEED, f.modelId, f.decisionMinute, f.proof, f.instances, sigs));
+            abi.encodeCall(oracle.submit, (FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, sigs));
         uint256 calldataGas;
         for (uint256 i = 0; i < data.length; ++i) {
             calldataGas += data[i] == 0 ? 4 : 16;

@@ -37,8 +37,9 @@ contract SignalOracleCommitteeTest is OracleTestBase {
 
     /// @dev Submits the fixture at its minute with `sigs`, as the submitter.
     function _submitFixtureWith(bytes memory sigs) internal returns (uint256) {
+        address[] memory committee = _committeeOf(FEED);
         vm.prank(submitter);
-        return oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, sigs);
+        return oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, sigs);
     }
 
     /// @dev The address a 65-byte signature recovers for `digest` (what the oracle will name as the non-member).
@@ -166,9 +167,10 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         oracle.createFeed(ETH, "ETHUSDT", fx.modelId, MAX_DELAY);
         Report memory report = _report(ETH, fx.modelId, fx.decisionMinute, fx.proof, fx.instances);
         bytes memory sigs = _signReport(_firstMembers(THRESHOLD), report);
+        address[] memory committee = _committeeOf(ETH);
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleNoCommittee.selector, ETH));
         vm.prank(submitter);
-        oracle.submit(ETH, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, sigs);
+        oracle.submit(ETH, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, sigs);
     }
 
     // ---------------------------------------------------------------------------------- the report
@@ -286,6 +288,78 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         _submitFixtureWith(sigs);
     }
 
+    /// @dev The oracle keeps only a hash of the committee and each submission names its members: any list but the
+    /// current committee, member for member and in order, is refused before a signature is looked at. Attack: a
+    /// transmitter names a committee of its own keys (with their valid signatures), or the real one with a
+    /// member swapped for its key, reordered, cut short or lengthened.
+    function test_attack_submissionNamingAnotherCommitteeIsRefused() public {
+        (address rogue, uint256 rogueKey) = makeAddrAndKey("rogue transmitter");
+        (address sock, uint256 sockKey) = makeAddrAndKey("sock puppet");
+        bytes32 digest = _digest(_fixtureReport(fx.decisionMinute));
+        bytes memory honest = _signBy(_firstMembers(THRESHOLD), digest);
+        address[] memory current = _committeeOf(FEED);
+        uint256 n = current.length;
+
+        address[] memory own = new address[](n);
+        own[0] = rogue;
+        own[1] = sock;
+        for (uint256 i = 2; i < n; ++i) own[i] = current[i];
+        address[] memory swapped = _copy(current);
+        swapped[0] = rogue;
+        address[] memory reordered = _copy(current);
+        (reordered[0], reordered[1]) = (current[1], current[0]);
+        address[] memory short = new address[](n - 1);
+        for (uint256 i = 0; i < n - 1; ++i) short[i] = current[i];
+        address[] memory long = new address[](n + 1);
+        for (uint256 i = 0; i < n; ++i) long[i] = current[i];
+        long[n] = rogue;
+
+        bytes memory ownSigs = bytes.concat(_sign(rogueKey, digest), _sign(sockKey, digest), _sign(memberKeys[2], digest));
+        _expectWrongCommittee(own, ownSigs, 1);
+        _expectWrongCommittee(swapped, honest, 1);
+        _expectWrongCommittee(reordered, honest, 1);
+        _expectWrongCommittee(short, honest, 1);
+        _expectWrongCommittee(long, honest, 1);
+        _expectWrongCommittee(new address[](0), honest, 1);
+    }
+
+    /// @dev The same check names a wrong model as such, and follows rotations: the previous list no longer passes.
+    function test_submit_namedCommitteeFollowsRotationAndModel() public {
+        bytes memory honest = _signBy(_firstMembers(THRESHOLD), _digest(_fixtureReport(fx.decisionMinute)));
+        address[] memory current = _committeeOf(FEED);
+        uint256 n = current.length;
+
+        // A wrong model is still named as such, whatever list comes with it.
+        bytes32 other = keccak256("another model");
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongModel.selector, fx.modelId, other));
+        vm.prank(submitter);
+        oracle.submit(FEED, other, fx.decisionMinute, fx.proof, fx.instances, current, honest);
+
+        // After a rotation the previous list no longer passes, even with the same members' fresh signatures.
+        address[] memory previous = _copy(current);
+        (address[] memory newcomers,) = _newCommittee("next", 1);
+        address[] memory next = _copy(current);
+        next[n - 1] = newcomers[0];
+        _setCommittee(FEED, next, THRESHOLD);
+        bytes memory underV2 = _signBy(_firstMembers(THRESHOLD), _digest(_fixtureReport(fx.decisionMinute)));
+        _expectWrongCommittee(previous, underV2, 2);
+
+        // The honest list: accepted.
+        assertEq(_submitFixtureWith(underV2), 1);
+    }
+
+    /// @dev Submits the fixture naming `committee` with `sigs`: refused as not the feed's committee `version`.
+    function _expectWrongCommittee(address[] memory committee, bytes memory sigs, uint32 version) internal {
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleWrongCommittee.selector, FEED, version));
+        vm.prank(submitter);
+        oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, sigs);
+    }
+
+    function _copy(address[] memory a) internal pure returns (address[] memory b) {
+        b = new address[](a.length);
+        for (uint256 i = 0; i < a.length; ++i) b[i] = a[i];
+    }
+
     /// @dev A transmitter is not a signer: its SUBMITTER_ROLE does not make its signature count.
     function test_submit_revertsOnTransmittersOwnSignature() public {
         (address rogue, uint256 rogueKey) = makeAddrAndKey("rogue transmitter");
@@ -294,9 +368,10 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         oracle.grantRole(role, rogue);
         bytes32 digest = _digest(_fixtureReport(fx.decisionMinute));
         bytes memory sigs = bytes.concat(_sign(rogueKey, digest), _signBy(_firstMembers(2), digest));
+        address[] memory committee = _committeeOf(FEED);
         _expectNotMember(0, rogue);
         vm.prank(rogue);
-        oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, sigs);
+        oracle.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, sigs);
     }
 
     function test_submit_revertsOnMalformedSignatures() public {
@@ -404,12 +479,13 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         bytes memory forFirst = _signReport(_firstMembers(THRESHOLD), report);
         _expectNotMember(0, _recover(_digest(report), _slice(forSecond, 0, 65)));
         _submitFixtureWith(forSecond);
+        address[] memory committee = _committeeOf(FEED);
         vm.expectPartialRevert(ISignalOracle.SignalOracleSignerNotMember.selector);
         vm.prank(submitter);
-        second.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, forFirst);
+        second.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, forFirst);
 
         vm.prank(submitter);
-        assertEq(second.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, forSecond), 1);
+        assertEq(second.submit(FEED, fx.modelId, fx.decisionMinute, fx.proof, fx.instances, committee, forSecond), 1);
     }
 
     // -------------------------------------------------------------------------------------- rotation
@@ -521,8 +597,9 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         uint64 next = fx.decisionMinute + 60;
         vm.warp(next + 60);
         digest = _digest(_fixtureReport(next));
+        address[] memory committee = _committeeOf(FEED);
         vm.prank(submitter);
-        oracle.submit(FEED, fx.modelId, next, fx.proof, fx.instances, _sign(keys[15], digest));
+        oracle.submit(FEED, fx.modelId, next, fx.proof, fx.instances, committee, _sign(keys[15], digest));
         (, signers, addrs) = oracle.getRoundSigners(FEED, 2);
         assertEq(signers, 1 << 15);
         assertEq(addrs[0], big[15]);
@@ -542,8 +619,9 @@ contract SignalOracleCommitteeTest is OracleTestBase {
 
         Report memory honest = _report(FEED, buy.modelId, buy.decisionMinute, buy.proof, buy.instances);
         bytes memory sigs = _signReport(_firstMembers(THRESHOLD), honest);
+        address[] memory committee = _committeeOf(FEED);
         vm.prank(submitter);
-        oracle.submit(FEED, buy.modelId, buy.decisionMinute, buy.proof, buy.instances, sigs);
+        oracle.submit(FEED, buy.modelId, buy.decisionMinute, buy.proof, buy.instances, committee, sigs);
         assertEq(uint8(oracle.getRound(FEED, 1).signal), uint8(ISignalOracle.Signal.Buy));
 
         // The same proof and signatures for the next minute.
@@ -553,14 +631,15 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         replayed.decisionMinute = later;
         _expectNotMember(0, _recover(_digest(replayed), _slice(sigs, 0, 65)));
         vm.prank(submitter);
-        oracle.submit(FEED, buy.modelId, later, buy.proof, buy.instances, sigs);
+        oracle.submit(FEED, buy.modelId, later, buy.proof, buy.instances, committee, sigs);
 
         // The same proof and signatures on another feed, for the same minute.
         vm.warp(buy.decisionMinute + 60);
         Report memory otherFeed = _report(ETH, buy.modelId, buy.decisionMinute, buy.proof, buy.instances);
+        committee = _committeeOf(ETH);
         _expectNotMember(0, _recover(_digest(otherFeed), _slice(sigs, 0, 65)));
         vm.prank(submitter);
-        oracle.submit(ETH, buy.modelId, buy.decisionMinute, buy.proof, buy.instances, sigs);
+        oracle.submit(ETH, buy.modelId, buy.decisionMinute, buy.proof, buy.instances, committee, sigs);
         assertEq(oracle.latestRoundId(FEED), 1);
         assertEq(oracle.latestRoundId(ETH), 0);
     }
@@ -578,21 +657,22 @@ contract SignalOracleCommitteeTest is OracleTestBase {
         uint64 minute = fx.decisionMinute;
         bytes memory honestSigs = _signReport(_firstMembers(THRESHOLD), _fixtureReport(minute));
 
+        address[] memory committee = _committeeOf(FEED);
         vm.startPrank(rogue);
         vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleTooFewSignatures.selector, THRESHOLD, 0));
-        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, "");
+        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, committee, "");
 
         Report memory rogueReport = _report(FEED, buy.modelId, minute, buy.proof, buy.instances);
         assertTrue(rogueReport.inputBinding != _binding(fx), "fixtures share a binding");
         _expectNotMember(0, _recover(_digest(rogueReport), _slice(honestSigs, 0, 65)));
-        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, honestSigs);
+        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, committee, honestSigs);
 
         // Two members' signatures of the rogue's report are not enough at k = 3 (a minority cannot publish).
         bytes memory minority = _signReport(_firstMembers(THRESHOLD - 1), rogueReport);
         vm.expectRevert(
             abi.encodeWithSelector(ISignalOracle.SignalOracleTooFewSignatures.selector, THRESHOLD, THRESHOLD - 1)
         );
-        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, minority);
+        oracle.submit(FEED, buy.modelId, minute, buy.proof, buy.instances, committee, minority);
         vm.stopPrank();
 
         // The honest round, by any transmitter.

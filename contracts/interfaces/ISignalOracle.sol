@@ -205,6 +205,8 @@ interface ISignalOracle is IERC5267 {
     error SignalOracleInvalidCommitteeMember(uint256 index, address member);
     /// @notice The feed has no committee yet ({setCommittee}): it accepts no submission.
     error SignalOracleNoCommittee(bytes32 feedId);
+    /// @notice The submission's `committee` is not the feed's current committee, member for member and in order.
+    error SignalOracleWrongCommittee(bytes32 feedId, uint32 version);
     /// @notice The signatures are not a whole number of 65-byte signatures (`r ‖ s ‖ v`).
     error SignalOracleInvalidSignaturesLength(uint256 length);
     /// @notice `count` signatures for a committee that needs `threshold`.
@@ -263,6 +265,8 @@ interface ISignalOracle is IERC5267 {
     /// more than the feed's `maxDelay` seconds ago.
     /// @param proof The EZKL proof bytes.
     /// @param instances The model's input instances followed by its output logits.
+    /// @param committee The members of the feed's current committee, in order ({getCommittee}): the oracle keeps
+    /// only their hash, so a submission names them (anything else reverts with {SignalOracleWrongCommittee}).
     /// @param signatures At least `threshold` signatures by distinct members of the feed's current committee of
     /// the report ({reportDigest}) of `feedId`, `modelId`, `decisionMinute`, the input binding of `proof` and
     /// `instances`, and the current committee version. Packed: `65 * count` bytes, each signature `r ‖ s ‖ v`
@@ -274,6 +278,7 @@ interface ISignalOracle is IERC5267 {
         uint64 decisionMinute,
         bytes calldata proof,
         uint256[] calldata instances,
+        address[] calldata committee,
         bytes calldata signatures
     ) external returns (uint256 roundId);
 

@@ -55,6 +55,7 @@ abstract contract OracleTestBase is Test {
     /// @dev What the tests set through {_setCommittee}: each feed's committee version and threshold.
     mapping(bytes32 feedId => uint32) internal committeeVersion;
     mapping(bytes32 feedId => uint8) internal committeeThreshold;
+    mapping(bytes32 feedId => address[]) internal committeeMembers;
 
     function setUp() public virtual {
         verifier = IHalo2Verifier(address(new Halo2Verifier()));
@@ -80,6 +81,7 @@ abstract contract OracleTestBase is Test {
         oracle.setCommittee(feedId, committee, threshold);
         committeeVersion[feedId] += 1;
         committeeThreshold[feedId] = threshold;
+        committeeMembers[feedId] = committee;
     }
 
     /// @dev Reference EIP-712 digest of `report` under the domain of `verifyingContract` on chain `chainId`.
@@ -185,6 +187,12 @@ abstract contract OracleTestBase is Test {
         return x >= 0 ? uint256(x) : FieldDecode.P - uint256(-x);
     }
 
+    /// @dev The members of `feedId`'s current committee as set by {_setCommittee}, in order: what a submission
+    /// names (tracked here, not read from the oracle, so that no call comes between an `expectRevert` and it).
+    function _committeeOf(bytes32 feedId) internal view returns (address[] memory) {
+        return committeeMembers[feedId];
+    }
+
     /// @dev Submits to {FEED} as the submitter, signed by the committee (the proof may still be refused).
     function _submit(uint64 decisionMinute, bytes memory proof, uint256[] memory instances) internal returns (uint256) {
         return _submitAs(submitter, FEED, fx.modelId, decisionMinute, proof, instances);
@@ -200,8 +208,9 @@ abstract contract OracleTestBase is Test {
         uint256[] memory instances
     ) internal returns (uint256) {
         bytes memory sigs = _sigs(feedId, modelId, decisionMinute, proof, instances);
+        address[] memory committee = _committeeOf(feedId);
         vm.prank(transmitter);
-        return oracle.submit(feedId, modelId, decisionMinute, proof, instances, sigs);
+        return oracle.submit(feedId, modelId, decisionMinute, proof, instances, committee, sigs);
     }
 
     function _submitFixture() internal returns (uint256) {

@@ -18,7 +18,21 @@ pub struct Committee {
     pub version: u32,
 }
 
+/// What a submission carries for its committee: the members of the version its reports were signed
+/// under, in order (the oracle keeps only their hash, so a submission names them), and the packed
+/// signatures ([`pack`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quorum {
+    pub members: Vec<Address>,
+    pub signatures: Bytes,
+}
+
 impl Committee {
+    /// A submission's committee part: these members and `signatures`.
+    pub fn quorum(&self, signatures: Bytes) -> Quorum {
+        Quorum { members: self.members.clone(), signatures }
+    }
+
     /// The committee the oracle holds for `feed` now.
     pub async fn read<P: Provider>(provider: &P, oracle: Address, feed: B256) -> anyhow::Result<Committee> {
         let c = ISignalOracle::new(oracle, provider)

@@ -8,7 +8,7 @@ pub mod report;
 pub mod rpc;
 pub mod submit;
 
-pub use committee::{Committee, SignedReport};
+pub use committee::{Committee, Quorum, SignedReport};
 pub use report::Report;
 pub use submit::{submit, Submitted, Target};
 
@@ -78,6 +78,7 @@ sol! {
         error SignalOracleInvalidSignature(uint256 index);
         error SignalOracleSignerNotMember(uint256 index, address signer);
         error SignalOracleDuplicateSigner(uint256 index, address signer);
+        error SignalOracleWrongCommittee(bytes32 feedId, uint32 version);
         error FieldDecodeNotInField(uint256 value);
         error FieldDecodeOutOfRange(uint256 value);
         function SUBMITTER_ROLE() external view returns (bytes32);
@@ -88,7 +89,7 @@ sol! {
         function registerModel(bytes32 modelId, Model calldata model) external;
         function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
         function setFeedModel(bytes32 feedId, bytes32 modelId) external;
-        function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances, bytes calldata signatures) external returns (uint256 roundId);
+        function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances, address[] calldata committee, bytes calldata signatures) external returns (uint256 roundId);
         function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold) external;
         function getCommittee(bytes32 feedId) external view returns (address[] memory members, uint8 threshold, uint32 version);
         function getRoundSigners(bytes32 feedId, uint256 roundId) external view returns (uint32 committeeVersion, uint256 signers, address[] memory signerAddresses);

@@ -1,8 +1,9 @@
 //! Submitting a proven round: a preflight `eth_call` (a revert is decoded, nothing is sent), the
 //! transaction, its receipt.
 
+use crate::committee::Quorum;
 use crate::{Client, Deployment, ISignalOracle};
-use alloy::primitives::{Address, Bytes, B256};
+use alloy::primitives::{Address, B256};
 use anyhow::Context;
 use serde::Serialize;
 use veriregime_zk::Proven;
@@ -31,12 +32,12 @@ impl Target {
     }
 }
 
-/// Submits a proven signal with its committee signatures (packed, see [`crate::committee::pack`]) to the oracle: a preflight `eth_call` first (a revert is decoded into
+/// Submits a proven signal with its committee's members and signatures ([`Quorum`]) to the oracle: a preflight `eth_call` first (a revert is decoded into
 /// the contract's error and nothing is sent), then the transaction, then its receipt.
-pub async fn submit(client: &Client, target: Target, decision_minute_ms: i64, proven: &Proven, signatures: &Bytes) -> anyhow::Result<Submitted> {
+pub async fn submit(client: &Client, target: Target, decision_minute_ms: i64, proven: &Proven, quorum: &Quorum) -> anyhow::Result<Submitted> {
     let c = ISignalOracle::new(target.oracle, &client.provider);
     let minute = u64::try_from(decision_minute_ms / 1000).context("negative decision minute")?;
-    let call = c.submit(target.feed_id, target.model_id, minute, proven.proof.clone(), proven.instances.clone(), signatures.clone()).from(client.from);
+    let call = c.submit(target.feed_id, target.model_id, minute, proven.proof.clone(), proven.instances.clone(), quorum.members.clone(), quorum.signatures.clone()).from(client.from);
     let round_id = call.call().await.map_err(|e| anyhow::anyhow!("preflight of submit reverted: {}", crate::describe_revert(&e)))?;
     let calldata_bytes = call.calldata().len();
     let pending = call.send().await.map_err(|e| anyhow::anyhow!("submit: {}", crate::describe_revert(&e)))?;

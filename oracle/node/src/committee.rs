@@ -8,7 +8,7 @@ use alloy::sol_types::Eip712Domain;
 use std::collections::BTreeMap;
 #[cfg(test)]
 use veriregime_chain::committee::unpack;
-use veriregime_chain::committee::{pack, Committee, SignedReport};
+use veriregime_chain::committee::{pack, Committee, Quorum, SignedReport};
 use veriregime_chain::Report;
 
 /// Why `who` may not sign for the feed: it is not in the committee the chain holds.
@@ -31,16 +31,16 @@ pub fn alone_refusal(committee: &Committee, me: Address) -> Option<String> {
     None
 }
 
-/// The packed signatures of a committee of one: this node's signature of the round's report.
-pub fn sign_alone(committee: &Committee, domain: &Eip712Domain, signer: &PrivateKeySigner, report: Report) -> Result<Bytes, String> {
+/// A committee of one's part of a submission: its member and this node's signature of the round's report.
+pub fn sign_alone(committee: &Committee, domain: &Eip712Domain, signer: &PrivateKeySigner, report: Report) -> Result<Quorum, String> {
     if let Some(why) = alone_refusal(committee, signer.address()) {
         return Err(why);
     }
     let signed = SignedReport::sign(report, domain, signer).map_err(|e| format!("signing the report: {e:#}"))?;
-    Ok(pack(&[&signed]))
+    Ok(committee.quorum(pack(&[&signed])))
 }
 
-/// A committee-of-one round's signatures, read from the chain: the feed's committee now, the
+/// A committee-of-one round's members and signature, read from the chain: the feed's committee now, the
 /// oracle's domain, and `signer`'s signature when it alone is enough (else the reason why not).
 pub async fn own_signatures<P: alloy::providers::Provider>(
     provider: &P,
@@ -50,7 +50,7 @@ pub async fn own_signatures<P: alloy::providers::Provider>(
     decision_minute_s: u64,
     binding: B256,
     signer: &PrivateKeySigner,
-) -> anyhow::Result<Bytes> {
+) -> anyhow::Result<Quorum> {
     let committee = Committee::read(provider, oracle, feed).await?;
     let domain = veriregime_chain::committee::oracle_domain(provider, oracle).await?;
     sign_alone(&committee, &domain, signer, committee.report(feed, model, decision_minute_s, binding)).map_err(anyhow::Error::msg)

@@ -217,7 +217,7 @@ impl DemoOptions {
             // The candle of `minute` closes at minute + 60 s; submit a few seconds after.
             set_chain_time(&client, minute / 1000 + 62).await?;
             let t = Instant::now();
-            let sub = submit(tclient, Target::of(&dep, signaler.model_id), minute, &proven, &pack(&signed.iter().collect::<Vec<_>>())).await?;
+            let sub = submit(tclient, Target::of(&dep, signaler.model_id), minute, &proven, &committee.quorum(pack(&signed.iter().collect::<Vec<_>>()))).await?;
             let on_chain = veriregime_chain::ISignalOracle::new(dep.oracle, &client.provider).getRoundSigners(dep.feed_id, U256::from(sub.round_id)).call().await?;
             let submit_s = secs(t);
             let gas_breakdown = veriregime_chain::gas::trace(&client.provider, sub.tx, dep.verifier).await?;

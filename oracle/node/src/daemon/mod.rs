@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{RoundRow, Stage, Store};
 use tokio::sync::watch;
-use veriregime_chain::committee::{read_round, RoundRecord, SignedReport};
+use veriregime_chain::committee::{read_round, Quorum, RoundRecord, SignedReport};
 use veriregime_chain::Committee;
 use veriregime_chain::{describe_revert, ISignalOracle};
 use veriregime_core::data::{fmt_minute, MINUTE_MS};
@@ -479,7 +479,7 @@ impl Daemon {
         if proven.binding != binding {
             return Ok(Outcome::Skipped(format!("the proof's input binding {} is not the {binding} the committee signed", proven.binding)));
         }
-        self.submit(feed, minute, proven.proof, proven.instances, tally.signatures(k), t0).await
+        self.submit(feed, minute, proven.proof, proven.instances, committee.quorum(tally.signatures(k)), t0).await
     }
 
     /// The round's input binding without a proof (what the proof would carry), recorded.
@@ -589,7 +589,7 @@ impl Daemon {
     /// The committee's signatures over the round's report with `binding`, gathered anew (a round
     /// resumed after a restart, a lost transaction signed again). `Err`: why the round cannot be
     /// counted.
-    async fn signatures(&self, feed: &Feed, minute: i64, binding: B256) -> anyhow::Result<Result<Bytes, String>> {
+    async fn signatures(&self, feed: &Feed, minute: i64, binding: B256) -> anyhow::Result<Result<Quorum, String>> {
         let committee = match self.rpc("getCommittee", || self.network.committee(feed.id)).await {
             Ok(c) => c,
             Err(e) => return Ok(Err(format!("cannot read the feed's committee: {e:#}"))),
@@ -598,17 +598,17 @@ impl Daemon {
             return Ok(Err(crate::committee::not_a_member(&committee, self.signer.address())));
         }
         let tally = self.gather(feed, &committee, (minute / 1000) as u64, binding).await?;
-        Ok(if tally.quorum(committee.threshold) { Ok(tally.signatures(committee.threshold)) } else { Err(tally.no_quorum(&committee, binding)) })
+        Ok(if tally.quorum(committee.threshold) { Ok(committee.quorum(tally.signatures(committee.threshold))) } else { Err(tally.no_quorum(&committee, binding)) })
     }
 
     /// Preflight, sign the transaction, record, broadcast, wait.
-    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, signatures: Bytes, t0: Instant) -> anyhow::Result<Outcome> {
+    async fn submit(&self, feed: &Feed, minute: i64, proof: Bytes, instances: Vec<U256>, quorum: Quorum, t0: Instant) -> anyhow::Result<Outcome> {
         let t = Instant::now();
         let oracle = ISignalOracle::new(self.oracle, &self.provider);
         // Against the pending block: the block the transaction would join, stamped with the
         // chain's time now (an idle chain's latest block can be minutes old).
         let call = oracle
-            .submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, signatures)
+            .submit(feed.id, self.signaler.model_id, (minute / 1000) as u64, proof, instances, quorum.members, quorum.signatures)
             .from(self.signer.address())
             .block(alloy::eips::BlockId::pending());
         // Preflight: a revert is a reason, not a transaction; a node that does not answer is
@@ -915,7 +915,9 @@ impl Daemon {
                     continue;
                 }
             };
-            let call = oracle.submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances, signatures).from(self.signer.address());
+            let call = oracle
+                .submit(feed.id, self.signaler.model_id, (row.minute / 1000) as u64, proof, instances, signatures.members, signatures.signatures)
+                .from(self.signer.address());
             match call.call().await {
                 Ok(_) => {
                     tracing::warn!(feed = %feed.symbol, minute = %fmt_minute(row.minute), nonce, "the node does not know the round's transaction: broadcasting the same signed bytes again");
