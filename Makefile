@@ -12,7 +12,7 @@ export PATH := $(NPM_BIN):$(PATH)
 export VERIREGIME_ROOT := $(CURDIR)
 export FOUNDRY_DISABLE_NIGHTLY_WARNING := 1
 
-.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak bench
+.PHONY: demo test bootstrap build contracts keys clean-keys snapshot soak bench bench-network
 
 # The gas snapshot covers the deterministic tests (fuzz and invariant figures vary with the seed).
 SNAPSHOT_ARGS := --no-match-test 'testFuzz_|invariant_'
@@ -40,6 +40,12 @@ snapshot: build
 # forge/ verifier build) soak another.
 soak: build keys
 	cargo test --release --locked --test daemon soak -- --ignored --nocapture
+
+# Benchmark, not a test: a committee of three daemons at 2 of 3 (the network test's set-up, all
+# honest) for NETWORK_ROUNDS rounds (default 10, ~30 s each): candle close -> confirmed and each
+# stage, p50/p95/max, from the transmitters' records. Run it on an idle machine.
+bench-network: build keys
+	cargo test --release --locked --test network bench_committee_latency -- --ignored --nocapture
 
 # Benchmark, not a test: the teacher against the shipped student and the seed-shaped one as EZKL
 # circuits, each at EZKL's defaults and in the shipped layout ("tuned": one inner column, a 2^12
