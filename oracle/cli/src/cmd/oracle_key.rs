@@ -102,6 +102,13 @@ impl SignerArgs {
 /// A keystore password: from the file, else VERIREGIME_KEYSTORE_PASSWORD, else asked on the
 /// terminal (twice for a new key).
 fn password(file: Option<&Path>, new: bool) -> anyhow::Result<String> {
+    let p = ask_password(file, new)?;
+    // Masked wherever it might be printed.
+    veriregime_core::redact::register_secret(&p);
+    Ok(p)
+}
+
+fn ask_password(file: Option<&Path>, new: bool) -> anyhow::Result<String> {
     if let Some(f) = file {
         return keys::read_password_file(f).context("--password-file");
     }

@@ -399,6 +399,8 @@ pub fn load_signer(chain: &ChainConfig) -> anyhow::Result<alloy::signers::local:
                     "VERIREGIME_KEYSTORE_PASSWORD".to_string(),
                 ),
             };
+            // Masked wherever it might be printed.
+            veriregime_core::redact::register_secret(&password);
             keys::open_keystore(path, &password).map_err(|e| {
                 let text = e.to_string();
                 if text.contains("wrong password") {
