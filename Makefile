@@ -60,12 +60,17 @@ BENCH_TEACHER ?= --num-inner-cols 4
 bench: build
 	$(BIN) bench --data $(BENCH_DATA) --students $(BENCH_STUDENTS) --tuned-args "$(BENCH_TUNED)" --teacher-args "$(BENCH_TEACHER)" $(BENCH_ARGS)
 
-bootstrap: $(STAMPS)/npm $(STAMPS)/venv
+bootstrap: $(STAMPS)/npm $(STAMPS)/venv $(STAMPS)/promtool
 
 # Foundry binaries, solcjs, OpenZeppelin and forge-std, exactly as locked.
 $(STAMPS)/npm: scripts/package.json scripts/package-lock.json
 	cd scripts && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p $(STAMPS) && touch $@
+
+# promtool from Debian's prometheus package, unpacked into target/tools (no root), for the test of
+# oracle/deploy/alerts.yml. Without apt the test is skipped, saying so; nothing else needs it.
+$(STAMPS)/promtool: scripts/get-promtool
+	@if scripts/get-promtool target/tools; then mkdir -p $(STAMPS) && touch $@; else echo "promtool unavailable: the alert rules' test will be skipped"; fi
 
 # ezkl, pinned, in the project's own virtualenv.
 $(STAMPS)/venv: scripts/requirements.txt

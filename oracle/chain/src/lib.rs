@@ -4,6 +4,8 @@
 
 pub mod committee;
 pub mod gas;
+pub mod governance;
+pub mod keys;
 pub mod report;
 pub mod rpc;
 pub mod submit;
@@ -85,7 +87,10 @@ sol! {
         function defaultAdmin() external view returns (address);
         function verifierCodeHash(bytes32 modelId) external view returns (bytes32);
         function grantRole(bytes32 role, address account) external;
+        function revokeRole(bytes32 role, address account) external;
         function hasRole(bytes32 role, address account) external view returns (bool);
+        event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender);
+        event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender);
         function registerModel(bytes32 modelId, Model calldata model) external;
         function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
         function setFeedModel(bytes32 feedId, bytes32 modelId) external;
@@ -178,6 +183,15 @@ sol! {
         function revokeRole(bytes32 role, address account) external;
         function renounceRole(bytes32 role, address callerConfirmation) external;
         function updateDelay(uint256 newDelay) external;
+        event CallScheduled(bytes32 indexed id, uint256 indexed index, address target, uint256 value, bytes data, bytes32 predecessor, uint256 delay);
+        event CallExecuted(bytes32 indexed id, uint256 indexed index, address target, uint256 value, bytes data);
+        event CallSalt(bytes32 indexed id, bytes32 salt);
+        event Cancelled(bytes32 indexed id);
+        function getTimestamp(bytes32 id) external view returns (uint256);
+        function hashOperation(address target, uint256 value, bytes calldata data, bytes32 predecessor, bytes32 salt) external pure returns (bytes32);
+        function hashOperationBatch(address[] calldata targets, uint256[] calldata values, bytes[] calldata payloads, bytes32 predecessor, bytes32 salt) external pure returns (bytes32);
+        function schedule(address target, uint256 value, bytes calldata data, bytes32 predecessor, bytes32 salt, uint256 delay) external;
+        function execute(address target, uint256 value, bytes calldata payload, bytes32 predecessor, bytes32 salt) external payable;
         function scheduleBatch(address[] calldata targets, uint256[] calldata values, bytes[] calldata payloads, bytes32 predecessor, bytes32 salt, uint256 delay) external;
         function executeBatch(address[] calldata targets, uint256[] calldata values, bytes[] calldata payloads, bytes32 predecessor, bytes32 salt) external payable;
     }
@@ -206,6 +220,11 @@ impl Client {
     /// Connects to `rpc` and signs with `key` (hex private key).
     pub async fn connect(rpc: &str, key: &str) -> anyhow::Result<Self> {
         let signer: PrivateKeySigner = key.trim().parse().context("the private key is not a valid hex secp256k1 key")?;
+        Self::connect_signer(rpc, signer).await
+    }
+
+    /// Connects to `rpc` and signs with `signer` (e.g. opened from a keystore, [`keys`]).
+    pub async fn connect_signer(rpc: &str, signer: PrivateKeySigner) -> anyhow::Result<Self> {
         let from = signer.address();
         let shown = veriregime_core::redact::redact_url(rpc);
         let url = rpc.parse().map_err(|e| anyhow!("the RPC URL {shown} is not a URL: {e}"))?;

@@ -14,6 +14,8 @@ mod deploy;
 mod eval;
 mod features;
 mod oracle;
+mod oracle_admin;
+mod oracle_key;
 #[cfg(feature = "lab")]
 mod train;
 

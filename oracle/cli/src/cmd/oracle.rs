@@ -30,6 +30,14 @@ pub enum OracleCmd {
     /// Recent rounds from the daemon's database: stage, signal, transaction, stage timings, and
     /// the reason of every skipped round. Example: veriregime oracle status --config oracle.toml
     Status(StatusArgs),
+    /// The operator's key: make an encrypted keystore, show its address.
+    #[command(subcommand)]
+    Key(super::oracle_key::KeyCmd),
+    /// The oracle's administration through its timelock: show roles and committee; schedule
+    /// granting or revoking the submitter role or a new committee (signed by the governor), then
+    /// execute it after the delay.
+    #[command(subcommand)]
+    Admin(super::oracle_admin::AdminCmd),
 }
 
 impl OracleCmd {
@@ -40,6 +48,8 @@ impl OracleCmd {
             OracleCmd::Run(a) => rt.block_on(a.run()),
             OracleCmd::Check(a) => rt.block_on(a.run()),
             OracleCmd::Status(a) => a.run(),
+            OracleCmd::Key(k) => k.run(),
+            OracleCmd::Admin(a) => rt.block_on(a.run()),
         }
     }
 }

@@ -380,20 +380,35 @@ fn describe_error(e: figment::Error) -> String {
 }
 
 /// The operator's signing key: the keystore when configured, else `VERIREGIME_PRIVATE_KEY`.
+/// Errors name the setting that is wrong: `chain.keystore` (missing, not a keystore), its
+/// password's source (`chain.keystore_password_file` or `VERIREGIME_KEYSTORE_PASSWORD`) when it
+/// does not decrypt the keystore.
 pub fn load_signer(chain: &ChainConfig) -> anyhow::Result<alloy::signers::local::PrivateKeySigner> {
     use anyhow::Context;
+    use veriregime_chain::keys;
     match &chain.keystore {
         Some(path) => {
-            let password = match &chain.keystore_password_file {
-                Some(f) => std::fs::read_to_string(f)
-                    .with_context(|| format!("cannot read the keystore password file {}", f.display()))?
-                    .trim_end_matches(['\n', '\r'])
-                    .to_string(),
-                None => std::env::var("VERIREGIME_KEYSTORE_PASSWORD")
-                    .context("chain.keystore is set: give its password in VERIREGIME_KEYSTORE_PASSWORD or chain.keystore_password_file")?,
+            let (password, source) = match &chain.keystore_password_file {
+                Some(f) => (
+                    keys::read_password_file(f).context("chain.keystore_password_file")?,
+                    format!("chain.keystore_password_file ({})", f.display()),
+                ),
+                None => (
+                    std::env::var("VERIREGIME_KEYSTORE_PASSWORD")
+                        .context("chain.keystore is set: give its password in VERIREGIME_KEYSTORE_PASSWORD or chain.keystore_password_file")?,
+                    "VERIREGIME_KEYSTORE_PASSWORD".to_string(),
+                ),
             };
-            alloy::signers::local::PrivateKeySigner::decrypt_keystore(path, password)
-                .map_err(|e| anyhow::anyhow!("cannot decrypt the keystore {}: {e}", path.display()))
+            // Masked wherever it might be printed.
+            veriregime_core::redact::register_secret(&password);
+            keys::open_keystore(path, &password).map_err(|e| {
+                let text = e.to_string();
+                if text.contains("wrong password") {
+                    anyhow::anyhow!("chain.keystore: the password from {source} does not decrypt {} (wrong password, or another keystore)", path.display())
+                } else {
+                    e.context("chain.keystore")
+                }
+            })
         }
         None => {
             let key = std::env::var("VERIREGIME_PRIVATE_KEY").context("set VERIREGIME_PRIVATE_KEY (hex) or chain.keystore in the config")?;
@@ -518,6 +533,13 @@ mod tests {
         chain.keystore_password_file = Some(pwfile.clone());
         assert_eq!(load_signer(&chain).unwrap().address(), signer.address());
         std::fs::write(&pwfile, "wrong").unwrap();
-        assert!(load_signer(&chain).unwrap_err().to_string().contains("cannot decrypt the keystore"));
+        let e = load_signer(&chain).unwrap_err().to_string();
+        assert!(e.contains("chain.keystore: the password from chain.keystore_password_file") && e.contains("wrong password"), "{e}");
+        chain.keystore = Some(dir.path().join("missing.json"));
+        let e = format!("{:#}", load_signer(&chain).unwrap_err());
+        assert!(e.starts_with("chain.keystore: cannot read the keystore") && e.contains("missing.json"), "{e}");
+        chain.keystore_password_file = Some(dir.path().join("no-pw.txt"));
+        let e = format!("{:#}", load_signer(&chain).unwrap_err());
+        assert!(e.starts_with("chain.keystore_password_file: cannot read the password file"), "{e}");
     }
 }

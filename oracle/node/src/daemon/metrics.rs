@@ -64,6 +64,9 @@ pub struct Metrics {
     pub clock_jumps: prometheus::IntCounter,
     /// 1 when the part (exchange, chain) answers, 0 when it is down.
     pub up: IntGaugeVec,
+    /// Every metric's full name (`veriregime_...`), as /metrics exports it (a histogram's
+    /// series add `_bucket`, `_sum`, `_count`): what alert rules and dashboards may use.
+    pub names: Vec<String>,
     parts: Mutex<BTreeMap<Part, PartState>>,
     /// Unix ms of the loop's last sign of life.
     heartbeat_ms: AtomicI64,
@@ -77,7 +80,8 @@ fn now_ms() -> i64 {
 
 impl Metrics {
     pub fn new(stuck_after_ms: i64) -> Arc<Metrics> {
-        let registry = Registry::new_custom(Some("veriregime".into()), None).expect("valid prefix");
+        const PREFIX: &str = "veriregime";
+        let registry = Registry::new_custom(Some(PREFIX.into()), None).expect("valid prefix");
         let rounds = IntCounterVec::new(Opts::new("rounds_total", "Rounds finished, by feed and outcome"), &["feed", "outcome"]).expect("valid");
         let stage_seconds = HistogramVec::new(
             HistogramOpts::new("stage_seconds", "Seconds per round stage")
@@ -101,6 +105,7 @@ impl Metrics {
             IntCounterVec::new(Opts::new("failovers_total", "Rounds transmitted in place of an earlier member of the schedule"), &["feed"]).expect("valid");
         let clock_jumps = prometheus::IntCounter::new("exchange_clock_jumps_total", "Exchange clock answers refused for jumping").expect("valid");
         let up = IntGaugeVec::new(Opts::new("up", "1 when the part answers, 0 when it is down"), &["part"]).expect("valid");
+        let mut names = Vec::new();
         for c in [
             Box::new(rounds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(stage_seconds.clone()),
@@ -117,6 +122,8 @@ impl Metrics {
             Box::new(clock_jumps.clone()),
             Box::new(up.clone()),
         ] {
+            // The registry adds its prefix when it renders.
+            names.extend(c.desc().iter().map(|d| format!("{PREFIX}_{}", d.fq_name)));
             registry.register(c).expect("unique metric");
         }
         Arc::new(Metrics {
@@ -135,6 +142,7 @@ impl Metrics {
             failovers,
             clock_jumps,
             up,
+            names,
             parts: Mutex::new(BTreeMap::new()),
             heartbeat_ms: AtomicI64::new(now_ms()),
             stuck_after_ms,
@@ -228,6 +236,27 @@ pub async fn serve(metrics: Arc<Metrics>, addr: SocketAddr) -> anyhow::Result<So
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_rendered_families() {
+        let m = Metrics::new(60_000);
+        // A vector's family is rendered once it has a child.
+        m.rounds.with_label_values(&["BTCUSDT", "confirmed"]).inc();
+        m.stage_seconds.with_label_values(&["prove"]).observe(1.0);
+        m.last_confirmed_minute.with_label_values(&["BTCUSDT"]).set(1);
+        for v in [&m.errors, &m.replacements, &m.reports_received, &m.reports_dropped, &m.disagreements, &m.failovers] {
+            v.with_label_values(&["x"]).inc();
+        }
+        m.quorum.with_label_values(&["BTCUSDT", "reached"]).inc();
+        m.up.with_label_values(&["chain"]).set(1);
+        let text = m.render();
+        let rendered: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# TYPE ")).map(|l| l.split(' ').next().unwrap()).collect();
+        let mut names = m.names.clone();
+        names.sort();
+        let mut rendered: Vec<String> = rendered.into_iter().map(String::from).collect();
+        rendered.sort();
+        assert_eq!(names, rendered);
+    }
 
     #[test]
     fn health_names_what_is_down_and_since_when() {
