@@ -192,16 +192,20 @@ fn train_study_writes_the_report_and_resumes() {
     let root = synth_root(8);
     let out = root.path().join("models");
     let ck = root.path().join("ck");
-    let run = || {
-        let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+    let study = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_veriregime"))
             .args(["train", "study", "--quick", "--from", "2024-01-02", "--to", "2024-01-07", "--out"])
             .arg(&out)
             .arg("--checkpoints")
             .arg(&ck)
             .arg("--data")
             .arg(root.path())
+            .args(extra)
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = || {
+        let o = study(&["--force"]);
         (ok(&o), String::from_utf8_lossy(&o.stderr).into_owned())
     };
     let (stdout, _) = run();
@@ -238,6 +242,13 @@ fn train_study_writes_the_report_and_resumes() {
         let veriregime_lab::model::Architecture::Mlp(arch) = card.architecture else { panic!("{} is not an MLP", s["name"]) };
         assert_eq!(card.training.unwrap().config.student, arch, "{}", s["name"]);
     }
+
+    // A rerun into a folder that holds a study is refused without --force, and changes nothing.
+    let before = std::fs::read(out.join("REPORT.json")).unwrap();
+    let o = study(&[]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("--force") && e.contains("already holds a study"), "{e}");
+    assert_eq!(std::fs::read(out.join("REPORT.json")).unwrap(), before);
 
     // Rerun: every run is found in the checkpoint folder, the report is the same.
     let (_, stderr) = run();
@@ -406,6 +417,7 @@ fn train_study_writes_the_report_and_resumes() {
     assert!(fc.data.split.contains("labels BUY above 0.5 %"), "{}", fc.data.split);
     let seed_labels: u64 = r["label_counts"][2][1].as_u64().unwrap();
     assert!(fc.metrics["test"].per_class.hold.support > seed_labels, "wider thresholds, more HOLD labels");
+    research_commands_are_safe(root.path(), &out, &fee);
 
     // Is the signal worth following: the policy grid on validation, judged on test, in the report.
     let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
@@ -444,6 +456,65 @@ fn train_study_writes_the_report_and_resumes() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("2024-02-01"), "{e}");
     assert!(!root.path().join("none").join("REPORT.md").exists());
+}
+
+/// Issue 24's researcher: training never overwrites a model folder without --force; a card's
+/// recipe retrains as it is; `eval --split` scores exactly the card's splits; dates are strict; a
+/// range past the archive or inside the training data is named.
+fn research_commands_are_safe(root: &Path, out: &Path, fee: &Path) {
+    use veriregime_lab::model::ModelCard;
+    let bin = |args: &[&str], extra: &[&std::ffi::OsStr]| Command::new(env!("CARGO_BIN_EXE_veriregime")).args(args).args(extra).arg("--data").arg(root).output().unwrap();
+    let student = |extra: &[&str], out: &Path| {
+        let base = ["train", "student", "--from", "2024-01-02", "--to", "2024-01-07", "--epochs", "1"];
+        bin(&[&base[..], extra].concat(), &["--out".as_ref(), out.as_os_str()])
+    };
+    // The same student into the same folder: refused, the folder untouched; --force replaces it.
+    let card = std::fs::read(fee.join("card.json")).unwrap();
+    let o = student(&["--hidden", "8", "--activation", "relu", "--label-threshold", "0.5"], fee);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("already holds a model") && e.contains("--force"), "{e}");
+    assert_eq!(std::fs::read(fee.join("card.json")).unwrap(), card);
+    // The recipe of a card, retrained: the same configuration and thresholds, the same weights.
+    let again = out.join("ablation/labels-0.5-again");
+    let o = student(&["--recipe-from", fee.join("card.json").to_str().unwrap()], &again);
+    let v: serde_json::Value = serde_json::from_str(ok(&o).trim()).unwrap();
+    assert!(v["wall_s"].as_f64().unwrap() >= v["stages_s"]["data"].as_f64().unwrap() + v["stages_s"]["train_and_write"].as_f64().unwrap() - 1e-3, "{v}");
+    let (a, b) = (ModelCard::read(fee).unwrap(), ModelCard::read(&again).unwrap());
+    assert_eq!(a.training.as_ref().unwrap().config, b.training.as_ref().unwrap().config);
+    assert_eq!(a.thresholds, b.thresholds);
+    assert_eq!(a.onnx_sha256, b.onnx_sha256, "same recipe, same seed, same data: the same model");
+    // A distilled recipe needs its teacher; a labels-only one refuses one; recipe flags conflict.
+    let o = student(&["--recipe-from", out.join("student").to_str().unwrap()], &out.join("x1"));
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("give --teacher"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = student(&["--recipe-from", fee.to_str().unwrap(), "--teacher", out.join("teacher").to_str().unwrap()], &out.join("x2"));
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("labels only"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = student(&["--recipe-from", fee.to_str().unwrap(), "--hidden", "4"], &out.join("x3"));
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("cannot be used with"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!out.join("x1").exists() && !out.join("x2").exists() && !out.join("x3").exists());
+
+    // eval --split: the card's own windows, the card's own figures.
+    let shipped = out.join("student");
+    let sc = ModelCard::read(&shipped).unwrap();
+    for split in ["train", "val", "test"] {
+        let o = bin(&["eval", "--split", split, "--json"], &["--model".as_ref(), shipped.as_os_str()]);
+        let m: veriregime_core::model::Metrics = serde_json::from_str(ok(&o).trim()).unwrap();
+        let n = [sc.data.n_train, sc.data.n_val, sc.data.n_test][["train", "val", "test"].iter().position(|s| *s == split).unwrap()];
+        assert_eq!(m.n, n as u64, "{split}");
+        if let Some(card_m) = sc.metrics.get(split) {
+            assert_eq!(m.confusion, card_m.confusion, "{split}: eval --split scores what the card recorded");
+        }
+        let warned = String::from_utf8_lossy(&o.stderr).contains("not out of sample");
+        assert_eq!(warned, split != "test", "{split}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    // Days: a two-digit year, a range past the archive, a range of training days.
+    let eval = |from: &str, to: &str| bin(&["eval", "--from", from, "--to", to, "--json"], &["--model".as_ref(), shipped.as_os_str()]);
+    let o = eval("24-01-02", "24-01-03");
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("is not YYYY-MM-DD"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = eval("2024-01-05", "2024-02-01");
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("runs past"), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = eval("2024-01-02", "2024-01-03");
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("train split"), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 fn sc_recipe(out: &Path) -> veriregime_lab::model::TrainConfig {

@@ -59,7 +59,8 @@ pub struct Optimisation {
     /// Validate, select and ship an exponential moving average of the weights with this decay per
     /// step (0.999 averages over about the last thousand steps).
     pub ema: Option<f64>,
-    pub seed: u64,
+    /// Random seed; `None`: [`DEFAULT_SEED`], or the recipe's when one is given.
+    pub seed: Option<u64>,
     /// Checkpoint folder: written after every epoch; a run on a folder with a checkpoint of the
     /// same settings resumes after its last epoch.
     pub checkpoint: Option<PathBuf>,
@@ -91,9 +92,46 @@ impl Optimisation {
         if self.ema.is_some() {
             c.ema = self.ema;
         }
-        c.seed = self.seed;
+        if let Some(seed) = self.seed {
+            c.seed = seed;
+        }
         c
     }
+}
+
+/// The seed of a run that names none and copies no recipe.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// A training command writes a whole model folder (card, ONNX, plots); one that already holds a
+/// model is replaced only when asked (`--force`), so a default `--out` never overwrites the
+/// shipped model by surprise. Checked before any data is read.
+pub fn check_overwrite(dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let card = dir.join(model::CARD_FILE);
+    anyhow::ensure!(
+        force || !card.exists(),
+        "{} already holds a model ({}): pass --force to overwrite it, or choose another --out",
+        dir.display(),
+        card.display()
+    );
+    Ok(())
+}
+
+/// A teacher's logits on `x` (the soft targets a student is distilled on), with a progress bar:
+/// on the full training split this takes a minute or more.
+pub fn soft_targets(onnx: &model::OnnxModel, x: &[f32], what: &str) -> anyhow::Result<Vec<[f32; 3]>> {
+    let t0 = std::time::Instant::now();
+    let n = x.len() / onnx.input_len().max(1);
+    let bar = indicatif::ProgressBar::new(n as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} soft targets of {msg} [{elapsed_precise}] {wide_bar} {pos}/{len} windows (eta {eta})")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    let out = onnx.logits_with_progress(x, &mut |done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    tracing::info!(windows = n, "soft targets of {what} in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(out)
 }
 
 #[derive(Debug, Clone)]
@@ -101,14 +139,19 @@ pub struct TeacherRun {
     pub data: DataRange,
     pub opt: Optimisation,
     pub out: PathBuf,
+    /// Replace a model already in `out`.
+    pub force: bool,
 }
 
 impl TeacherRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        check_overwrite(&self.out, self.force)?;
         let p = self.data.prepare()?;
-        let cfg = self.opt.apply(TrainConfig { subsample: 20, ..TrainConfig::seed_teacher() });
+        let cfg = self.opt.apply(TrainConfig { subsample: 20, seed: DEFAULT_SEED, ..TrainConfig::seed_teacher() });
         let t = Teacher::new(TeacherConfig::default(), cfg.seed)?;
-        train_one(emit, &p, &t, &folder_name(&self.out, "teacher"), &cfg, None, &self.out, self.opt.checkpoint.as_deref())
+        let stages = Stages { started: t0, data_s: t0.elapsed().as_secs_f64(), soft_targets_s: 0.0 };
+        train_one(emit, &p, &t, &folder_name(&self.out, "teacher"), &cfg, None, &self.out, self.opt.checkpoint.as_deref(), stages)
     }
 }
 
@@ -137,31 +180,106 @@ pub struct StudentRun {
     /// Labels at +-this forward return (percent) instead of the seed's 0.2 (a fee-aware target).
     pub label_threshold: Option<f64>,
     pub out: PathBuf,
+    /// Replace a model already in `out`.
+    pub force: bool,
+}
+
+/// A student's recipe copied from a model card: architecture, distillation, regulariser,
+/// schedule, epochs and seed, and the label thresholds; `--data`, `--from`/`--to` and the
+/// optimisation flags given beside it still apply (they override the recipe's).
+#[derive(Debug, Clone)]
+pub struct RecipeRun {
+    pub data: DataRange,
+    pub opt: Optimisation,
+    /// The card (or its model folder) whose recipe is retrained.
+    pub recipe: PathBuf,
+    /// The teacher to distil from, when the recipe is a distillation.
+    pub teacher: Option<PathBuf>,
+    pub out: PathBuf,
+    pub force: bool,
+}
+
+impl RecipeRun {
+    pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        check_overwrite(&self.out, self.force)?;
+        let dir = if self.recipe.is_dir() { self.recipe.clone() } else { self.recipe.parent().map(PathBuf::from).unwrap_or_default() };
+        let card = ModelCard::read(&dir).with_context(|| format!("--recipe-from {}", self.recipe.display()))?;
+        let training = card.training.as_ref().with_context(|| format!("--recipe-from {}: the card records no training recipe", self.recipe.display()))?;
+        anyhow::ensure!(
+            matches!(card.architecture, model::Architecture::Mlp(_)),
+            "--recipe-from {}: not a student MLP ({})",
+            self.recipe.display(),
+            card.architecture.describe()
+        );
+        let cfg = self.opt.apply(training.config.clone());
+        if card.data.from != self.data.from || card.data.to != self.data.to || card.data.symbol != self.data.symbol {
+            tracing::warn!(
+                "the recipe was trained on {} {}..{}; this run uses {} {}..{}",
+                card.data.symbol,
+                card.data.from,
+                card.data.to,
+                self.data.symbol,
+                self.data.from,
+                self.data.to
+            );
+        }
+        let teacher = match (&cfg.distill, &self.teacher) {
+            (Some(_), Some(t)) => Some(t.clone()),
+            (Some(_), None) => anyhow::bail!("--recipe-from {}: the recipe is a distillation: give --teacher (the shipped student's is models/teacher)", self.recipe.display()),
+            (None, Some(t)) => anyhow::bail!("--recipe-from {}: the recipe learns from labels only; drop --teacher {}", self.recipe.display(), t.display()),
+            (None, None) => None,
+        };
+        // The teacher is checked before the data is read: a wrong folder fails at once.
+        let teacher = match teacher {
+            Some(dir) => Some((ModelCard::load(&dir).with_context(|| format!("--teacher {}", dir.display()))?, dir)),
+            None => None,
+        };
+        let p = self.data.prepare_labelled(&card.thresholds)?;
+        let data_s = t0.elapsed().as_secs_f64();
+        let logits = match &teacher {
+            Some(((tcard, onnx), dir)) => {
+                same_normaliser(tcard, &p, "teacher", dir)?;
+                Some(soft_targets(onnx, &p.train.x, &tcard.name)?)
+            }
+            None => None,
+        };
+        let stages = Stages { started: t0, data_s, soft_targets_s: t0.elapsed().as_secs_f64() - data_s };
+        let s = Student::new(cfg.student.clone(), cfg.seed)?;
+        train_one(emit, &p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref(), stages)
+    }
 }
 
 impl StudentRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        let t0 = std::time::Instant::now();
+        check_overwrite(&self.out, self.force)?;
+        let teacher = match &self.teacher {
+            Some(dir) => Some((ModelCard::load(dir).with_context(|| format!("--teacher {}", dir.display()))?, dir)),
+            None => None,
+        };
         let thresholds = match self.label_threshold {
             Some(t) => model::Thresholds::symmetric(t)?,
             None => model::Thresholds::SEED,
         };
         let p = self.data.prepare_labelled(&thresholds)?;
-        let mut cfg = self.opt.apply(StudyPlan::full(self.opt.seed).student_cfg);
+        let data_s = t0.elapsed().as_secs_f64();
+        let mut cfg = self.opt.apply(StudyPlan::full(self.opt.seed.unwrap_or(DEFAULT_SEED)).student_cfg);
         cfg.student = StudentConfig { activation: self.activation, ..StudentConfig::with_hidden(&self.hidden) };
         if self.gamma > 0.0 {
             cfg.regularizer = Some(Regularizer { gamma: self.gamma, l1: self.l1, l2: self.l2, tau: self.tau });
         }
-        let logits = match &self.teacher {
-            Some(dir) => {
-                let (card, onnx) = ModelCard::load(dir)?;
-                same_normaliser(&card, &p, "teacher", dir)?;
+        let logits = match &teacher {
+            Some(((card, onnx), dir)) => {
+                same_normaliser(card, &p, "teacher", dir)?;
                 cfg.distill = Some(Distill { alpha: self.alpha, beta: self.beta, temperature: self.temperature });
-                Some(onnx.logits(&p.train.x)?)
+                Some(soft_targets(onnx, &p.train.x, &card.name)?)
             }
             None => None,
         };
+        let stages = Stages { started: t0, data_s, soft_targets_s: t0.elapsed().as_secs_f64() - data_s };
         let s = Student::new(cfg.student.clone(), cfg.seed)?;
-        train_one(emit, &p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref())
+        train_one(emit, &p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref(), stages)
     }
 }
 
@@ -180,6 +298,8 @@ pub struct ActivationsRun {
     /// Per-run checkpoints (a rerun resumes); a run whose folder already holds a card of the same
     /// recipe is not trained again.
     pub checkpoints: PathBuf,
+    /// Replace a run's folder that holds a model of another recipe.
+    pub force: bool,
 }
 
 impl ActivationsRun {
@@ -212,13 +332,27 @@ impl ActivationsRun {
         if todo.is_empty() {
             return Ok(());
         }
+        for (name, _) in &todo {
+            let card = self.out.join(name).join(model::CARD_FILE);
+            anyhow::ensure!(
+                self.force || !card.exists(),
+                "{} holds a model of another recipe ({}): pass --force to retrain it",
+                self.out.join(name).display(),
+                card.display()
+            );
+        }
+        let t0 = std::time::Instant::now();
+        let (card, onnx) = ModelCard::load(&self.teacher).with_context(|| format!("--teacher {}", self.teacher.display()))?;
         let p = self.data.prepare()?;
-        let (card, onnx) = ModelCard::load(&self.teacher)?;
+        let data_s = t0.elapsed().as_secs_f64();
         same_normaliser(&card, &p, "teacher", &self.teacher)?;
-        let logits = onnx.logits(&p.train.x)?;
-        for (name, cfg) in todo {
+        let logits = soft_targets(&onnx, &p.train.x, &card.name)?;
+        let soft_targets_s = t0.elapsed().as_secs_f64() - data_s;
+        for (i, (name, cfg)) in todo.into_iter().enumerate() {
             let s = Student::new(cfg.student.clone(), cfg.seed)?;
-            train_one(emit, &p, &s, name, cfg, Some(&logits), &self.out.join(name), Some(&self.checkpoints.join(name)))?;
+            // The shared preparation is counted once, in the first run's stages.
+            let stages = if i == 0 { Stages { started: t0, data_s, soft_targets_s } } else { Stages { started: std::time::Instant::now(), data_s: 0.0, soft_targets_s: 0.0 } };
+            train_one(emit, &p, &s, name, cfg, Some(&logits), &self.out.join(name), Some(&self.checkpoints.join(name)), stages)?;
         }
         Ok(())
     }
@@ -520,11 +654,21 @@ pub struct StudyRun {
     /// A minutes-long plan (two short teacher variants, two small students) for trying it out.
     pub quick: bool,
     pub seed: u64,
+    /// Replace a study already in `out`.
+    pub force: bool,
 }
 
 impl StudyRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
+        let report = self.out.join(model::report::RESULTS_FILE);
+        anyhow::ensure!(
+            self.force || !report.exists(),
+            "{} already holds a study ({}) and its shipped models: pass --force to overwrite them (finished runs still resume from {}), or choose another --out",
+            self.out.display(),
+            report.display(),
+            self.checkpoints.display()
+        );
         let p = self.data.prepare()?;
         let plan = if self.quick { StudyPlan::quick(self.seed) } else { StudyPlan::full(self.seed) };
         let study = Study { data: &p, plan, out: self.out.clone(), checkpoints: self.checkpoints.clone() };
@@ -559,6 +703,16 @@ pub fn folder_name(dir: &std::path::Path, fallback: &str) -> String {
     dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| fallback.to_owned())
 }
 
+/// Where a single-model run's time went before training: reading and windowing the data, and the
+/// teacher's soft targets. `started` is the run's start, so the reported wall time is the whole run.
+#[derive(Debug, Clone, Copy)]
+pub struct Stages {
+    pub started: std::time::Instant,
+    pub data_s: f64,
+    pub soft_targets_s: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn train_one(
     emit: &mut dyn FnMut(String),
     p: &Prepared,
@@ -568,6 +722,7 @@ pub fn train_one(
     teacher: Option<&[[f32; 3]]>,
     out: &std::path::Path,
     checkpoint: Option<&std::path::Path>,
+    stages: Stages,
 ) -> anyhow::Result<()> {
     let t0 = std::time::Instant::now();
     tracing::info!("{name}: {}", describe_cfg(cfg));
@@ -575,11 +730,14 @@ pub fn train_one(
     let hist = model::fit(net, &TrainData { x: &p.train.x, y: &p.train.y, teacher }, &monitor.x, &monitor.y, cfg, checkpoint)?;
     let (_, m_val) = model::evaluate(net, &p.val.x, &p.val.y)?;
     let (_, m_test) = model::evaluate(net, &p.test.x, &p.test.y)?;
-    let parity = study::write_model_dir(out, name, p, net, cfg, &hist, [&m_val, &m_test], t0.elapsed().as_secs_f64())?;
+    let train_s = t0.elapsed().as_secs_f64();
+    let parity = study::write_model_dir(out, name, p, net, cfg, &hist, [&m_val, &m_test], train_s)?;
     emit(format!(
         "{}",
         serde_json::json!({
-            "out": out, "wall_s": t0.elapsed().as_secs_f64(), "best_epoch": hist.best_epoch,
+            "out": out, "wall_s": stages.started.elapsed().as_secs_f64(),
+            "stages_s": {"data": stages.data_s, "soft_targets": stages.soft_targets_s, "train_and_write": train_s},
+            "best_epoch": hist.best_epoch,
             "ms_per_batch": hist.ms_per_batch, "parity_max_abs": parity, "params": net.param_count(),
             "val": {"accuracy": m_val.accuracy, "macro_f1": m_val.macro_f1},
             "test": {"accuracy": m_test.accuracy, "macro_f1": m_test.macro_f1},

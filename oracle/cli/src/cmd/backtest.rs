@@ -27,7 +27,7 @@ pub struct BacktestArgs {
     pub to: Option<String>,
     /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
     /// data range its card records.
-    #[arg(long)]
+    #[arg(long, value_parser = ["train", "val", "test"])]
     pub split: Option<String>,
     /// `vault` (the demo vault's rule: BUY buys, SELL sells, HOLD keeps), parameters
     /// (`margin=M,persist=P,min_hold=MIN,max_hold=MIN`), or a policy file (models/policy.json).
@@ -72,11 +72,12 @@ impl BacktestArgs {
         if let Some(sha) = chosen_for.filter(|s| *s != card.onnx_sha256) {
             tracing::warn!("policy {} was chosen for the model with ONNX sha256 {sha}, not {} ({})", self.policy, card.onnx_sha256, self.model.display());
         }
-        let (from, to) = match (&self.split, &self.from, &self.to) {
-            (Some(s), _, _) => veriregime_lab::model::study::split_range_of(&card, s)?,
-            (None, Some(a), Some(b)) => veriregime_core::range::day_range(a, b)?,
-            _ => anyhow::bail!("give --from and --to, or --split"),
-        };
+        let (from, to) = veriregime_core::range::asked_range(&card, self.split.as_deref(), self.from.as_deref(), self.to.as_deref())?;
+        if self.split.as_deref() != Some("test") {
+            if let Some(w) = veriregime_core::range::in_sample_overlap(&card, &self.symbol, from, to)? {
+                tracing::warn!("{w}");
+            }
+        }
         let market = Market::load(&self.data, &self.symbol, from, to)?;
         let logits = market.logits(&card, &onnx)?;
         let replay = market.replay(&logits, from, to)?;

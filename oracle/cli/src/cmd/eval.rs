@@ -1,18 +1,36 @@
-use veriregime_core::features::Dataset;
-use veriregime_core::model::ModelCard;
 use clap::Args;
 use std::path::PathBuf;
+use veriregime_core::data::Archive;
+use veriregime_core::features::Dataset;
+use veriregime_core::model::ModelCard;
+use veriregime_core::range;
 
-/// Evaluate a model folder on any archive root and day range.
+/// Evaluate a model folder on any archive root: whole days, or exactly one of the splits its card
+/// records. A range that overlaps the model's training or validation data is scored with a warning.
 ///
-/// Example: veriregime eval --model models/student --data ../shared/data/binance-vision --from 2024-03-01 --to 2024-03-31 --json
+/// Examples:
+///   veriregime eval --model models/student --data ../shared/data/binance-vision --split test --json
+///   veriregime eval --model models/student --data ../shared/data/binance-vision --symbol ETHUSDT --from 2024-03-01 --to 2024-03-31
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Model folder (network.onnx + card.json).
     #[arg(long, default_value = "models/student")]
     pub model: PathBuf,
-    #[command(flatten)]
-    pub range: super::RangeArgs,
+    /// Archive root in Binance Vision's layout (ROOT/spot/daily/klines/SYMBOL/1m/...).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First decision day (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "split", conflicts_with = "split", requires = "to")]
+    pub from: Option<String>,
+    /// Last decision day (YYYY-MM-DD).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
+    /// data range its card records; `--split test` reproduces the card's test metrics.
+    #[arg(long, value_parser = ["train", "val", "test"])]
+    pub split: Option<String>,
     /// Print one JSON line (n, accuracy, macro_f1, per_class, confusion).
     #[arg(long)]
     pub json: bool,
@@ -21,10 +39,16 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let (card, onnx) = ModelCard::load(&self.model)?;
-        let ((from, to), series) = self.range.load()?;
+        let (from, to) = range::asked_range(&card, self.split.as_deref(), self.from.as_deref(), self.to.as_deref())?;
+        if self.split.as_deref() != Some("test") {
+            if let Some(w) = range::in_sample_overlap(&card, &self.symbol, from, to)? {
+                tracing::warn!("{w}");
+            }
+        }
+        let series = range::load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
         let ds = Dataset::from_series(&series);
         let samples = ds.samples(from, to, true);
-        anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", self.range.from, self.range.to);
+        anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", veriregime_core::data::fmt_minute(from), veriregime_core::data::fmt_minute(to - 60_000));
         let m = veriregime_core::model::evaluate(&card, &onnx, &ds, &samples)?;
         if self.json {
             println!("{}", serde_json::to_string(&m)?);

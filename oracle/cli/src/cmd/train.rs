@@ -10,8 +10,11 @@ pub enum TrainCmd {
     /// Example: veriregime train teacher --data ../shared/data/binance-vision --out models/teacher
     Teacher(TeacherArgs),
     /// Train a student MLP, on labels or distilled from a teacher folder, and write a model folder.
+    /// `--recipe-from` retrains the recipe a card records (the shipped student's, say).
     ///
-    /// Example: veriregime train student --data ../shared/data/binance-vision --teacher models/teacher --hidden 32,16 --out models/student
+    /// Examples:
+    ///   veriregime train student --data ../shared/data/binance-vision --recipe-from models/student/card.json --teacher models/teacher --out target/student-again
+    ///   veriregime train student --data ../shared/data/binance-vision --teacher models/teacher --hidden 32,16 --activation relu --out target/student-32-16
     Student(StudentArgs),
     /// The whole study: baselines, teacher variants, distillation grid, student sizes; writes
     /// models/teacher, models/student, models/study/*, models/REPORT.md and REPORT.json.
@@ -60,7 +63,7 @@ impl TrainCmd {
         let mut print = |line: String| println!("{line}");
         match self {
             TrainCmd::Teacher(a) => a.into_lab().run(&mut print),
-            TrainCmd::Student(a) => a.into_lab().run(&mut print),
+            TrainCmd::Student(a) => a.run(&mut print),
             TrainCmd::Study(a) => a.into_lab().run(&mut print),
             TrainCmd::Activations(a) => a.into_lab().run(&mut print),
             TrainCmd::Hessian(a) => a.into_lab().run(&mut print),
@@ -158,11 +161,14 @@ pub struct DataArgs {
 /// Optimisation settings shared by the single-model commands.
 #[derive(Debug, Args)]
 pub struct OptArgs {
+    /// Epochs to train (the best on validation is kept); default: the recipe's (teacher 30,
+    /// student 20).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Each epoch trains on a fresh random 1/k of the training windows.
     #[arg(long)]
     pub subsample: Option<usize>,
+    /// Peak learning rate of Adam (default: the recipe's, 1e-3).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Weight the loss by inverse class frequency.
@@ -181,8 +187,9 @@ pub struct OptArgs {
     /// step (0.999 averages over about the last thousand steps).
     #[arg(long)]
     pub ema: Option<f64>,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Random seed of initialisation and sampling (default 42; with --recipe-from, the recipe's).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Checkpoint folder: written after every epoch; a run on a folder with a checkpoint of the
     /// same settings resumes after its last epoch.
     #[arg(long)]
@@ -197,8 +204,12 @@ pub struct TeacherArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub opt: OptArgs,
+    /// Model folder to write.
     #[arg(long, default_value = "models/teacher")]
     pub out: PathBuf,
+    /// Overwrite --out when it already holds a model (the shipped teacher, by default).
+    #[arg(long)]
+    pub force: bool,
 }
 
 
@@ -209,6 +220,11 @@ pub struct StudentArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub opt: OptArgs,
+    /// Retrain the recipe a model card records (card.json or its folder): architecture,
+    /// distillation, regulariser, schedule, epochs, seed and label thresholds. Optimisation
+    /// flags given beside it override the recipe's; the recipe flags below conflict with it.
+    #[arg(long, conflicts_with_all = ["hidden", "activation", "alpha", "beta", "temperature", "gamma", "l1", "l2", "tau", "label_threshold"])]
+    pub recipe_from: Option<PathBuf>,
     /// Hidden layer sizes.
     #[arg(long, default_value = "128,64,32", value_delimiter = ',')]
     pub hidden: Vec<usize>,
@@ -241,8 +257,12 @@ pub struct StudentArgs {
     /// seed's 0.2: a target above a round trip's cost.
     #[arg(long)]
     pub label_threshold: Option<f64>,
+    /// Model folder to write.
     #[arg(long, default_value = "models/student")]
     pub out: PathBuf,
+    /// Overwrite --out when it already holds a model (the shipped student, by default).
+    #[arg(long)]
+    pub force: bool,
 }
 
 
@@ -269,6 +289,9 @@ pub struct ActivationsArgs {
     /// recipe is not trained again.
     #[arg(long, default_value = "target/train-checkpoints")]
     pub checkpoints: PathBuf,
+    /// Overwrite a run's folder that holds a model of another recipe.
+    #[arg(long)]
+    pub force: bool,
 }
 
 
@@ -325,6 +348,10 @@ pub struct StudyArgs {
     pub quick: bool,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Overwrite --out when it already holds a study (REPORT.json; the shipped models, by default).
+    /// A rerun with --force still resumes every finished run from --checkpoints.
+    #[arg(long)]
+    pub force: bool,
 }
 
 impl DataArgs {
@@ -361,11 +388,27 @@ impl TeacherArgs {
             data: self.data.into_lab(),
             opt: self.opt.into_lab(),
             out: self.out,
+            force: self.force,
         }
     }
 }
 
 impl StudentArgs {
+    fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        match self.recipe_from {
+            Some(recipe) => recipes::RecipeRun {
+                data: self.data.into_lab(),
+                opt: self.opt.into_lab(),
+                recipe,
+                teacher: self.teacher,
+                out: self.out,
+                force: self.force,
+            }
+            .run(emit),
+            None => self.into_lab().run(emit),
+        }
+    }
+
     fn into_lab(self) -> recipes::StudentRun {
         recipes::StudentRun {
             data: self.data.into_lab(),
@@ -382,6 +425,7 @@ impl StudentArgs {
             tau: self.tau,
             label_threshold: self.label_threshold,
             out: self.out,
+            force: self.force,
         }
     }
 }
@@ -396,6 +440,7 @@ impl ActivationsArgs {
             activations: self.activations,
             out: self.out,
             checkpoints: self.checkpoints,
+            force: self.force,
         }
     }
 }
@@ -445,6 +490,7 @@ impl StudyArgs {
             checkpoints: self.checkpoints,
             quick: self.quick,
             seed: self.seed,
+            force: self.force,
         }
     }
 }

@@ -181,6 +181,13 @@ pub fn fmt_minute(ms: i64) -> String {
 
 /// Parses `YYYY-MM-DD` into the epoch milliseconds of that day's 00:00 UTC.
 pub fn parse_day(s: &str) -> Result<i64, DataError> {
+    // chrono's %Y takes any number of digits ("24-01-24" would be the year 24): insist on the
+    // shape first, so a two-digit year is an error and not a range 2000 years long.
+    let b = s.as_bytes();
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return Err(DataError::Invalid(format!("date {s:?} is not YYYY-MM-DD (four-digit year, two-digit month and day)")));
+    }
     let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| DataError::Invalid(format!("date {s:?} is not YYYY-MM-DD: {e}")))?;
     Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis())
@@ -192,6 +199,15 @@ mod tests {
 
     fn c(t: i64) -> Candle {
         Candle { open_time: t, open: 1.0, high: 2.0, low: 0.5, close: 1.5, volume: 3.0, close_time: t + MINUTE_MS - 1, trades: 1 }
+    }
+
+    #[test]
+    fn days_are_strict() {
+        assert_eq!(parse_day("2024-01-24").unwrap(), 1_706_054_400_000);
+        for bad in ["24-01-24", "2024-1-24", "2024-01-24T00:00", "20240124", "2024-02-30", " 2024-01-24"] {
+            let e = parse_day(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -64,7 +64,8 @@ pub struct TrainingInfo {
     /// Learned activation coefficients `(a, b)` per hidden layer (students).
     #[serde(default)]
     pub activation_coefs: Vec<(f32, f32)>,
-    /// Wall time of the training run, seconds.
+    /// Wall time of the training itself (fitting, scoring and writing the folder), seconds; the
+    /// data preparation and the teacher's soft targets before it are not counted.
     #[serde(default)]
     pub wall_s: f64,
 }

@@ -78,6 +78,11 @@ impl OnnxModel {
 
     /// Logits of `n` windows given flat (`n * input_len` values), run in batches of 4096.
     pub fn logits(&self, x: &[f32]) -> anyhow::Result<Vec<[f32; 3]>> {
+        self.logits_with_progress(x, &mut |_| {})
+    }
+
+    /// [`OnnxModel::logits`], calling `progress` with the number of windows done after each batch.
+    pub fn logits_with_progress(&self, x: &[f32], progress: &mut dyn FnMut(usize)) -> anyhow::Result<Vec<[f32; 3]>> {
         let d = self.input_len;
         anyhow::ensure!(!x.is_empty() && x.len() % d == 0, "input length {} is not a positive multiple of {d}", x.len());
         let mut out = Vec::with_capacity(x.len() / d);
@@ -90,6 +95,7 @@ impl OnnxModel {
             for r in 0..b {
                 out.push([arr[[r, 0]], arr[[r, 1]], arr[[r, 2]]]);
             }
+            progress(out.len());
         }
         Ok(out)
     }

@@ -414,7 +414,9 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         s,
         "\nEvery model folder under `study/` holds `network.onnx` (written from Rust, tract parity checked on 2,000 test \
          windows), `card.json`, `training.png` and `confusion_test.png`.\n\nReproduce: `veriregime train study --data \
-         ../shared/data/binance-vision --out models` (resumes from `target/train-checkpoints` if interrupted)."
+         ../shared/data/binance-vision --out models --force` (`--force`: it overwrites the shipped models; resumes from \
+         `target/train-checkpoints` if interrupted). `veriregime eval --split test --model models/student --data ROOT` \
+         scores one model's test split exactly as above."
     );
     veriregime_core::write_atomic(&out.join(REPORT_FILE), s.as_bytes())
 }

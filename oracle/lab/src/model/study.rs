@@ -61,31 +61,7 @@ pub struct Prepared {
     pub thresholds: Thresholds,
 }
 
-/// The three splits of `[from, to)` (epoch ms) as half-open decision-minute ranges: chronological
-/// 70/15/15 with a purge of `HORIZON` minutes before each boundary, so no training label looks into
-/// validation and no validation label into test.
-pub fn split_ranges(from: i64, to: i64) -> [(i64, i64); 3] {
-    let span = (to - from) as f64;
-    let minute = 60_000;
-    let b1 = from + ((span * 0.70) as i64 / minute) * minute;
-    let b2 = from + ((span * 0.85) as i64 / minute) * minute;
-    let purge = HORIZON as i64 * minute;
-    [(from, b1 - purge), (b1, b2 - purge), (b2, to)]
-}
-
-/// The decision-minute range (epoch ms) of split `name` ("train", "val" or "test") of a model
-/// trained on the days its card records.
-pub fn split_range_of(card: &ModelCard, name: &str) -> anyhow::Result<(i64, i64)> {
-    let (from, to) = veriregime_core::range::day_range(&card.data.from, &card.data.to)
-        .with_context(|| format!("model {}: its card's data range", card.name))?;
-    let [train, val, test] = split_ranges(from, to);
-    match name {
-        "train" => Ok(train),
-        "val" => Ok(val),
-        "test" => Ok(test),
-        other => anyhow::bail!("unknown split {other:?} (train, val or test)"),
-    }
-}
+pub use veriregime_core::range::{split_range_of, split_ranges};
 
 /// Chronological 70/15/15 split by decision minute ([`split_ranges`]).
 pub fn split(samples: &[Sample], from: i64, to: i64) -> (Vec<Sample>, Vec<Sample>, Vec<Sample>) {
