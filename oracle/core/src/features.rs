@@ -222,11 +222,32 @@ pub struct Normalizer {
 impl Normalizer {
     pub const DEFAULT_CLIP: f64 = 5.0;
 
-    /// Equal up to a relative 1e-12: a normaliser read back from a card's JSON may differ from a
-    /// freshly fitted one in the last bit (serde_json's default float parsing is not exact).
+    /// Fitted on the same data: equal up to a relative [`Normalizer::SAME_DATA_TOLERANCE`].
     pub fn same_as(&self, other: &Normalizer) -> bool {
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
-        self.clip == other.clip && self.mean.iter().zip(&other.mean).chain(self.std.iter().zip(&other.std)).all(|(a, b)| close(*a, *b))
+        self.clip == other.clip && self.largest_difference(other).0 <= Self::SAME_DATA_TOLERANCE
+    }
+
+    /// How far two normalisers fitted on the same days may differ. Not bit-equality: the shipped
+    /// models were fitted before the moving averages were summed per window (18e7296), which
+    /// moved the std of vol_ratio_5_10 on their range by a relative 1.6e-5 (measured); one day
+    /// more or less of a 15-month range moves some mean by 1.4e-2 to 7.6e-2 (measured on
+    /// BTCUSDT 2022-12-31..2024-03-31), so 1e-4 tells the two cases apart with room either way.
+    pub const SAME_DATA_TOLERANCE: f64 = 1e-4;
+
+    /// The largest relative difference of a mean or standard deviation from `other`'s, and which
+    /// (e.g. "std of vol_ratio_5_10"): what an error says when two normalisers differ.
+    pub fn largest_difference(&self, other: &Normalizer) -> (f64, String) {
+        let rel = |a: f64, b: f64| (a - b).abs() / a.abs().max(b.abs()).max(1e-300);
+        let mut worst = (0.0, String::new());
+        for (what, a, b) in [("mean", &self.mean, &other.mean), ("std", &self.std, &other.std)] {
+            for (f, (x, y)) in a.iter().zip(b).enumerate() {
+                let d = rel(*x, *y);
+                if d > worst.0 {
+                    worst = (d, format!("{what} of {}", INPUT_NAMES[f]));
+                }
+            }
+        }
+        worst
     }
 
     /// Fits mean and standard deviation over the given input rows.
@@ -531,9 +552,15 @@ mod tests {
         let n = Normalizer::fit(&rows);
         let back: Normalizer = serde_json::from_str(&serde_json::to_string(&n).unwrap()).unwrap();
         assert!(n.same_as(&back) && back.same_as(&n));
+        // Rounding-sized drift is the same data; a day's worth of range is not, and is named.
+        let mut drift = n.clone();
+        drift.std[5] *= 1.0 + 2e-5;
+        assert!(n.same_as(&drift));
         let mut other = n.clone();
-        other.mean[3] *= 1.0 + 1e-9;
+        other.mean[3] *= 1.0 + 1e-3;
         assert!(!n.same_as(&other));
+        let (d, which) = n.largest_difference(&other);
+        assert!((d - 1e-3).abs() < 1e-6 && which == format!("mean of {}", INPUT_NAMES[3]), "{d} {which}");
     }
 
     #[test]

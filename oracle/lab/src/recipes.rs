@@ -689,10 +689,14 @@ impl StudyRun {
 /// A model folder's windows must be normalised as this data's: a model trained on another data
 /// range would read them differently.
 pub fn same_normaliser(card: &ModelCard, p: &Prepared, what: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    let (d, which) = card.normalization.largest_difference(&p.norm);
     anyhow::ensure!(
         card.normalization.same_as(&p.norm),
-        "{what} {} was trained with another normaliser (data range): use the --from/--to it was trained on",
-        dir.display()
+        "{what} {} was trained with another normaliser than this data's ({which} differs by a relative {d:.1e}): use the --from/--to it was trained on ({} {}..{})",
+        dir.display(),
+        card.data.symbol,
+        card.data.from,
+        card.data.to
     );
     Ok(())
 }
