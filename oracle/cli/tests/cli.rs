@@ -161,6 +161,22 @@ fn shared() -> Option<PathBuf> {
     }
 }
 
+/// The shipped teacher and student were fitted on one range: a fresh preparation of it matches
+/// both cards' normalisers (so the research commands accept them), and one day less does not.
+#[test]
+fn real_archive_preparation_matches_the_shipped_normalisers() {
+    let Some(root) = shared() else { return };
+    use veriregime_lab::model::ModelCard;
+    let models = project_root().join("models");
+    let (t, s) = (ModelCard::read(models.join("teacher")).unwrap(), ModelCard::read(models.join("student")).unwrap());
+    let p = veriregime_lab::model::study::prepare(&root, &t.data.symbol, &t.data.from, &t.data.to).unwrap();
+    for c in [&t, &s] {
+        assert!(c.normalization.same_as(&p.norm), "{}: {:?}", c.name, c.normalization.largest_difference(&p.norm));
+    }
+    let shorter = veriregime_lab::model::study::prepare(&root, &t.data.symbol, "2023-01-01", &t.data.to).unwrap();
+    assert!(!t.normalization.same_as(&shorter.norm));
+}
+
 #[test]
 fn real_archive_has_the_known_outage_and_full_days() {
     let Some(root) = shared() else { return };
