@@ -237,7 +237,12 @@ impl Client {
     pub async fn deploy(&self, name: &str, code: &Bytes, args: &[u8]) -> anyhow::Result<Address> {
         let mut data = code.to_vec();
         data.extend_from_slice(args);
-        let tx = TransactionRequest::default().with_deploy_code(data);
+        let tx = TransactionRequest::default().with_from(self.from).with_deploy_code(data);
+        // The estimate runs on the latest block, the deployment in a later one: a constructor that
+        // reads the time can cost more there (PairTwap's first observation turns a zero slot into a
+        // price once a second has passed: OutOfGas by ~20 k on a chain with a block time).
+        let estimate = self.provider.estimate_gas(tx.clone()).await.with_context(|| format!("estimating the deployment of {name}"))?;
+        let tx = tx.with_gas_limit(estimate * DEPLOY_GAS_HEADROOM_PERCENT / 100);
         let receipt = self
             .provider
             .send_transaction(tx)
@@ -250,6 +255,9 @@ impl Client {
         receipt.contract_address.ok_or_else(|| anyhow!("deployment of {name} returned no address"))
     }
 }
+
+/// Gas limit of a deployment, in percent of its estimate (as `forge script`'s default multiplier).
+pub const DEPLOY_GAS_HEADROOM_PERCENT: u64 = 130;
 
 /// Creation bytecode of Uniswap v2's `Contract` from the npm package `@uniswap/<package>` (its own
 /// build artifact, `build/Contract.json`, whose `bytecode` is hex without `0x`): the bytecode

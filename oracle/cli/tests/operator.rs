@@ -67,6 +67,30 @@ fn key_new_writes_a_keystore_that_opens_with_its_password_only() {
     assert_eq!(ok(&bin(&["oracle", "key", "address", "--keystore", file_s, "--password-file", pw_s], &[])).trim(), address.to_string());
 }
 
+/// The README's "try it locally" deploy, on a chain that mines a block every second as a real one
+/// does (not on each transaction): every contract deploys. Before, PairTwap ran out of gas there:
+/// its gas was estimated on the latest block and spent in a later one, where its first
+/// observation writes a price into a zero slot.
+#[test]
+fn deploy_succeeds_on_a_chain_with_a_block_time() {
+    let root = project_root();
+    common::require_setup(&root);
+    let anvil = Anvil::at(veriregime_zk::prover::npm_tool(&root, "anvil")).block_time(1).try_spawn().expect("anvil starts");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("anvil.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_veriregime"))
+        .current_dir(&root)
+        .env_remove("VERIREGIME_RPC_URL")
+        .env("VERIREGIME_PRIVATE_KEY", hex::encode(anvil.keys()[0].to_bytes()))
+        .args(["deploy", "--rpc", anvil.endpoint_url().as_str(), "--governor", &anvil.addresses()[1].to_string(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    ok(&o);
+    let d: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(d.to_string().contains("twap"), "{d}");
+}
+
 /// Moves the chain's clock past the timelock's delay.
 async fn advance(client: &Client, seconds: u64) {
     let _: serde_json::Value = client.provider.raw_request("evm_increaseTime".into(), (seconds,)).await.unwrap();
