@@ -748,7 +748,7 @@ pub fn plot_pareto(points: &[ParetoPoint], front: &[usize], title: &str, path: &
         let (bx, by) = pa.get_base_pixel();
         let (bw, bh) = pa.dim_in_pixel();
         let front_px: Vec<(i32, i32)> = front.iter().map(|&i| px[i]).collect();
-        let pos = plot::place_labels(&anchors, &all_sizes, 9, (bx, by, bx + bw as i32, by + bh as i32), &plot::sample_polyline(&front_px, 4));
+        let pos = plot::place_labels(&anchors, &all_sizes, 13, (bx, by, bx + bw as i32, by + bh as i32), &plot::sample_polyline(&front_px, 4));
         for (k, l) in labels.iter().enumerate() {
             let ((x, y), far) = pos[k];
             let (w, h) = (sizes[k].0 as i32, sizes[k].1 as i32);
@@ -770,7 +770,9 @@ pub fn plot_pareto(points: &[ParetoPoint], front: &[usize], title: &str, path: &
         if points.iter().any(|p| p.teacher && !p.shipped && p.faithful) {
             key.push(KeyEntry::marker("teacher", Marker::Circle, RGBColor(214, 39, 40)));
         }
-        key.push(KeyEntry::marker("student", Marker::Circle, teal));
+        if points.iter().any(|p| !p.teacher && !p.shipped && p.faithful) {
+            key.push(KeyEntry::marker("student", Marker::Circle, teal));
+        }
         if points.iter().any(|p| p.shipped) {
             key.push(KeyEntry::marker("shipped circuit (when the run was made)", Marker::Star, RGBColor(255, 170, 0)));
         }

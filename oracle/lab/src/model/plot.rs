@@ -73,15 +73,16 @@ pub fn plot_training(hist: &TrainHistory, title: &str, loss_name: &str, path: im
     let pts = |f: fn(&EpochStats) -> f64| hist.epochs.iter().map(|e| (e.epoch as f64, f(e))).filter(|p| p.1.is_finite()).collect::<Vec<_>>();
     let [blue, vermillion, green, purple] = [PALETTE[0], RGBColor(213, 94, 0), PALETTE[2], PALETTE[4]];
     let areas = panels.split_evenly((1, 3));
-    let loss_caption = format!("training: {loss_name}");
-    let loss_caption = if loss_caption.len() > 52 { "training loss (see key)".to_string() } else { loss_caption };
+    let generic = loss_name == "training loss";
+    let loss_caption = if generic { loss_name.to_string() } else { format!("training: {loss_name}") };
+    let loss_caption = if loss_caption.len() > 52 { "training loss (named in the key)".to_string() } else { loss_caption };
     let specs: [(&str, &str, Vec<(&str, RGBColor, Vec<(f64, f64)>)>); 3] = [
         (loss_caption.as_str(), "loss (mean over the epoch)", vec![("training loss", blue, pts(|e| e.train_loss))]),
         ("validation cross-entropy", "cross-entropy (nats)", vec![("validation cross-entropy", vermillion, pts(|e| e.val_loss))]),
         (
             "validation accuracy and macro-F1",
             "fraction of windows / F1",
-            vec![("accuracy", green, pts(|e| e.val_accuracy)), ("macro-F1", purple, pts(|e| e.val_macro_f1))],
+            vec![("validation accuracy", green, pts(|e| e.val_accuracy)), ("validation macro-F1", purple, pts(|e| e.val_macro_f1))],
         ),
     ];
     for (a, (caption, y_desc, series)) in areas.iter().zip(&specs) {
@@ -123,7 +124,9 @@ pub fn plot_training(hist: &TrainHistory, title: &str, loss_name: &str, path: im
     }
     if text {
         let mut entries: Vec<KeyEntry> = specs.iter().flat_map(|s| s.2.iter()).map(|(label, c, _)| KeyEntry::line(label, *c)).collect();
-        entries[0].text = format!("training loss: {loss_name}");
+        if !generic {
+            entries[0].text = format!("training loss: {loss_name}");
+        }
         entries.push(KeyEntry {
             bold: false,
             text: format!("kept epoch {best} (best validation macro-F1)"),
@@ -331,8 +334,8 @@ pub fn draw_key_row<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::
 }
 
 /// Ticks of a log axis over `lo..hi`: 1, 2 and 5 times the powers of ten (every integer
-/// multiple when fewer than three of those fall inside), and every integer multiple for the light
-/// mesh.
+/// multiple when fewer than three of those fall inside, every half step of the decade below
+/// when still fewer), and every integer multiple for the light mesh.
 pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
     let (mut bold, mut light) = (Vec::new(), Vec::new());
@@ -349,6 +352,12 @@ pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
     }
     if bold.len() < 3 {
         bold = light.clone();
+    }
+    if bold.len() < 3 {
+        // Under half a decade: every 0.5 times the power of ten below.
+        let step = |m: i32, e: i32| if e >= 1 { m as f64 * 10f64.powi(e - 1) } else { m as f64 / 10f64.powi(1 - e) };
+        bold = (a..=b).flat_map(|e| (10..100).step_by(5).map(move |m| step(m, e))).filter(|v| *v >= lo && *v <= hi).collect();
+        bold.dedup();
     }
     (bold, light)
 }
@@ -396,8 +405,8 @@ pub fn place_labels(points: &[(i32, i32)], sizes: &[(u32, u32)], r: i32, bounds:
                 if rect.0 < bounds.0 || rect.1 < bounds.1 || rect.2 > bounds.2 || rect.3 > bounds.3 {
                     continue;
                 }
-                // Markers on the point's own spot (a shared label) are not in the way.
-                let others = marks.iter().zip(points).filter(|(_, p)| (p.0 - x).abs() > r || (p.1 - y).abs() > r).map(|(m, _)| m);
+                // Markers on the point's own spot (within 5 px: a shared label) are not in the way.
+                let others = marks.iter().zip(points).filter(|(_, p)| (p.0 - x).abs() > 5 || (p.1 - y).abs() > 5).map(|(m, _)| m);
                 let cost: i64 = placed.iter().chain(others).map(|o| overlap(&rect, o)).sum::<i64>() + lines.iter().map(|o| overlap(&rect, o)).sum::<i64>();
                 let cost = cost * 1000 + ring as i64;
                 if best.as_ref().is_none_or(|b| cost < b.0) {
