@@ -153,7 +153,7 @@ fn learns_separable_data_deterministically() {
     let out = keep.unwrap_or_else(|| dir.path().to_path_buf());
     let p = out.join("history.png");
     plot_history(&h, "tiny", &p).unwrap();
-    assert_eq!(png_size(&p), (1200, 500));
+    assert_eq!(png_size(&p), (1500, 540));
     let p = out.join("confusion.png");
     plot_confusion(&m, "val", &p).unwrap();
     assert_eq!(png_size(&p), (640, 600));
@@ -262,6 +262,20 @@ fn model_dir_and_card_round_trip() {
     for k in ["feature_spec", "normalization", "window", "horizon", "thresholds", "classes", "data", "metrics", "training", "parity_max_abs_diff", "param_count", "onnx_sha256"] {
         assert!(j.get(k).is_some(), "card.json lacks {k}");
     }
+
+    // training.png is drawn again from history.json (no retraining), which a folder may lack.
+    assert!(replot_model_dir(&mdir).unwrap_err().to_string().contains(HISTORY_FILE));
+    save_history(&h, &mdir).unwrap();
+    let png = replot_model_dir(&mdir).unwrap();
+    assert_eq!(png, mdir.join(TRAINING_PNG));
+    assert_eq!(png_size(&png), (1500, 540));
+    let back: TrainHistory = serde_json::from_str(&std::fs::read_to_string(mdir.join(HISTORY_FILE)).unwrap()).unwrap();
+    assert_eq!(back.epochs.len(), h.epochs.len());
+    assert_eq!(back.best_epoch, h.best_epoch);
+    // The training loss is named after what the run minimised.
+    assert_eq!(train_loss_name(&tiny_cfg()), "cross-entropy");
+    let kd = TrainConfig { distill: Some(Distill { alpha: 0.2, beta: 0.8, temperature: 2.0 }), ..tiny_cfg() };
+    assert!(train_loss_name(&kd).starts_with("distillation loss (0.2 CE + 0.8"), "{}", train_loss_name(&kd));
 
     // A modified network is refused; so is another feature spec.
     let mut bytes = std::fs::read(mdir.join("network.onnx")).unwrap();

@@ -66,9 +66,15 @@ pub struct BenchArgs {
     /// Measure nothing: re-render RESULTS.md and pareto.png from --out's RESULTS.json.
     #[arg(long)]
     pub render: bool,
+    /// Measure nothing: draw --out's pareto.png again from its RESULTS.json, leaving RESULTS.md
+    /// and RESULTS.json as they are.
+    ///
+    /// Example: veriregime bench --replot --out bench/sizes
+    #[arg(long, conflicts_with = "render")]
+    pub replot: bool,
     /// Measure nothing: put every model of these runs' RESULTS.json (folders, named relative to
     /// --out in the table) on one Pareto plot; writes --out's PARETO.md and pareto.png.
-    #[arg(long, value_delimiter = ',', conflicts_with = "render")]
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["render", "replot"])]
     pub pareto_of: Vec<PathBuf>,
 }
 
@@ -98,6 +104,7 @@ impl BenchArgs {
             srs: self.srs,
             rebuild: self.rebuild,
             render: self.render,
+            replot: self.replot,
             pareto_of: self.pareto_of,
         }
     }

@@ -56,6 +56,14 @@ pub enum TrainCmd {
         #[arg(long, default_value = "models")]
         out: PathBuf,
     },
+    /// Draw model folders' training.png again from their history.json and card.json, without
+    /// training (folders trained before history.json was kept have no curves to draw).
+    ///
+    /// Example: veriregime train replot models/student models/teacher
+    Replot {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 impl TrainCmd {
@@ -71,6 +79,12 @@ impl TrainCmd {
             TrainCmd::Frontier(a) => a.into_lab().run(&mut print),
             TrainCmd::Policy(a) => a.into_lab().run(&mut print),
             TrainCmd::Report { out } => veriregime_lab::model::report::write_report(&recipes::read_results(&out)?, &out),
+            TrainCmd::Replot { dirs } => {
+                for d in dirs {
+                    print(format!("wrote {}", veriregime_lab::model::replot_model_dir(&d)?.display()));
+                }
+                Ok(())
+            }
         }
     }
 }

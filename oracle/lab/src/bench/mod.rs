@@ -146,6 +146,10 @@ pub struct ModelBench {
     pub speedup: Option<f64>,
     /// This is the shipped student (same ONNX as models/student).
     pub shipped: bool,
+    /// The model's own name (its card's), when the row is named after its folder ("student").
+    /// Runs written before it was recorded lack it: [`BenchResults::name_models`] fills it in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     pub build: Build,
     pub proofs: Proofs,
     pub fidelity: Option<Fidelity>,
@@ -168,12 +172,43 @@ impl ModelBench {
             f1_retention: None,
             speedup: None,
             shipped: false,
+            model: Some(card.name.clone()),
             build,
             proofs,
             fidelity,
             gas: None,
         }
     }
+
+    /// How plots name the row: the row name, with the model's own name in brackets when the row
+    /// is named otherwise ("student-tuned [act-relu-20-10]").
+    pub fn display_name(&self) -> String {
+        match &self.model {
+            Some(m) if *m != self.name && self.name.strip_suffix("-tuned") != Some(m.as_str()) => format!("{} [{m}]", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// The card name of every model folder under `root/models` (a few levels deep), by ONNX sha256:
+/// what names the rows of runs that did not record their model's name.
+pub fn model_names(root: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut dirs = vec![root.join("models")];
+    for _ in 0..4 {
+        dirs.sort();
+        let mut next = Vec::new();
+        for d in &dirs {
+            if let Ok(c) = ModelCard::read(d) {
+                out.entry(c.onnx_sha256).or_insert(c.name);
+            }
+            if let Ok(rd) = std::fs::read_dir(d) {
+                next.extend(rd.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+            }
+        }
+        dirs = next;
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -246,6 +281,28 @@ impl BenchResults {
             shipped_submit_gas,
             command: None,
         }
+    }
+
+    /// Fills in the model name of rows that lack it, from the cards under `root/models` with the
+    /// same ONNX hash (rows whose model is no longer there keep none).
+    pub fn name_models(&mut self, root: &Path) {
+        if self.models.iter().all(|m| m.model.is_some()) {
+            return;
+        }
+        let names = model_names(root);
+        for m in self.models.iter_mut().filter(|m| m.model.is_none()) {
+            m.model = names.get(&m.onnx_sha256).cloned();
+        }
+    }
+
+    /// Draws `dir/pareto.png` again from `dir/RESULTS.json`, and nothing else: no measurement,
+    /// RESULTS.md and RESULTS.json untouched. Rows are named after the cards under `root/models`.
+    pub fn replot(dir: &Path, root: &Path) -> anyhow::Result<std::path::PathBuf> {
+        let mut r = BenchResults::read(dir)?;
+        r.name_models(root);
+        let out = dir.join(PARETO_PNG);
+        veriregime_core::replace_file(&out, |tmp| r.plot(tmp))?;
+        Ok(out)
     }
 
     fn students(&self) -> impl Iterator<Item = &ModelBench> {
@@ -527,24 +584,69 @@ impl BenchResults {
         s
     }
 
-    /// The Pareto plot of this run's models.
+    /// The Pareto plot of this run's models, numbered in the order of RESULTS.md's tables.
     fn plot(&self, path: &Path) -> anyhow::Result<()> {
         let points: Vec<ParetoPoint> = self
             .models
             .iter()
-            .map(|m| ParetoPoint { label: format!("{} ({:.1} s)", m.name, m.proofs.prove_median_s), prove_s: m.proofs.prove_median_s, accuracy: m.test_accuracy, teacher: m.role == Role::Teacher })
+            .enumerate()
+            .map(|(i, m)| ParetoPoint {
+                label: (i + 1).to_string(),
+                key: format!("{}: {:.2} s, {:.2} %", m.display_name(), m.proofs.prove_median_s, 100.0 * m.test_accuracy),
+                ..ParetoPoint::of(m)
+            })
             .collect();
-        plot_pareto(&points, &pareto_front(&points), "Test accuracy vs median prove time (EZKL, 2 cores)", path)
+        plot_pareto(&points, &pareto_front(&points), "Test accuracy against median prove time (EZKL, 2 cores)", path)
     }
 }
 
 /// One model on a Pareto plot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParetoPoint {
+    /// Written beside the point: short (a number), explained by `key`.
     pub label: String,
+    /// The point's line in the key beside the chart (empty: none).
+    pub key: String,
     pub prove_s: f64,
     pub accuracy: f64,
     pub teacher: bool,
+    /// The shipped circuit: drawn as a star.
+    pub shipped: bool,
+    /// The circuit proves its model (fidelity at least [`FRONT_MIN_FIDELITY`]); otherwise drawn
+    /// as a cross and kept off the combined front.
+    pub faithful: bool,
+}
+
+impl ParetoPoint {
+    pub fn new(label: &str, prove_s: f64, accuracy: f64) -> ParetoPoint {
+        ParetoPoint { label: label.into(), key: String::new(), prove_s, accuracy, teacher: false, shipped: false, faithful: true }
+    }
+
+    /// A model's point, without label or key.
+    pub fn of(m: &ModelBench) -> ParetoPoint {
+        ParetoPoint {
+            label: String::new(),
+            key: String::new(),
+            prove_s: m.proofs.prove_median_s,
+            accuracy: m.test_accuracy,
+            teacher: m.role == Role::Teacher,
+            shipped: m.shipped,
+            faithful: m.fidelity.as_ref().is_none_or(|f| f.agreement >= FRONT_MIN_FIDELITY),
+        }
+    }
+
+    fn marker(&self) -> (crate::model::plot::Marker, RGBColor, i32) {
+        use crate::model::plot::Marker;
+        if self.shipped {
+            (Marker::Star, RGBColor(255, 170, 0), 11)
+        } else if !self.faithful {
+            (Marker::Cross, RGBColor(110, 110, 110), 6)
+        } else if self.teacher {
+            (Marker::Circle, RGBColor(214, 39, 40), 7)
+        } else {
+            (Marker::Circle, RGBColor(0, 128, 128), 6)
+        }
+    }
 }
 
 /// Indices of the points no other point beats on both prove time and accuracy, fastest first.
@@ -559,51 +661,130 @@ pub fn pareto_front(points: &[ParetoPoint]) -> Vec<usize> {
     front
 }
 
-/// Test accuracy against median prove time (log scale), each point with its label; the points of
-/// `front` (indices, fastest first: [`pareto_front`]) are joined by a line, the teacher drawn in red.
+/// Test accuracy against median prove time (log scale). Each point carries its short label,
+/// placed where it covers no other label or point (with a leader line when it had to move
+/// away); points on one spot share a label ("3, 4"). The key beside the chart says what each
+/// label is and what the marks mean; the points of `front` (indices, fastest first:
+/// [`pareto_front`]) are joined by a line.
 pub fn plot_pareto(points: &[ParetoPoint], front: &[usize], title: &str, path: &Path) -> anyhow::Result<()> {
+    use crate::model::plot::{self, KeyEntry, Marker};
     anyhow::ensure!(!points.is_empty(), "no models to plot");
     let text = crate::model::fonts_available();
     let err = |e: &dyn std::fmt::Debug| anyhow::anyhow!("plotting {}: {e:?}", path.display());
-    let root = BitMapBackend::new(path, (1000, 620)).into_drawing_area();
+    let keyed = points.iter().filter(|p| !p.key.is_empty()).count();
+    let height = 640.max(150 + 22 * (keyed as u32 + 8));
+    let root = BitMapBackend::new(path, (1360, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let pts: Vec<(f64, f64, &ParetoPoint)> = points.iter().map(|m| (m.prove_s.max(1e-3).log10(), m.accuracy, m)).collect();
-    let (xl, xh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (yl, yh) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.1), b.max(p.1)));
-    let (xl, xh) = (xl - 0.3, xh + 0.8);
-    let (yl, yh) = (yl - 0.01, yh + 0.01);
-    let mut b = ChartBuilder::on(&root);
-    b.margin(20);
+    let area = if text { root.titled(title, ("sans-serif", 22)).map_err(|e| err(&e))? } else { root.clone() };
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 as i32 - if text { 470 } else { 0 });
+    let xs: Vec<f64> = points.iter().map(|p| p.prove_s.max(1e-3)).collect();
+    let (xl, xh) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (yl, yh) = points.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.accuracy), b.max(p.accuracy)));
+    let (xl, xh) = (xl / 1.6, xh * 1.6);
+    let ypad = ((yh - yl) * 0.15).max(0.004);
+    let (yl, yh) = (yl - ypad, yh + ypad);
+    let mut b = ChartBuilder::on(&left);
+    b.margin(15).margin_right(25);
     if text {
-        b.caption(title, ("sans-serif", 22)).x_label_area_size(45).y_label_area_size(60);
+        b.x_label_area_size(45).y_label_area_size(65);
     }
-    let mut chart = b.build_cartesian_2d(xl..xh, yl..yh).map_err(|e| err(&e))?;
+    let (ticks, light) = plot::log_ticks(xl, xh);
+    let mut chart = b.build_cartesian_2d((xl..xh).log_scale().with_key_points(ticks).with_light_points(light), yl..yh).map_err(|e| err(&e))?;
     if text {
+        let xfmt = |v: &f64| format!("{v}");
+        let yfmt = |v: &f64| format!("{:.1} %", 100.0 * v);
         chart
             .configure_mesh()
-            .x_desc("log10(median prove time, s)")
+            .x_desc("median prove time, s (log scale)")
             .y_desc("test accuracy")
+            .x_label_formatter(&xfmt)
+            .y_label_formatter(&yfmt)
+            .light_line_style(BLACK.mix(0.04))
+            .label_style(("sans-serif", 13))
             .draw()
             .map_err(|e| err(&e))?;
     }
-    let front: Vec<(f64, f64)> = front.iter().map(|&i| (pts[i].0, pts[i].1)).collect();
     let teal = RGBColor(0, 128, 128);
-    chart.draw_series(LineSeries::new(front, teal.stroke_width(2))).map_err(|e| err(&e))?;
-    // Points closer than about 2 % of the axes share one label ("1, 3, 6"), written to their right.
-    let near = |a: &(f64, f64, &ParetoPoint), b: &(f64, f64, &ParetoPoint)| (a.0 - b.0).abs() < 0.02 * (xh - xl) && (a.1 - b.1).abs() < 0.02 * (yh - yl);
-    let mut labelled = vec![false; pts.len()];
-    for (i, p) in pts.iter().enumerate() {
-        let color = if p.2.teacher { RED } else { teal };
-        chart.draw_series([Circle::new((p.0, p.1), 6, color.filled())]).map_err(|e| err(&e))?;
-        if !text || labelled[i] {
-            continue;
+    let line: Vec<(f64, f64)> = front.iter().map(|&i| (xs[i], points[i].accuracy)).collect();
+    chart.draw_series(LineSeries::new(line, teal.mix(0.7).stroke_width(2))).map_err(|e| err(&e))?;
+    let px: Vec<(i32, i32)> = points.iter().zip(&xs).map(|(p, &x)| chart.backend_coord(&(x, p.accuracy))).collect();
+    // Shipped last, on top.
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by_key(|&i| points[i].shipped);
+    for &i in &order {
+        let (m, c, r) = points[i].marker();
+        plot::draw_marker(&root, px[i], m, r, c)?;
+    }
+    if text {
+        // Points on one spot (markers overlapping by more than half) share one label.
+        let mut group_of: Vec<Option<usize>> = vec![None; points.len()];
+        let mut groups: Vec<(Vec<usize>, (i32, i32))> = Vec::new();
+        for i in 0..points.len() {
+            if points[i].label.is_empty() || group_of[i].is_some() {
+                continue;
+            }
+            let g: Vec<usize> = (i..points.len())
+                .filter(|&j| group_of[j].is_none() && !points[j].label.is_empty() && (px[j].0 - px[i].0).abs() <= 5 && (px[j].1 - px[i].1).abs() <= 5)
+                .collect();
+            for &j in &g {
+                group_of[j] = Some(groups.len());
+            }
+            groups.push((g, px[i]));
         }
-        let group: Vec<usize> = (i..pts.len()).filter(|&j| !labelled[j] && near(p, &pts[j])).collect();
-        let label = group.iter().map(|&j| pts[j].2.label.as_str()).collect::<Vec<_>>().join(", ");
-        for j in group {
-            labelled[j] = true;
+        let font = ("sans-serif", 15).into_font();
+        let labels: Vec<String> = groups.iter().map(|(g, _)| g.iter().map(|&j| points[j].label.as_str()).collect::<Vec<_>>().join(", ")).collect();
+        let sizes: Vec<(u32, u32)> =
+            labels.iter().map(|l| root.estimate_text_size(l, &TextStyle::from(font.clone())).unwrap_or((8 * l.len() as u32, 15))).collect();
+        // Every marker is an obstacle; the label anchors are the groups' first points.
+        let mut anchors: Vec<(i32, i32)> = groups.iter().map(|g| g.1).collect();
+        let mut all_sizes = sizes.clone();
+        for (i, p) in px.iter().enumerate() {
+            if !groups.iter().any(|g| g.0[0] == i) {
+                anchors.push(*p);
+                all_sizes.push((0, 0));
+            }
         }
-        chart.draw_series([EmptyElement::at((p.0, p.1)) + Text::new(label, (10, -7), ("sans-serif", 15).into_font())]).map_err(|e| err(&e))?;
+        let pa = chart.plotting_area();
+        let (bx, by) = pa.get_base_pixel();
+        let (bw, bh) = pa.dim_in_pixel();
+        let front_px: Vec<(i32, i32)> = front.iter().map(|&i| px[i]).collect();
+        let pos = plot::place_labels(&anchors, &all_sizes, 13, (bx, by, bx + bw as i32, by + bh as i32), &plot::sample_polyline(&front_px, 4));
+        for (k, l) in labels.iter().enumerate() {
+            let ((x, y), far) = pos[k];
+            let (w, h) = (sizes[k].0 as i32, sizes[k].1 as i32);
+            if far {
+                let (ax, ay) = anchors[k];
+                let (tx, ty) = ((ax).clamp(x, x + w), (ay).clamp(y, y + h));
+                root.draw(&PathElement::new(vec![(ax, ay), (tx, ty)], BLACK.mix(0.4).stroke_width(1))).map_err(|e| err(&e))?;
+            }
+            root.draw(&Text::new(l.clone(), (x, y), font.clone())).map_err(|e| err(&e))?;
+        }
+        // The key: every labelled point, then the marks.
+        let mut key = vec![KeyEntry::note("Points")];
+        for p in points.iter().filter(|p| !p.key.is_empty()) {
+            let (m, c, _) = p.marker();
+            key.push(KeyEntry::marker(&format!("{}  {}", p.label, p.key), m, c));
+        }
+        key.push(KeyEntry::note(""));
+        key.push(KeyEntry::note("Marks"));
+        if points.iter().any(|p| p.teacher && !p.shipped && p.faithful) {
+            key.push(KeyEntry::marker("teacher", Marker::Circle, RGBColor(214, 39, 40)));
+        }
+        if points.iter().any(|p| !p.teacher && !p.shipped && p.faithful) {
+            key.push(KeyEntry::marker("student", Marker::Circle, teal));
+        }
+        if points.iter().any(|p| p.shipped) {
+            key.push(KeyEntry::marker("shipped circuit (when the run was made)", Marker::Star, RGBColor(255, 170, 0)));
+        }
+        if points.iter().any(|p| !p.faithful) {
+            key.push(KeyEntry::marker(
+                &format!("fidelity < {:.0} %: does not prove its model", 100.0 * FRONT_MIN_FIDELITY),
+                Marker::Cross,
+                RGBColor(110, 110, 110),
+            ));
+        }
+        key.push(KeyEntry::line("Pareto front: nothing faster is as accurate", teal));
+        plot::draw_key(&right.margin(30, 0, 0, 0), &key, 13)?;
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())
@@ -622,8 +803,8 @@ pub fn write_combined_pareto(runs: &[(String, String, BenchResults)], out: &Path
             all.push((name, link, m));
         }
     }
-    let point = |m: &ModelBench, label: String| ParetoPoint { label, prove_s: m.proofs.prove_median_s, accuracy: m.test_accuracy, teacher: m.role == Role::Teacher };
-    let faithful = |m: &ModelBench| m.fidelity.as_ref().is_none_or(|f| f.agreement >= FRONT_MIN_FIDELITY);
+    let point = |m: &ModelBench, label: String| ParetoPoint { label, ..ParetoPoint::of(m) };
+    let faithful = |m: &ModelBench| ParetoPoint::of(m).faithful;
     // The front is taken over the faithful circuits only; the plot shows every circuit.
     let eligible: Vec<usize> = (0..all.len()).filter(|&i| faithful(all[i].2)).collect();
     let eligible_points: Vec<ParetoPoint> = eligible.iter().map(|&i| point(all[i].2, String::new())).collect();
@@ -661,10 +842,24 @@ pub fn write_combined_pareto(runs: &[(String, String, BenchResults)], out: &Path
             if front.contains(&i) { "**front**" } else { "" }
         );
     }
-    // Points are labelled with their row number: sixteen names would overprint.
-    let points: Vec<ParetoPoint> = all.iter().zip(&number).map(|((_, _, m), n)| point(m, n.to_string())).collect();
+    // Points are labelled with their row number (sixteen names would overprint), keyed in
+    // that order beside the chart.
+    let mut points: Vec<ParetoPoint> = all
+        .iter()
+        .zip(&number)
+        .map(|((run, _, m), n)| {
+            let run = run.strip_prefix("bench/").unwrap_or(run.as_str());
+            ParetoPoint { key: format!("{run}: {}, {:.2} s", m.display_name(), m.proofs.prove_median_s), ..point(m, n.to_string()) }
+        })
+        .collect();
+    let mut by_number: Vec<usize> = (0..points.len()).collect();
+    by_number.sort_by_key(|&i| number[i]);
+    let front: Vec<usize> = front.iter().map(|&i| by_number.iter().position(|&j| j == i).expect("a point")).collect();
+    points = by_number.iter().map(|&i| points[i].clone()).collect();
     veriregime_core::write_atomic(&out.join("PARETO.md"), s.as_bytes())?;
-    veriregime_core::replace_file(&out.join(PARETO_PNG), |tmp| plot_pareto(&points, &front, "Every benchmarked circuit: test accuracy vs median prove time", tmp))
+    veriregime_core::replace_file(&out.join(PARETO_PNG), |tmp| {
+        plot_pareto(&points, &front, "Every benchmarked circuit: test accuracy vs median prove time", tmp)
+    })
 }
 
 fn opt_pct(v: Option<f64>) -> String {
@@ -728,6 +923,7 @@ mod tests {
             f1_retention: None,
             speedup: None,
             shipped: false,
+            model: None,
             build,
             proofs,
             fidelity: Some(fidelity),
@@ -804,7 +1000,7 @@ mod tests {
 
     #[test]
     fn the_combined_front_leaves_out_circuits_that_do_not_prove_their_model() {
-        let p = |label: &str, prove_s: f64, accuracy: f64| ParetoPoint { label: label.into(), prove_s, accuracy, teacher: false };
+        let p = |label: &str, prove_s: f64, accuracy: f64| ParetoPoint::new(label, prove_s, accuracy);
         // b is beaten by a (faster and as accurate); c is slower but more accurate.
         let pts = [p("c", 10.0, 0.5), p("a", 1.0, 0.45), p("b", 2.0, 0.45), p("d", 0.5, 0.3)];
         assert_eq!(pareto_front(&pts), vec![3, 1, 0]);

@@ -65,25 +65,34 @@ pub struct BenchPlan {
     pub rebuild: bool,
     /// Measure nothing: re-render RESULTS.md and pareto.png from --out's RESULTS.json.
     pub render: bool,
+    /// Measure nothing: draw --out's pareto.png again from its RESULTS.json (RESULTS.md and
+    /// RESULTS.json are left as they are).
+    pub replot: bool,
     /// Measure nothing: put every model of these runs' RESULTS.json (folders, named relative to
     /// --out in the table) on one Pareto plot; writes --out's PARETO.md and pareto.png.
     pub pareto_of: Vec<PathBuf>,
 }
 
 impl BenchPlan {
-    /// Runs the benchmark (or, with `pareto_of` / `render`, only re-plots); progress on stderr.
+    /// Runs the benchmark (or, with `pareto_of` / `render` / `replot`, only re-plots); progress on stderr.
     pub async fn run(self) -> anyhow::Result<()> {
         if !self.pareto_of.is_empty() {
             let runs = self
                 .pareto_of
                 .iter()
                 .map(|d| {
-                    let r = BenchResults::read(d).with_context(|| format!("benchmark run {}", d.display()))?;
+                    let mut r = BenchResults::read(d).with_context(|| format!("benchmark run {}", d.display()))?;
+                    r.name_models(&project_root());
                     Ok((d.display().to_string(), pathdiff(d, &self.out), r))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             super::write_combined_pareto(&runs, &self.out)?;
             eprintln!("wrote {}", self.out.join("PARETO.md").display());
+            return Ok(());
+        }
+        if self.replot {
+            let png = BenchResults::replot(&self.out, &project_root())?;
+            eprintln!("wrote {}", png.display());
             return Ok(());
         }
         if self.render {

@@ -23,7 +23,8 @@
 //! | [`ModelCard`] (`new`, `set_training`, `save(dir)`, `read(dir)`, `load(dir) -> (ModelCard, OnnxModel)`) | `card.json` beside `network.onnx` |
 //! | [`save_model_dir`]`(dir, &Student, &mut ModelCard, parity_x) -> parity` | writes `network.onnx` + `card.json` (hash, parity filled in) |
 //! | [`quant`] | Hessian-guided mixed precision: `hutchinson` per-layer traces, `quantize` (power-of-two grid), `allocate` under a bit budget, `study` -> `QuantStudy` (`HESSIAN.md`, JSON, PNG) |
-//! | [`plot_history`]`(&TrainHistory, title, png)`, [`plot_confusion`]`(&Metrics, title, png)` | PNG plots |
+//! | [`plot_training`]`(&TrainHistory, title, loss name, png)` (training loss, validation cross-entropy, validation accuracy/macro-F1: one quantity per axis), [`plot_confusion`]`(&Metrics, title, png)` | PNG plots |
+//! | [`save_history`], [`replot_model_dir`]`(dir)` | a model folder's `history.json`, and `training.png` drawn again from it |
 //!
 //! # Inputs and outputs
 //! A window is 420 f32 (60 minutes x 7 features, time-major: `minute * 7 + feature`, minute 0 the
@@ -72,7 +73,9 @@ pub mod train;
 pub use card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainedCard, TrainingInfo, CARD_FILE, ONNX_FILE};
 pub use metrics::{argmax3, decide, ClassMetrics, Metrics, PerClass};
 pub use onnx::{export_onnx, parity, sha256_file, student_from_onnx, teacher_onnx_proto, to_onnx_proto, write_onnx, OnnxModel};
-pub use plot::{fonts_available, plot_confusion, plot_history, plot_lines};
+pub use plot::{
+    fonts_available, plot_confusion, plot_history, plot_lines, plot_training, replot_model_dir, save_history, train_loss_name, HISTORY_FILE, TRAINING_PNG,
+};
 pub use net::{Architecture, Net, NetState};
 pub use student::{Activation, PolyAct, Student, StudentConfig, N_CLASSES};
 pub use teacher::{Teacher, TeacherConfig, SEED_TEACHER_PARAMS};

@@ -2,6 +2,7 @@
 
 use super::frontier::{FrontierRecord, OffsetPoint};
 use super::metrics::Metrics;
+use super::plot;
 use super::study::{RunRecord, StudyResults};
 use veriregime_core::features::CLASS_NAMES;
 use plotters::prelude::*;
@@ -21,19 +22,24 @@ fn pct(v: f64) -> String {
     format!("{:.2} %", 100.0 * v)
 }
 
-fn row(r: &RunRecord, teacher: &RunRecord) -> String {
+fn row(r: &RunRecord, teacher: &RunRecord, mark: &str) -> String {
+    row_of(&format!("{}{mark}", r.name), &r.kind, r.params, r.macs, &r.val, &r.test, teacher)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row_of(name: &str, kind: &str, params: usize, macs: usize, val: &Metrics, test: &Metrics, teacher: &RunRecord) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {:.4} | {} | {:.4} | {} | {} |",
-        r.name,
-        r.kind,
-        if r.params > 0 { r.params.to_string() } else { "-".into() },
-        if r.macs > 0 { r.macs.to_string() } else { "-".into() },
-        pct(r.val.accuracy),
-        r.val.macro_f1,
-        pct(r.test.accuracy),
-        r.test.macro_f1,
-        pct(r.test.accuracy / teacher.test.accuracy),
-        pct(r.test.macro_f1 / teacher.test.macro_f1),
+        name,
+        kind,
+        if params > 0 { params.to_string() } else { "-".into() },
+        if macs > 0 { macs.to_string() } else { "-".into() },
+        pct(val.accuracy),
+        val.macro_f1,
+        pct(test.accuracy),
+        test.macro_f1,
+        pct(test.accuracy / teacher.test.accuracy),
+        pct(test.macro_f1 / teacher.test.macro_f1),
     )
 }
 
@@ -68,7 +74,7 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
     veriregime_core::write_atomic(&out.join(RESULTS_FILE), (serde_json::to_string_pretty(r)? + "\n").as_bytes())?;
     plot_students(r, &out.join(STUDENTS_PNG))?;
     if let Some(f) = &r.frontier {
-        plot_frontier(f, &out.join(FRONTIER_PNG))?;
+        plot_frontier(f, &r.teacher, &out.join(FRONTIER_PNG))?;
     }
 
     let runs_s: f64 = r.teacher_variants.iter().chain(&r.baselines).chain(&r.grid).chain(&r.students).chain(&r.no_teacher).map(|x| x.wall_s).sum::<f64>()
@@ -124,17 +130,18 @@ pub fn write_report(r: &StudyResults, out: &Path) -> anyhow::Result<()> {
         "rho = test accuracy / teacher's test accuracy; F1 ret. = test macro-F1 / teacher's.\n\n\
          | model | kind | params | MACs | val acc | val macro-F1 | test acc | test macro-F1 | rho | F1 ret. |\n|---|---|---|---|---|---|---|---|---|---|"
     );
-    let _ = writeln!(s, "{}", row(teacher, teacher));
-    for x in r.students.iter().chain(&r.no_teacher).chain(&r.baselines) {
-        let _ = writeln!(s, "{}", row(x, teacher));
+    let _ = writeln!(s, "{}", row(teacher, teacher, " (shipped: `models/teacher`)"));
+    // The shipped student comes second: `train ship` may have taken it from outside the sweep.
+    if let Some(x) = &r.shipped_from {
+        let name = format!("**{}** (shipped: `models/student`, from `{}`)", x.name, x.dir);
+        let _ = writeln!(s, "{}", row_of(&name, "student (`train ship`)", x.params, x.macs, &x.val, &x.test, teacher));
     }
-    let _ = writeln!(
-        s,
-        "| seed (reported, val only) | student | 64329 | 64096 | {} | {} | - | - | - | - |",
-        pct(SEED_VAL_ACCURACY),
-        SEED_VAL_MACRO_F1
-    );
-    let _ = writeln!(s, "\n![test macro-F1 against multiply-accumulates](students.png)\n");
+    for x in r.students.iter().chain(&r.no_teacher).chain(&r.baselines) {
+        let mark = if r.shipped_from.is_none() && x.name == r.shipped_student { " (shipped: `models/student`)" } else { "" };
+        let _ = writeln!(s, "{}", row(x, teacher, mark));
+    }
+    let _ = writeln!(s, "| seed (reported, val only) | student | 64329 | 64096 | {} | {} | - | - | - | - |", pct(SEED_VAL_ACCURACY), SEED_VAL_MACRO_F1);
+    let _ = writeln!(s, "\n![test macro-F1 against multiply-accumulates; the shipped student is the star](students.png)\n");
 
     // Goals.
     let _ = writeln!(s, "## Goals\n");
@@ -493,12 +500,20 @@ fn frontier_section(s: &mut String, f: &FrontierRecord) {
     let _ = writeln!(s, "\n![validation accuracy against macro-F1](frontier.png)");
 }
 
-/// Validation macro-F1 against accuracy: each teacher's front, its as-trained point, and the
-/// seed's reported point.
-fn plot_frontier(f: &FrontierRecord, path: &Path) -> anyhow::Result<()> {
-    let text = super::plot::fonts_available();
-    let root = BitMapBackend::new(path, (900, 620)).into_drawing_area();
+/// Validation macro-F1 against accuracy: each teacher's front (a line of its own colour), its
+/// as-trained point (a marker of its own shape, same colour), and the seed's reported point (a
+/// black cross) with dashed guides through it: a point above and to the right of both beats the
+/// seed on both figures. The key sits beside the chart, so it covers no data.
+fn plot_frontier(f: &FrontierRecord, shipped_teacher: &str, path: &Path) -> anyhow::Result<()> {
+    let text = plot::fonts_available();
+    let root = BitMapBackend::new(path, (1180, 660)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
+    let area = if text {
+        root.titled("Teachers: validation accuracy against macro-F1, over SELL/BUY logit offsets", ("sans-serif", 21)).map_err(err)?
+    } else {
+        root.clone()
+    };
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 as i32 - if text { 360 } else { 0 });
     let all = f.models.iter().flat_map(|m| m.front.iter().chain([&m.as_trained]));
     let (xs, ys): (Vec<f64>, Vec<f64>) = all.map(|p| (p.val_accuracy, p.val_macro_f1)).chain([(f.target_accuracy, f.target_macro_f1)]).unzip();
     // Zoom on the part of the fronts around the seed's point and the models as trained.
@@ -506,93 +521,195 @@ fn plot_frontier(f: &FrontierRecord, path: &Path) -> anyhow::Result<()> {
     let x1 = xs.iter().cloned().fold(0.0, f64::max) + 0.002;
     let y0 = ys.iter().cloned().fold(1.0, f64::min).max(f.target_macro_f1 - 0.08);
     let y1 = ys.iter().cloned().fold(0.0, f64::max) + 0.005;
-    let mut b = ChartBuilder::on(&root);
-    b.margin(20);
+    let mut b = ChartBuilder::on(&left);
+    b.margin(15);
     if text {
-        b.caption("Teachers: validation accuracy against macro-F1, over SELL/BUY logit offsets", ("sans-serif", 20))
-            .x_label_area_size(45)
-            .y_label_area_size(60);
+        b.x_label_area_size(45).y_label_area_size(65);
     }
     let mut chart = b.build_cartesian_2d(x0..x1, y0..y1).map_err(err)?;
     if text {
-        chart.configure_mesh().x_desc("validation accuracy").y_desc("validation macro-F1").draw().map_err(err)?;
+        let xfmt = |v: &f64| format!("{:.1} %", 100.0 * v);
+        let yfmt = |v: &f64| format!("{v:.3}");
+        chart
+            .configure_mesh()
+            .x_desc("validation accuracy")
+            .y_desc("validation macro-F1")
+            .x_label_formatter(&xfmt)
+            .y_label_formatter(&yfmt)
+            .light_line_style(BLACK.mix(0.04))
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
     }
-    let colours = [RGBColor(0, 114, 178), RGBColor(213, 94, 0), RGBColor(0, 158, 115), RGBColor(204, 121, 167), RGBColor(86, 180, 233), RGBColor(230, 159, 0), BLACK];
-    for (m, &c) in f.models.iter().zip(colours.iter().cycle()) {
+    let guide = BLACK.mix(0.45).stroke_width(1);
+    chart.draw_series(DashedLineSeries::new(vec![(f.target_accuracy, y0), (f.target_accuracy, y1)], 5, 5, guide)).map_err(err)?;
+    chart.draw_series(DashedLineSeries::new(vec![(x0, f.target_macro_f1), (x1, f.target_macro_f1)], 5, 5, guide)).map_err(err)?;
+    let mut key = vec![plot::KeyEntry::note("Teachers (line: front; marker: as trained)")];
+    let mut marks = Vec::new();
+    for (k, m) in f.models.iter().enumerate() {
+        let c = plot::PALETTE[k % plot::PALETTE.len()];
+        let shape = plot::MARKERS[k % plot::MARKERS.len()];
+        let shipped = m.name == shipped_teacher;
+        let w = if shipped { 4 } else { 2 };
         let pts: Vec<(f64, f64)> = m.front.iter().map(|p| (p.val_accuracy, p.val_macro_f1)).filter(|p| p.0 >= x0 && p.1 >= y0).collect();
-        let s = chart.draw_series(LineSeries::new(pts, c.stroke_width(2))).map_err(err)?;
-        if text {
-            s.label(m.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        }
+        chart.draw_series(LineSeries::new(pts, c.stroke_width(w))).map_err(err)?;
         let p = (m.as_trained.val_accuracy, m.as_trained.val_macro_f1);
         if p.0 >= x0 && p.1 >= y0 {
-            chart.draw_series([Circle::new(p, 5, c.filled())]).map_err(err)?;
+            marks.push((chart.backend_coord(&p), shape, c));
         }
+        key.push(plot::KeyEntry {
+            bold: false,
+            text: if shipped { format!("{} (shipped)", m.name) } else { m.name.clone() },
+            line: Some((c.to_rgba(), w, false)),
+            marker: Some((shape, c)),
+        });
     }
-    let seed = (f.target_accuracy, f.target_macro_f1);
-    let s = chart.draw_series([Cross::new(seed, 8, RED.stroke_width(3))]).map_err(err)?;
+    // Markers last, on top of every line.
+    for (at, shape, c) in marks {
+        plot::draw_marker(&root, at, shape, 6, c)?;
+    }
+    plot::draw_marker(&root, chart.backend_coord(&(f.target_accuracy, f.target_macro_f1)), plot::Marker::Cross, 9, BLACK)?;
     if text {
-        s.label("seed (reported)").legend(|(x, y)| Cross::new((x + 10, y), 5, RED.stroke_width(2)));
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+        key.push(plot::KeyEntry::note(""));
+        key.push(plot::KeyEntry::note("Target"));
+        key.push(plot::KeyEntry::marker(
+            &format!("seed's reported point ({:.2} %, {:.4})", 100.0 * f.target_accuracy, f.target_macro_f1),
+            plot::Marker::Cross,
+            BLACK,
+        ));
+        key.push(plot::KeyEntry { bold: false, text: "through it: up and right beats both".into(), line: Some((BLACK.mix(0.45), 1, true)), marker: None });
+        key.push(plot::KeyEntry::note(""));
+        key.push(plot::KeyEntry::note("Front"));
+        key.push(plot::KeyEntry::text("the SELL/BUY logit offsets (each"));
+        key.push(plot::KeyEntry::text(&format!("-{r} to {r}, step {st}) that no other", r = f.offset_range, st = f.offset_step)));
+        key.push(plot::KeyEntry::text("offset beats on both figures"));
+        plot::draw_key(&right.margin(40, 0, 0, 0), &key, 14)?;
     }
     root.present().map_err(err)?;
     Ok(())
 }
 
-/// Test macro-F1 against multiply-accumulates: distilled students, the same MLPs without a
-/// teacher, and horizontal lines for the teacher and logistic regression.
+/// Test macro-F1 against multiply-accumulates (log scale): distilled students, the same MLPs
+/// without a teacher, the shipped student (a star: `train ship` may have taken it from outside
+/// the sweep), and horizontal lines for the teacher and logistic regression.
 fn plot_students(r: &StudyResults, path: &Path) -> anyhow::Result<()> {
-    let text = super::plot::fonts_available();
-    let root = BitMapBackend::new(path, (900, 560)).into_drawing_area();
+    let text = plot::fonts_available();
+    let root = BitMapBackend::new(path, (1100, 580)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let pts = |v: &[RunRecord]| v.iter().map(|x| ((x.macs as f64).log10(), x.test.macro_f1)).collect::<Vec<_>>();
+    let area = if text { root.titled("Students: test macro-F1 against multiply-accumulates", ("sans-serif", 22)).map_err(err)? } else { root.clone() };
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 as i32 - if text { 350 } else { 0 });
+    let pts = |v: &[RunRecord]| v.iter().filter(|x| x.macs > 0).map(|x| (x.macs as f64, x.test.macro_f1)).collect::<Vec<_>>();
     let (ds, nt) = (pts(&r.students), pts(&r.no_teacher));
-    let teacher = r.teacher_variants.iter().find(|t| t.name == r.teacher).map(|t| t.test.macro_f1).unwrap_or(0.0);
+    let teacher = r.teacher_variants.iter().find(|t| t.name == r.teacher);
+    let teacher_f1 = teacher.map(|t| t.test.macro_f1).unwrap_or(0.0);
     let logistic = r.baselines.iter().find(|b| b.name == "logistic").map(|b| b.test.macro_f1);
-    let ys: Vec<f64> = ds.iter().chain(&nt).map(|p| p.1).chain([teacher]).chain(logistic).collect();
+    // The shipped student: chosen by `train ship`, or one of the sweep's.
+    let shipped: Option<(String, f64, f64)> = match &r.shipped_from {
+        Some(x) => Some((x.name.clone(), x.macs as f64, x.test.macro_f1)),
+        None => r.students.iter().find(|s| s.name == r.shipped_student).map(|s| (s.name.clone(), s.macs as f64, s.test.macro_f1)),
+    };
+    let ys: Vec<f64> = ds.iter().chain(&nt).map(|p| p.1).chain([teacher_f1]).chain(logistic).chain(shipped.iter().map(|s| s.2)).collect();
     let (lo, hi) = (ys.iter().cloned().fold(1.0, f64::min) - 0.02, ys.iter().cloned().fold(0.0, f64::max) + 0.02);
-    let xs: Vec<f64> = ds.iter().chain(&nt).map(|p| p.0).collect();
-    let (xl, xh) = (xs.iter().cloned().fold(10.0, f64::min) - 0.2, xs.iter().cloned().fold(0.0, f64::max) + 0.2);
-    let mut b = ChartBuilder::on(&root);
-    b.margin(20);
+    let xs: Vec<f64> = ds.iter().chain(&nt).map(|p| p.0).chain(shipped.iter().map(|s| s.1)).collect();
+    anyhow::ensure!(!xs.is_empty(), "no students to plot");
+    let (xl, xh) = (xs.iter().cloned().fold(f64::INFINITY, f64::min) / 1.5, xs.iter().cloned().fold(0.0, f64::max) * 1.5);
+    let mut b = ChartBuilder::on(&left);
+    b.margin(15).margin_right(25);
     if text {
-        b.caption("Students: test macro-F1 vs multiply-accumulates", ("sans-serif", 22)).x_label_area_size(45).y_label_area_size(60);
+        b.x_label_area_size(45).y_label_area_size(65);
     }
-    let mut chart = b.build_cartesian_2d(xl..xh, lo..hi).map_err(err)?;
+    let (ticks, light) = plot::log_ticks(xl, xh);
+    let mut chart = b.build_cartesian_2d((xl..xh).log_scale().with_key_points(ticks).with_light_points(light), lo..hi).map_err(err)?;
     if text {
+        let xfmt = |v: &f64| if *v >= 1000.0 { format!("{}k", v / 1000.0) } else { format!("{v:.0}") };
+        let yfmt = |v: &f64| format!("{v:.2}");
         chart
             .configure_mesh()
-            .x_desc("log10(MACs per inference)")
+            .x_desc("multiply-accumulates per inference (log scale)")
             .y_desc("test macro-F1")
+            .x_label_formatter(&xfmt)
+            .y_label_formatter(&yfmt)
+            .light_line_style(BLACK.mix(0.04))
+            .label_style(("sans-serif", 13))
             .draw()
             .map_err(err)?;
     }
     let teal = RGBColor(0, 128, 128);
-    let s = chart.draw_series(LineSeries::new(ds.clone(), teal.stroke_width(3))).map_err(err)?;
-    if text {
-        s.label("distilled").legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], teal.stroke_width(3)));
-    }
-    chart.draw_series(ds.iter().map(|&p| Circle::new(p, 5, teal.filled()))).map_err(err)?;
-    let s = chart.draw_series(LineSeries::new(nt.clone(), RED.stroke_width(2))).map_err(err)?;
-    if text {
-        s.label("no teacher").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.stroke_width(2)));
-    }
-    chart.draw_series(nt.iter().map(|&p| Cross::new(p, 5, RED.stroke_width(2)))).map_err(err)?;
-    let s = chart.draw_series(LineSeries::new(vec![(xl, teacher), (xh, teacher)], BLACK.stroke_width(1))).map_err(err)?;
-    if text {
-        s.label("teacher").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-    }
+    let (red, gold) = (RGBColor(214, 39, 40), RGBColor(255, 170, 0));
+    chart.draw_series(LineSeries::new(vec![(xl, teacher_f1), (xh, teacher_f1)], BLACK.stroke_width(1))).map_err(err)?;
     if let Some(l) = logistic {
-        let s = chart.draw_series(LineSeries::new(vec![(xl, l), (xh, l)], BLUE.stroke_width(1))).map_err(err)?;
-        if text {
-            s.label("logistic regression").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-        }
+        chart.draw_series(DashedLineSeries::new(vec![(xl, l), (xh, l)], 8, 5, BLUE.stroke_width(1))).map_err(err)?;
+    }
+    chart.draw_series(LineSeries::new(ds.clone(), teal.stroke_width(3))).map_err(err)?;
+    chart.draw_series(LineSeries::new(nt.clone(), red.stroke_width(2))).map_err(err)?;
+    // Markers, then the sweep's sizes written beside them where they cover nothing.
+    let mut at = Vec::new();
+    let mut labels = Vec::new();
+    for (x, p) in r.students.iter().filter(|x| x.macs > 0).zip(&ds) {
+        at.push((chart.backend_coord(p), plot::Marker::Circle, teal, 6));
+        labels.push(x_label(x));
+    }
+    for p in &nt {
+        // The same sizes as the distilled ones, labelled there.
+        at.push((chart.backend_coord(p), plot::Marker::Cross, red, 7));
+        labels.push(String::new());
+    }
+    if let Some((name, m, f1)) = &shipped {
+        at.push((chart.backend_coord(&(*m, *f1)), plot::Marker::Star, gold, 10));
+        labels.push(name.clone());
+    }
+    for &(p, m, c, rad) in &at {
+        plot::draw_marker(&root, p, m, rad, c)?;
     }
     if text {
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+        let font = ("sans-serif", 13).into_font();
+        let sizes: Vec<(u32, u32)> = labels
+            .iter()
+            .map(|l| if l.is_empty() { (0, 0) } else { root.estimate_text_size(l, &TextStyle::from(font.clone())).unwrap_or((8 * l.len() as u32, 13)) })
+            .collect();
+        let pa = chart.plotting_area();
+        let ((px0, py0), (px1, py1)) =
+            (pa.get_base_pixel(), (pa.get_base_pixel().0 + pa.dim_in_pixel().0 as i32, pa.get_base_pixel().1 + pa.dim_in_pixel().1 as i32));
+        // Labels stay off the lines too.
+        let px = |v: &[(f64, f64)]| v.iter().map(|p| chart.backend_coord(p)).collect::<Vec<_>>();
+        let mut avoid = plot::sample_polyline(&px(&ds), 4);
+        avoid.extend(plot::sample_polyline(&px(&nt), 4));
+        avoid.extend(plot::sample_polyline(&px(&[(xl, teacher_f1), (xh, teacher_f1)]), 4));
+        let pos = plot::place_labels(&at.iter().map(|a| a.0).collect::<Vec<_>>(), &sizes, 10, (px0, py0, px1, py1), &avoid);
+        for (l, (xy, _)) in labels.iter().zip(pos).filter(|(l, _)| !l.is_empty()) {
+            root.draw(&Text::new(l.clone(), xy, font.color(&BLACK))).map_err(err)?;
+        }
+        let mut key = vec![
+            plot::KeyEntry::note("Students (labels: hidden sizes)"),
+            plot::KeyEntry { bold: false, text: "distilled from the teacher".into(), line: Some((teal.to_rgba(), 3, false)), marker: Some((plot::Marker::Circle, teal)) },
+            plot::KeyEntry {
+                bold: false,
+                text: "same MLP, trained without a teacher".into(),
+                line: Some((red.to_rgba(), 2, false)),
+                marker: Some((plot::Marker::Cross, red)),
+            },
+        ];
+        if let Some((name, m, _)) = &shipped {
+            key.push(plot::KeyEntry::marker(&format!("shipped: {name} ({m:.0} MACs)"), plot::Marker::Star, gold));
+        }
+        key.push(plot::KeyEntry::note(""));
+        key.push(plot::KeyEntry::note("References (no size)"));
+        key.push(plot::KeyEntry { bold: false, text: format!("teacher ({})", r.teacher), line: Some((BLACK.to_rgba(), 1, false)), marker: None });
+        if logistic.is_some() {
+            key.push(plot::KeyEntry { bold: false, text: "logistic regression".into(), line: Some((BLUE.to_rgba(), 1, true)), marker: None });
+        }
+        plot::draw_key(&right.margin(40, 0, 0, 0), &key, 14)?;
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// A sweep point's label: its hidden sizes ("128-64-32"), else its name.
+fn x_label(x: &RunRecord) -> String {
+    match &x.architecture {
+        Some(super::net::Architecture::Mlp(c)) => c.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-"),
+        _ => x.name.clone(),
+    }
 }
 
 /// The MLP trained without a teacher that a student of `macs` multiply-accumulates is judged against:
@@ -622,6 +739,25 @@ mod tests {
             test: Metrics::default(),
             dir: None,
             val_f1_curve: vec![],
+        }
+    }
+
+    /// The committed study (`models/REPORT.json`), re-rendered into a scratch folder.
+    #[test]
+    fn the_report_lists_and_plots_the_shipped_student() {
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let r = crate::recipes::read_results(&models).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        write_report(&r, out.path()).unwrap();
+        let md = std::fs::read_to_string(out.path().join(REPORT_FILE)).unwrap();
+        let table: Vec<&str> = md.split("## All models").nth(1).unwrap().split("\n## ").next().unwrap().lines().filter(|l| l.starts_with("| ")).collect();
+        let shipped = r.shipped_from.as_ref().map(|x| x.name.clone()).unwrap_or(r.shipped_student.clone());
+        let rows: Vec<&&str> = table.iter().filter(|l| l.contains("shipped: `models/student`")).collect();
+        assert_eq!(rows.len(), 1, "{table:#?}");
+        assert!(rows[0].contains(&shipped), "{}", rows[0]);
+        assert!(table.iter().any(|l| l.contains("shipped: `models/teacher`")), "{table:#?}");
+        for png in [STUDENTS_PNG, FRONTIER_PNG] {
+            assert!(std::fs::metadata(out.path().join(png)).unwrap().len() > 10_000, "{png}");
         }
     }
 

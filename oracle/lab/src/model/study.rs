@@ -8,7 +8,7 @@ use super::card::{save_model_dir, DataInfo, ModelCard, Thresholds, TrainedCard};
 use super::metrics::Metrics;
 use super::net::{Architecture, Net};
 use super::onnx::OnnxModel;
-use super::plot::{plot_confusion, plot_history};
+use super::plot::{plot_confusion, plot_training, save_history, train_loss_name, TRAINING_PNG};
 use super::student::{Student, StudentConfig};
 use super::teacher::{Teacher, TeacherConfig};
 use super::train::{class_counts, evaluate, fit, ClassWeights, Distill, Regularizer, Schedule, TrainConfig, TrainData, TrainHistory};
@@ -516,7 +516,8 @@ impl Study<'_> {
 
 /// Writes a trained model's folder: `network.onnx` (tract parity checked on up to 2,000 test
 /// windows), `card.json` (data, normaliser, recipe, history summary, val and test metrics),
-/// `training.png` and `confusion_test.png`.
+/// `history.json` (every epoch, so `training.png` can be drawn again), `training.png` and
+/// `confusion_test.png`.
 #[allow(clippy::too_many_arguments)]
 pub fn write_model_dir(
     dir: &Path,
@@ -537,7 +538,8 @@ pub fn write_model_dir(
     let n = 2000.min(d.test.len());
     let parity = save_model_dir(dir, net, &mut card, &d.test.x[..n * INPUT_LEN])?;
     anyhow::ensure!(parity < 1e-3, "{name}: tract and candle logits differ by {parity} (> 1e-3)");
-    plot_history(hist, &format!("{name}: training curves"), dir.join("training.png"))?;
+    save_history(hist, dir)?;
+    plot_training(hist, &format!("{name}: training curves"), &train_loss_name(cfg), dir.join(TRAINING_PNG))?;
     plot_confusion(test, &format!("{name}: test confusion"), dir.join("confusion_test.png"))?;
     Ok(parity)
 }
