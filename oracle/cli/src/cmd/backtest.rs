@@ -14,21 +14,8 @@ pub struct BacktestArgs {
     /// Model folder (network.onnx + card.json).
     #[arg(long, default_value = "models/student")]
     pub model: PathBuf,
-    /// Archive root in Binance Vision's layout.
-    #[arg(long)]
-    pub data: PathBuf,
-    #[arg(long, default_value = "BTCUSDT")]
-    pub symbol: String,
-    /// First decision day (YYYY-MM-DD).
-    #[arg(long, required_unless_present = "split", conflicts_with = "split", requires = "to")]
-    pub from: Option<String>,
-    /// Last decision day (YYYY-MM-DD).
-    #[arg(long, requires = "from")]
-    pub to: Option<String>,
-    /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
-    /// data range its card records.
-    #[arg(long, value_parser = ["train", "val", "test"])]
-    pub split: Option<String>,
+    #[command(flatten)]
+    pub range: super::ModelRangeArgs,
     /// `vault` (the demo vault's rule: BUY buys, SELL sells, HOLD keeps), parameters
     /// (`margin=M,persist=P,min_hold=MIN,max_hold=MIN`), or a policy file (models/policy.json).
     #[arg(long, default_value = "vault")]
@@ -72,16 +59,11 @@ impl BacktestArgs {
         if let Some(sha) = chosen_for.filter(|s| *s != card.onnx_sha256) {
             tracing::warn!("policy {} was chosen for the model with ONNX sha256 {sha}, not {} ({})", self.policy, card.onnx_sha256, self.model.display());
         }
-        let (from, to) = veriregime_core::range::asked_range(&card, self.split.as_deref(), self.from.as_deref(), self.to.as_deref())?;
-        if self.split.as_deref() != Some("test") {
-            if let Some(w) = veriregime_core::range::in_sample_overlap(&card, &self.symbol, from, to)? {
-                tracing::warn!("{w}");
-            }
-        }
-        let market = Market::load(&self.data, &self.symbol, from, to)?;
+        let (from, to) = self.range.range(&card)?;
+        let market = Market::load(&self.range.data, &self.range.symbol, from, to)?;
         let logits = market.logits(&card, &onnx)?;
         let replay = market.replay(&logits, from, to)?;
-        let report = Report::run(&card, &self.symbol, &replay, &self.policy, spec, &costs)?;
+        let report = Report::run(&card, &self.range.symbol, &replay, &self.policy, spec, &costs)?;
         if let Some(png) = &self.png {
             plot_report(&report, None, png)?;
             eprintln!("equity curves -> {}", png.display());

@@ -16,21 +16,8 @@ pub struct EvalArgs {
     /// Model folder (network.onnx + card.json).
     #[arg(long, default_value = "models/student")]
     pub model: PathBuf,
-    /// Archive root in Binance Vision's layout (ROOT/spot/daily/klines/SYMBOL/1m/...).
-    #[arg(long)]
-    pub data: PathBuf,
-    #[arg(long, default_value = "BTCUSDT")]
-    pub symbol: String,
-    /// First decision day (YYYY-MM-DD).
-    #[arg(long, required_unless_present = "split", conflicts_with = "split", requires = "to")]
-    pub from: Option<String>,
-    /// Last decision day (YYYY-MM-DD).
-    #[arg(long, requires = "from")]
-    pub to: Option<String>,
-    /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
-    /// data range its card records; `--split test` reproduces the card's test metrics.
-    #[arg(long, value_parser = ["train", "val", "test"])]
-    pub split: Option<String>,
+    #[command(flatten)]
+    pub range: super::ModelRangeArgs,
     /// Print one JSON line (n, accuracy, macro_f1, per_class, confusion).
     #[arg(long)]
     pub json: bool,
@@ -39,13 +26,8 @@ pub struct EvalArgs {
 impl EvalArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let (card, onnx) = ModelCard::load(&self.model)?;
-        let (from, to) = range::asked_range(&card, self.split.as_deref(), self.from.as_deref(), self.to.as_deref())?;
-        if self.split.as_deref() != Some("test") {
-            if let Some(w) = range::in_sample_overlap(&card, &self.symbol, from, to)? {
-                tracing::warn!("{w}");
-            }
-        }
-        let series = range::load_with_margins(&Archive::new(&self.data, &self.symbol), from, to)?;
+        let (from, to) = self.range.range(&card)?;
+        let series = range::load_with_margins(&Archive::new(&self.range.data, &self.range.symbol), from, to)?;
         let ds = Dataset::from_series(&series);
         let samples = ds.samples(from, to, true);
         anyhow::ensure!(!samples.is_empty(), "no labelled decision minute in {}..{}", veriregime_core::data::fmt_minute(from), veriregime_core::data::fmt_minute(to - 60_000));

@@ -154,3 +154,38 @@ impl RangeArgs {
         veriregime_core::range::load_days(&self.data, &self.symbol, &self.from, &self.to)
     }
 }
+
+/// A model's data to score: an archive, a symbol, and whole days or one of the model's own
+/// splits (as `eval` and `backtest` take them).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelRangeArgs {
+    /// Archive root in Binance Vision's layout (ROOT/spot/daily/klines/SYMBOL/1m/...).
+    #[arg(long)]
+    pub data: std::path::PathBuf,
+    #[arg(long, default_value = "BTCUSDT")]
+    pub symbol: String,
+    /// First decision day (YYYY-MM-DD).
+    #[arg(long, required_unless_present = "split", conflicts_with = "split", requires = "to")]
+    pub from: Option<String>,
+    /// Last decision day (YYYY-MM-DD).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Instead of --from/--to: the model's own split (train, val or test), to the minute, from the
+    /// data range its card records; `--split test` is the card's test split exactly.
+    #[arg(long, value_parser = ["train", "val", "test"])]
+    pub split: Option<String>,
+}
+
+impl ModelRangeArgs {
+    /// The decision range asked for (epoch ms), warning when it is not out of sample for `card`.
+    pub fn range(&self, card: &veriregime_core::model::ModelCard) -> anyhow::Result<(i64, i64)> {
+        use veriregime_core::range;
+        let (from, to) = range::asked_range(card, self.split.as_deref(), self.from.as_deref(), self.to.as_deref())?;
+        if self.split.as_deref() != Some("test") {
+            if let Some(w) = range::in_sample_overlap(card, &self.symbol, from, to)? {
+                tracing::warn!("{w}");
+            }
+        }
+        Ok((from, to))
+    }
+}
