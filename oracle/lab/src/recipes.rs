@@ -106,12 +106,17 @@ pub const DEFAULT_SEED: u64 = 42;
 /// model is replaced only when asked (`--force`), so a default `--out` never overwrites the
 /// shipped model by surprise. Checked before any data is read.
 pub fn check_overwrite(dir: &std::path::Path, force: bool) -> anyhow::Result<()> {
-    let card = dir.join(model::CARD_FILE);
+    refuse_overwrite(dir, &dir.join(model::CARD_FILE), "a model", force)
+}
+
+/// The one overwrite check of every command that writes a folder: `dir` holds `what` when
+/// `marker` exists, and is then written only with `force`.
+pub fn refuse_overwrite(dir: &std::path::Path, marker: &std::path::Path, what: &str, force: bool) -> anyhow::Result<()> {
     anyhow::ensure!(
-        force || !card.exists(),
-        "{} already holds a model ({}): pass --force to overwrite it, or choose another --out",
+        force || !marker.exists(),
+        "{} already holds {what} ({}): pass --force to overwrite it, or choose another --out",
         dir.display(),
-        card.display()
+        marker.display()
     );
     Ok(())
 }
@@ -134,6 +139,42 @@ pub fn soft_targets(onnx: &model::OnnxModel, x: &[f32], what: &str) -> anyhow::R
     Ok(out)
 }
 
+/// A teacher model folder to distil from, loaded (and its ONNX hash checked) before any data is
+/// read, so that a wrong folder fails at once.
+pub struct TeacherFolder {
+    pub dir: PathBuf,
+    pub card: ModelCard,
+    pub onnx: model::OnnxModel,
+}
+
+impl TeacherFolder {
+    pub fn load(dir: &std::path::Path) -> anyhow::Result<TeacherFolder> {
+        let (card, onnx) = ModelCard::load(dir).with_context(|| format!("--teacher {}", dir.display()))?;
+        Ok(TeacherFolder { dir: dir.to_path_buf(), card, onnx })
+    }
+
+    /// The teacher's logits on `p`'s training split, once `p` is checked to be normalised as the
+    /// teacher was (the same data range), and the stages so far: `data_s` is when `p` was ready.
+    pub fn soft_targets(&self, p: &Prepared, t0: std::time::Instant, data_s: f64) -> anyhow::Result<(Vec<[f32; 3]>, Stages)> {
+        same_normaliser(&self.card, p, "teacher", &self.dir)?;
+        let logits = soft_targets(&self.onnx, &p.train.x, &self.card.name)?;
+        Ok((logits, Stages { started: t0, data_s, soft_targets_s: t0.elapsed().as_secs_f64() - data_s }))
+    }
+}
+
+/// Soft targets of an optional teacher (none: the stages have no soft-target time).
+fn optional_soft_targets(
+    teacher: Option<&TeacherFolder>,
+    p: &Prepared,
+    t0: std::time::Instant,
+    data_s: f64,
+) -> anyhow::Result<(Option<Vec<[f32; 3]>>, Stages)> {
+    match teacher {
+        Some(t) => t.soft_targets(p, t0, data_s).map(|(l, s)| (Some(l), s)),
+        None => Ok((None, Stages { started: t0, data_s, soft_targets_s: 0.0 })),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TeacherRun {
     pub data: DataRange,
@@ -148,9 +189,9 @@ impl TeacherRun {
         let t0 = std::time::Instant::now();
         check_overwrite(&self.out, self.force)?;
         let p = self.data.prepare()?;
+        let stages = Stages { started: t0, data_s: t0.elapsed().as_secs_f64(), soft_targets_s: 0.0 };
         let cfg = self.opt.apply(TrainConfig { subsample: 20, seed: DEFAULT_SEED, ..TrainConfig::seed_teacher() });
         let t = Teacher::new(TeacherConfig::default(), cfg.seed)?;
-        let stages = Stages { started: t0, data_s: t0.elapsed().as_secs_f64(), soft_targets_s: 0.0 };
         train_one(emit, &p, &t, &folder_name(&self.out, "teacher"), &cfg, None, &self.out, self.opt.checkpoint.as_deref(), stages)
     }
 }
@@ -205,13 +246,8 @@ impl RecipeRun {
         check_overwrite(&self.out, self.force)?;
         let dir = if self.recipe.is_dir() { self.recipe.clone() } else { self.recipe.parent().map(PathBuf::from).unwrap_or_default() };
         let card = ModelCard::read(&dir).with_context(|| format!("--recipe-from {}", self.recipe.display()))?;
-        let training = card.training.as_ref().with_context(|| format!("--recipe-from {}: the card records no training recipe", self.recipe.display()))?;
-        anyhow::ensure!(
-            matches!(card.architecture, model::Architecture::Mlp(_)),
-            "--recipe-from {}: not a student MLP ({})",
-            self.recipe.display(),
-            card.architecture.describe()
-        );
+        let training = card.recipe().with_context(|| format!("--recipe-from {}", self.recipe.display()))?;
+        card.ensure_mlp().with_context(|| format!("--recipe-from {}", self.recipe.display()))?;
         let cfg = self.opt.apply(training.config.clone());
         if card.data.from != self.data.from || card.data.to != self.data.to || card.data.symbol != self.data.symbol {
             tracing::warn!(
@@ -226,25 +262,15 @@ impl RecipeRun {
         }
         let teacher = match (&cfg.distill, &self.teacher) {
             (Some(_), Some(t)) => Some(t.clone()),
-            (Some(_), None) => anyhow::bail!("--recipe-from {}: the recipe is a distillation: give --teacher (the shipped student's is models/teacher)", self.recipe.display()),
+            (Some(_), None) => {
+                anyhow::bail!("--recipe-from {}: the recipe is a distillation: give --teacher (the shipped student's is models/teacher)", self.recipe.display())
+            }
             (None, Some(t)) => anyhow::bail!("--recipe-from {}: the recipe learns from labels only; drop --teacher {}", self.recipe.display(), t.display()),
             (None, None) => None,
         };
-        // The teacher is checked before the data is read: a wrong folder fails at once.
-        let teacher = match teacher {
-            Some(dir) => Some((ModelCard::load(&dir).with_context(|| format!("--teacher {}", dir.display()))?, dir)),
-            None => None,
-        };
+        let teacher = teacher.as_deref().map(TeacherFolder::load).transpose()?;
         let p = self.data.prepare_labelled(&card.thresholds)?;
-        let data_s = t0.elapsed().as_secs_f64();
-        let logits = match &teacher {
-            Some(((tcard, onnx), dir)) => {
-                same_normaliser(tcard, &p, "teacher", dir)?;
-                Some(soft_targets(onnx, &p.train.x, &tcard.name)?)
-            }
-            None => None,
-        };
-        let stages = Stages { started: t0, data_s, soft_targets_s: t0.elapsed().as_secs_f64() - data_s };
+        let (logits, stages) = optional_soft_targets(teacher.as_ref(), &p, t0, t0.elapsed().as_secs_f64())?;
         let s = Student::new(cfg.student.clone(), cfg.seed)?;
         train_one(emit, &p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref(), stages)
     }
@@ -254,10 +280,7 @@ impl StudentRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
         check_overwrite(&self.out, self.force)?;
-        let teacher = match &self.teacher {
-            Some(dir) => Some((ModelCard::load(dir).with_context(|| format!("--teacher {}", dir.display()))?, dir)),
-            None => None,
-        };
+        let teacher = self.teacher.as_deref().map(TeacherFolder::load).transpose()?;
         let thresholds = match self.label_threshold {
             Some(t) => model::Thresholds::symmetric(t)?,
             None => model::Thresholds::SEED,
@@ -269,15 +292,10 @@ impl StudentRun {
         if self.gamma > 0.0 {
             cfg.regularizer = Some(Regularizer { gamma: self.gamma, l1: self.l1, l2: self.l2, tau: self.tau });
         }
-        let logits = match &teacher {
-            Some(((card, onnx), dir)) => {
-                same_normaliser(card, &p, "teacher", dir)?;
-                cfg.distill = Some(Distill { alpha: self.alpha, beta: self.beta, temperature: self.temperature });
-                Some(soft_targets(onnx, &p.train.x, &card.name)?)
-            }
-            None => None,
-        };
-        let stages = Stages { started: t0, data_s, soft_targets_s: t0.elapsed().as_secs_f64() - data_s };
+        if teacher.is_some() {
+            cfg.distill = Some(Distill { alpha: self.alpha, beta: self.beta, temperature: self.temperature });
+        }
+        let (logits, stages) = optional_soft_targets(teacher.as_ref(), &p, t0, data_s)?;
         let s = Student::new(cfg.student.clone(), cfg.seed)?;
         train_one(emit, &p, &s, &folder_name(&self.out, "student"), &cfg, logits.as_deref(), &self.out, self.opt.checkpoint.as_deref(), stages)
     }
@@ -304,10 +322,8 @@ pub struct ActivationsRun {
 
 impl ActivationsRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
-        let recipe = ModelCard::read(&self.recipe)?
-            .training
-            .with_context(|| format!("{} has no training recipe in its card", self.recipe.display()))?
-            .config;
+        let card = ModelCard::read(&self.recipe)?;
+        let recipe = card.recipe().with_context(|| format!("--recipe {}", self.recipe.display()))?.config.clone();
         anyhow::ensure!(recipe.distill.is_some(), "the recipe of {} is not a distillation", self.recipe.display());
         let runs: Vec<(String, TrainConfig)> = self
             .activations
@@ -333,25 +349,17 @@ impl ActivationsRun {
             return Ok(());
         }
         for (name, _) in &todo {
-            let card = self.out.join(name).join(model::CARD_FILE);
-            anyhow::ensure!(
-                self.force || !card.exists(),
-                "{} holds a model of another recipe ({}): pass --force to retrain it",
-                self.out.join(name).display(),
-                card.display()
-            );
+            let dir = self.out.join(name);
+            refuse_overwrite(&dir, &dir.join(model::CARD_FILE), "a model of another recipe", self.force)?;
         }
         let t0 = std::time::Instant::now();
-        let (card, onnx) = ModelCard::load(&self.teacher).with_context(|| format!("--teacher {}", self.teacher.display()))?;
+        let teacher = TeacherFolder::load(&self.teacher)?;
         let p = self.data.prepare()?;
-        let data_s = t0.elapsed().as_secs_f64();
-        same_normaliser(&card, &p, "teacher", &self.teacher)?;
-        let logits = soft_targets(&onnx, &p.train.x, &card.name)?;
-        let soft_targets_s = t0.elapsed().as_secs_f64() - data_s;
+        let (logits, stages) = teacher.soft_targets(&p, t0, t0.elapsed().as_secs_f64())?;
         for (i, (name, cfg)) in todo.into_iter().enumerate() {
             let s = Student::new(cfg.student.clone(), cfg.seed)?;
             // The shared preparation is counted once, in the first run's stages.
-            let stages = if i == 0 { Stages { started: t0, data_s, soft_targets_s } } else { Stages { started: std::time::Instant::now(), data_s: 0.0, soft_targets_s: 0.0 } };
+            let stages = if i == 0 { stages } else { Stages { started: std::time::Instant::now(), data_s: 0.0, soft_targets_s: 0.0 } };
             train_one(emit, &p, &s, name, cfg, Some(&logits), &self.out.join(name), Some(&self.checkpoints.join(name)), stages)?;
         }
         Ok(())
@@ -395,12 +403,7 @@ impl HessianRun {
             anyhow::ensure!(cfg.budgets.contains(&b), "--export-budget {b} is not one of --budgets {:?}", cfg.budgets);
         }
         let (card, _) = ModelCard::load(&self.student).with_context(|| format!("student folder {}", self.student.display()))?;
-        anyhow::ensure!(
-            matches!(card.architecture, model::Architecture::Mlp(_)),
-            "{} is not a student MLP ({})",
-            self.student.display(),
-            card.architecture.describe()
-        );
+        card.ensure_mlp().with_context(|| format!("student folder {}", self.student.display()))?;
         let student = model::student_from_onnx(self.student.join(&card.onnx_file), (0.0, 0.0))?;
         let p = self.data.prepare()?;
         same_normaliser(&card, &p, "student", &self.student)?;
@@ -496,12 +499,7 @@ impl ShipRun {
         for dir in &self.candidates {
             // Loading checks the ONNX file's hash and the feature spec against the card.
             let (card, _) = ModelCard::load(dir).with_context(|| format!("candidate {}", dir.display()))?;
-            anyhow::ensure!(
-                matches!(card.architecture, model::Architecture::Mlp(_)),
-                "candidate {} is not a student MLP ({})",
-                dir.display(),
-                card.architecture.describe()
-            );
+            card.ensure_mlp().with_context(|| format!("candidate {}", dir.display()))?;
             anyhow::ensure!(
                 card.normalization.same_as(&teacher.normalization),
                 "candidate {} was trained with another normaliser (data range) than the study's teacher",
@@ -662,13 +660,7 @@ impl StudyRun {
     pub fn run(self, emit: &mut dyn FnMut(String)) -> anyhow::Result<()> {
         let t0 = std::time::Instant::now();
         let report = self.out.join(model::report::RESULTS_FILE);
-        anyhow::ensure!(
-            self.force || !report.exists(),
-            "{} already holds a study ({}) and its shipped models: pass --force to overwrite them (finished runs still resume from {}), or choose another --out",
-            self.out.display(),
-            report.display(),
-            self.checkpoints.display()
-        );
+        refuse_overwrite(&self.out, &report, "a study and its shipped models", self.force)?;
         let p = self.data.prepare()?;
         let plan = if self.quick { StudyPlan::quick(self.seed) } else { StudyPlan::full(self.seed) };
         let study = Study { data: &p, plan, out: self.out.clone(), checkpoints: self.checkpoints.clone() };
@@ -749,4 +741,3 @@ pub fn train_one(
     ));
     Ok(())
 }
-

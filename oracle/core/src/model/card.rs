@@ -136,6 +136,19 @@ impl ModelCard {
         }
     }
 
+    /// The training recipe the card records; an error when it records none (a quantised or
+    /// imported model).
+    pub fn recipe(&self) -> anyhow::Result<&TrainingInfo> {
+        self.training.as_ref().ok_or_else(|| anyhow::anyhow!("the card of {} records no training recipe", self.name))
+    }
+
+    /// An error unless the model is a student MLP (what circuits, distillation recipes and the
+    /// study's candidates take).
+    pub fn ensure_mlp(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(matches!(self.architecture, Architecture::Mlp(_)), "{} is not a student MLP ({})", self.name, self.architecture.describe());
+        Ok(())
+    }
+
     /// Fills `training` for any model; `activation_coefs` empty for the teacher.
     pub fn set_training_of(&mut self, cfg: &TrainConfig, hist: &TrainHistory, activation_coefs: Vec<(f32, f32)>, wall_s: f64) {
         self.training = Some(TrainingInfo {
