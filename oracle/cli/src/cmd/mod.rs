@@ -17,6 +17,8 @@ mod oracle;
 mod oracle_admin;
 mod oracle_key;
 #[cfg(feature = "lab")]
+mod publishing;
+#[cfg(feature = "lab")]
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +52,10 @@ pub enum Command {
     /// hit rate, gross edge.
     #[cfg(feature = "lab")]
     Backtest(backtest::BacktestArgs),
+    /// Replay the node's publishing rule (on change, or at the heartbeat) on real minutes:
+    /// transmissions and gas per day at each heartbeat against publishing every minute.
+    #[cfg(feature = "lab")]
+    Publishing(publishing::PublishingArgs),
     /// EZKL circuits: build one from a model folder, regenerate its proving key.
     #[command(subcommand)]
     Circuit(circuit::CircuitCmd),
@@ -81,6 +87,8 @@ impl Cli {
             Command::Eval(a) => a.run(),
             #[cfg(feature = "lab")]
             Command::Backtest(a) => a.run(),
+            #[cfg(feature = "lab")]
+            Command::Publishing(a) => a.run(),
             Command::Circuit(c) => c.run(),
             Command::Deploy(a) => a.run(),
             Command::Demo(a) => a.run(),

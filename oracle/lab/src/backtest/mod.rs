@@ -30,6 +30,7 @@
 //! edge: the mean forward 60-minute return after each predicted class.
 
 pub mod plot;
+pub mod publishing;
 pub mod select;
 
 use serde::{Deserialize, Serialize};
