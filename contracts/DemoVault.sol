@@ -245,9 +245,10 @@ contract DemoVault is ERC4626, Ownable2Step, IDemoVault {
 
     /// @inheritdoc IDemoVault
     function rebalance() external returns (Action action) {
-        // Reverts with SignalOracleNoRound before the feed's first round.
-        (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId) =
-            oracle.latestSignal(feedId);
+        // Reverts with SignalOracleNoRound before the feed's first round and SignalOracleNotCurrent once the latest
+        // round is no longer current (the oracle's one notion of current).
+        (ISignalOracle.Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId,) =
+            oracle.currentSignal(feedId);
         bytes32 pinned = pinnedModelId;
         if (modelId != pinned) revert DemoVaultModelNotPinned(roundId, modelId, pinned);
         if (roundId <= lastHandledRoundId) revert DemoVaultRoundAlreadyHandled(roundId);

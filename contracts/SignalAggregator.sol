@@ -16,6 +16,9 @@ import {ISignalOracle} from "./interfaces/ISignalOracle.sol";
 /// the block time of the transmission: for a signal, the submission time would hide up to the feed's `maxDelay`
 /// of its age from a consumer's heartbeat check (`block.timestamp - updatedAt <= heartbeat`); with the validity
 /// time that check measures the age of the data. The submission time is in {ISignalOracle-getRound}.
+/// The latest round is current while `block.timestamp - updatedAt < maxAnswerAge()` (the feed's heartbeat plus
+/// its submission window: the oracle's one notion of current, {ISignalOracle-currentSignal}). A consumer checks
+/// exactly that, with this bound rather than a constant of its own (governance can change it, after its delay).
 ///
 /// **Missing rounds, as Chainlink's OCR2 aggregator** (what its data feeds run): nothing reverts. Before the
 /// first round `latestRoundData` returns all zeros; `getRoundData` of a round that does not exist (0, or after
@@ -73,6 +76,22 @@ contract SignalAggregator is AggregatorV3Interface {
         if (!_exists(roundId)) return (roundId, 0, 0, 0, roundId);
         (answer, startedAt, updatedAt) = _read(roundId);
         return (roundId, answer, startedAt, updatedAt, roundId);
+    }
+
+    /// @notice The longest age `block.timestamp - updatedAt` of a current round, seconds: the feed's heartbeat
+    /// plus its submission window (`maxDelay`).
+    function maxAnswerAge() external view returns (uint256) {
+        ISignalOracle.Feed memory f = oracle.getFeed(feedId);
+        return uint256(f.heartbeat) + f.maxDelay;
+    }
+
+    /// @notice Whether the latest round is current now (false before the first round).
+    function isCurrent() external view returns (bool) {
+        try oracle.currentSignal(feedId) returns (ISignalOracle.Signal, uint64, uint256, bytes32, uint256) {
+            return true;
+        } catch {
+            return false;
+        }
     }
 
     /// @notice The feed's latest round; all zeros before the first.

@@ -40,6 +40,13 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// five faulty ones at `k = 11` (`3f + 1`), and a submission's cost grows with `k`, not `n`.
     uint256 public constant MAX_COMMITTEE_SIZE = 16;
 
+    /// @notice A new feed's heartbeat: one decision minute, i.e. a round every minute ({ISignalOracle-Feed}).
+    uint32 public constant DEFAULT_HEARTBEAT = 60;
+
+    /// @notice The longest heartbeat: one day (a signal about the next hour vouched for by a day's silence is
+    /// already a stretch).
+    uint32 public constant MAX_HEARTBEAT = 1 days;
+
     /// @inheritdoc ISignalOracle
     bytes32 public constant REPORT_TYPEHASH = ReportSignatures.REPORT_TYPEHASH;
 
@@ -72,7 +79,8 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// @dev A feed as stored, in two slots, both read by every submission: the hash of its model id and its
     /// current committee's members ({ReportSignatures-submissionKey}); then its model's registration number
     /// (0: no such feed; the id is `_modelIds[modelNumber]`), its latest round's decision minute and its current
-    /// committee's version and threshold (in the slot the submission writes anyway). Version 0 is "no committee".
+    /// committee's version and threshold, and its heartbeat (in the slot the submission writes anyway). Version 0
+    /// is "no committee".
     struct StoredFeed {
         bytes32 submissionKey;
         uint32 maxDelay;
@@ -81,6 +89,7 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         uint40 latestDecisionMinute;
         uint32 committeeVersion;
         uint8 committeeThreshold;
+        uint32 heartbeat;
     }
 
     /// @dev One version of a feed's committee, for reads and for the next {submissionKey} (submissions name the
@@ -167,9 +176,11 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
             modelNumber: _modelNumbers[modelId],
             latestDecisionMinute: 0,
             committeeVersion: 0,
-            committeeThreshold: 0
+            committeeThreshold: 0,
+            heartbeat: DEFAULT_HEARTBEAT
         });
         emit FeedCreated(feedId, description, modelId, maxDelay);
+        emit FeedHeartbeatSet(feedId, DEFAULT_HEARTBEAT);
     }
 
     /// @inheritdoc ISignalOracle
@@ -189,6 +200,16 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         if (maxDelay == 0) revert SignalOracleInvalidMaxDelay();
         feed.maxDelay = maxDelay;
         emit FeedMaxDelaySet(feedId, maxDelay);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function setFeedHeartbeat(bytes32 feedId, uint32 heartbeat) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        StoredFeed storage feed = _requireFeed(feedId);
+        if (heartbeat < 60 || heartbeat > MAX_HEARTBEAT || heartbeat % 60 != 0) {
+            revert SignalOracleInvalidHeartbeat(heartbeat);
+        }
+        feed.heartbeat = heartbeat;
+        emit FeedHeartbeatSet(feedId, heartbeat);
     }
 
     /// @inheritdoc ISignalOracle
@@ -260,7 +281,12 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
     /// @inheritdoc ISignalOracle
     function getFeed(bytes32 feedId) external view returns (Feed memory) {
         StoredFeed storage f = _requireFeed(feedId);
-        return Feed({modelId: _modelIds[f.modelNumber], maxDelay: f.maxDelay, latestRoundId: f.latestRoundId});
+        return Feed({
+            modelId: _modelIds[f.modelNumber],
+            maxDelay: f.maxDelay,
+            latestRoundId: f.latestRoundId,
+            heartbeat: f.heartbeat
+        });
     }
 
     /// @inheritdoc ISignalOracle
@@ -279,6 +305,25 @@ contract SignalOracle is ISignalOracle, AccessControlDefaultAdminRules, EIP712 {
         if (roundId == 0) revert SignalOracleNoRound(feedId);
         StoredRound storage r = _rounds[feedId][roundId];
         return (r.signal, r.decisionMinute, roundId, _modelIds[r.modelNumber]);
+    }
+
+    /// @inheritdoc ISignalOracle
+    function currentSignal(bytes32 feedId)
+        external
+        view
+        returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId, uint256 validUntil)
+    {
+        StoredFeed storage f = _requireFeed(feedId);
+        roundId = f.latestRoundId;
+        if (roundId == 0) revert SignalOracleNoRound(feedId);
+        StoredRound storage r = _rounds[feedId][roundId];
+        decisionMinute = r.decisionMinute;
+        // The next round is due by decision minute `decisionMinute + heartbeat` and lands by its close plus
+        // `maxDelay`; until then silence is "unchanged".
+        validUntil = uint256(decisionMinute) + 60 + f.heartbeat + f.maxDelay;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp >= validUntil) revert SignalOracleNotCurrent(feedId, roundId, validUntil);
+        return (r.signal, decisionMinute, roundId, _modelIds[r.modelNumber], validUntil);
     }
 
     /// @inheritdoc ISignalOracle

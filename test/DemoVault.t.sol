@@ -165,8 +165,11 @@ contract DemoVaultTest is VaultTestBase {
         _rebalance();
     }
 
-    /// @dev Age counts from the signal's validity, the close of its decision candle (`decisionMinute + 60`).
+    /// @dev Age counts from the signal's validity, the close of its decision candle (`decisionMinute + 60`). The
+    /// feed's heartbeat is an hour here, so that the round is still current when the vault's own `maxAge` refuses it.
     function test_rebalance_revertsOnStaleSignal() public {
+        vm.prank(admin);
+        oracle.setFeedHeartbeat(FEED, 1 hours);
         uint256 roundId = _publish(ISignalOracle.Signal.Buy);
         uint256 validAt = minute + 60;
         vm.warp(validAt + MAX_AGE + 1);
@@ -175,6 +178,21 @@ contract DemoVaultTest is VaultTestBase {
         );
         _rebalance();
         vm.warp(validAt + MAX_AGE);
+        assertEq(uint8(_rebalance()), uint8(IDemoVault.Action.BuyRisk));
+    }
+
+    /// @dev The vault reads the oracle's one notion of current: once the latest round's heartbeat and submission
+    /// window have passed without a later round, it refuses to act, even within its own `maxAge`.
+    function test_rebalance_revertsOnARoundNoLongerCurrent() public {
+        uint256 roundId = _publish(ISignalOracle.Signal.Buy);
+        uint256 validUntil = minute + 60 + 60 + MAX_DELAY; // the default heartbeat: one minute
+        assertLt(validUntil, minute + 60 + MAX_AGE);
+        vm.warp(validUntil);
+        vm.expectRevert(
+            abi.encodeWithSelector(ISignalOracle.SignalOracleNotCurrent.selector, FEED, roundId, validUntil)
+        );
+        _rebalance();
+        vm.warp(validUntil - 1);
         assertEq(uint8(_rebalance()), uint8(IDemoVault.Action.BuyRisk));
     }
 

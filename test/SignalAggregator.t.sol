@@ -66,6 +66,27 @@ contract SignalAggregatorTest is OracleTestBase {
         assertEq(oracle.getRound(FEED, 1).submittedAt, block.timestamp, "the submission time stays in the oracle");
     }
 
+    /// @dev The Chainlink-style freshness check, `block.timestamp - updatedAt < maxAnswerAge()`, is the oracle's
+    /// own notion of current: both flip at the same second, at the default heartbeat and at a longer one.
+    function test_maxAnswerAge_isTheOraclesNotionOfCurrent() public {
+        assertFalse(adapter.isCurrent(), "no round yet");
+        assertEq(adapter.maxAnswerAge(), 60 + MAX_DELAY);
+        _publish(ISignalOracle.Signal.Buy, 5);
+        (,,, uint256 updatedAt,) = feed.latestRoundData();
+        for (uint256 h = 0; h < 2; ++h) {
+            uint256 maxAge = adapter.maxAnswerAge();
+            vm.warp(updatedAt + maxAge - 1);
+            assertTrue(adapter.isCurrent());
+            (,,,, uint256 validUntil) = oracle.currentSignal(FEED);
+            assertEq(validUntil, updatedAt + maxAge);
+            vm.warp(updatedAt + maxAge);
+            assertFalse(adapter.isCurrent());
+            vm.prank(admin);
+            oracle.setFeedHeartbeat(FEED, 1 hours);
+            assertEq(adapter.maxAnswerAge(), 1 hours + MAX_DELAY);
+        }
+    }
+
     /// @dev The finding: the adapter reverted where Chainlink's aggregator returns zeros. Now, as OCR2: all zeros
     /// before the first round; a missing id reads as itself with zero answer and times; above 2^32 - 1, all zeros.
     function test_missingRounds_readZeroAsChainlink() public {

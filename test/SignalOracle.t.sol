@@ -707,4 +707,102 @@ contract SignalLibTest is Test {
         else expected = ISignalOracle.Signal.Buy;
         assertEq(uint8(harness.fromLogits(logits)), uint8(expected));
     }
+
+}
+
+/// @notice The feed's heartbeat and the one notion of a current signal ({ISignalOracle-currentSignal}).
+contract SignalOracleHeartbeatTest is OracleTestBase {
+    function test_heartbeat_defaultsToEveryMinuteAndIsSetByTheAdmin() public {
+        assertEq(oracle.getFeed(FEED).heartbeat, 60);
+        vm.expectEmit(true, false, false, true);
+        emit ISignalOracle.FeedHeartbeatSet(FEED, 1 hours);
+        vm.prank(admin);
+        oracle.setFeedHeartbeat(FEED, 1 hours);
+        assertEq(oracle.getFeed(FEED).heartbeat, 1 hours);
+
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, submitter, oracle.DEFAULT_ADMIN_ROLE()
+            )
+        );
+        vm.prank(submitter);
+        oracle.setFeedHeartbeat(FEED, 2 hours);
+
+        bytes32 unknown = keccak256("unknown");
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleUnknownFeed.selector, unknown));
+        oracle.setFeedHeartbeat(unknown, 1 hours);
+    }
+
+    function test_heartbeat_mustBeWholeMinutesUpToADay() public {
+        uint32[5] memory bad = [uint32(0), 59, 90, 1 days + 60, type(uint32).max];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            vm.prank(admin);
+            vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleInvalidHeartbeat.selector, bad[i]));
+            oracle.setFeedHeartbeat(FEED, bad[i]);
+        }
+        vm.prank(admin);
+        oracle.setFeedHeartbeat(FEED, 1 days);
+        assertEq(oracle.getFeed(FEED).heartbeat, oracle.MAX_HEARTBEAT());
+    }
+
+    /// @dev Current from the close until the round due a heartbeat later is late (heartbeat + maxDelay), then
+    /// refused by name; a later round makes the feed current again; the heartbeat in force is the one read.
+    function test_currentSignal_lastsUntilTheNextRoundIsLate() public {
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleNoRound.selector, FEED));
+        oracle.currentSignal(FEED);
+
+        _submitFixture();
+        uint256 validUntil = uint256(fx.decisionMinute) + 60 + 60 + MAX_DELAY;
+        vm.warp(validUntil - 1);
+        (ISignalOracle.Signal signal, uint64 minute, uint256 id, bytes32 modelId, uint256 until) =
+            oracle.currentSignal(FEED);
+        assertEq(uint8(signal), uint8(SignalLib.fromLogits(fx.logits)));
+        assertEq(minute, fx.decisionMinute);
+        assertEq(id, 1);
+        assertEq(modelId, fx.modelId);
+        assertEq(until, validUntil);
+
+        vm.warp(validUntil);
+        vm.expectRevert(abi.encodeWithSelector(ISignalOracle.SignalOracleNotCurrent.selector, FEED, 1, validUntil));
+        oracle.currentSignal(FEED);
+        // The raw read still answers.
+        (,, uint256 latest,) = oracle.latestSignal(FEED);
+        assertEq(latest, 1);
+
+        // A longer heartbeat, set later, applies to the latest round at once.
+        vm.prank(admin);
+        oracle.setFeedHeartbeat(FEED, 1 hours);
+        (,,,, until) = oracle.currentSignal(FEED);
+        assertEq(until, uint256(fx.decisionMinute) + 60 + 1 hours + MAX_DELAY);
+
+        // A later round is current from its own close.
+        vm.warp(until + 1 hours);
+        uint64 later = uint64((block.timestamp - MAX_DELAY) / 60 * 60);
+        assertEq(_submit(later, fx.proof, fx.instances), 2);
+        (,, id,, until) = oracle.currentSignal(FEED);
+        assertEq(id, 2);
+        assertEq(until, uint256(later) + 60 + 1 hours + MAX_DELAY);
+    }
+
+    /// @dev The heartbeat sits in the feed slot every submission reads and writes anyway: setting it changes the
+    /// cost of a round by nothing (same warm slot), checked against the default.
+    function test_heartbeat_costsASubmissionNothing() public {
+        _setCommittee(FEED, members, 1);
+        vm.cool(address(oracle));
+        ProofFixture memory f = fx;
+        bytes memory sigs = _sigs(FEED, f.modelId, f.decisionMinute, f.proof, f.instances);
+        address[] memory committee = _committeeOf(FEED);
+        uint256 snap = vm.snapshotState();
+        vm.prank(submitter);
+        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, sigs);
+        uint256 everyMinute = vm.lastCallGas().gasTotalUsed;
+        vm.revertToState(snap);
+        vm.prank(admin);
+        oracle.setFeedHeartbeat(FEED, 1 hours);
+        vm.cool(address(oracle));
+        vm.prank(submitter);
+        oracle.submit(FEED, f.modelId, f.decisionMinute, f.proof, f.instances, committee, sigs);
+        assertEq(vm.lastCallGas().gasTotalUsed, everyMinute);
+    }
 }

@@ -49,15 +49,21 @@ import {IHalo2Verifier} from "./IHalo2Verifier.sol";
 /// not change when its implementation does: governance registers plain verifier contracts only (EZKL's are).
 ///
 /// **Consumers: the one read path.**
-///   1. `(signal, decisionMinute, roundId, modelId) = latestSignal(feedId)`. It reverts with
-///      {SignalOracleNoRound} before the feed's first round: there is no default value to mistake for a signal.
+///   1. `(signal, decisionMinute, roundId, modelId, validUntil) = currentSignal(feedId)`. It reverts with
+///      {SignalOracleNoRound} before the feed's first round (there is no default value to mistake for a signal)
+///      and with {SignalOracleNotCurrent} once the latest round's heartbeat ran out. `latestSignal` is the same
+///      read without the heartbeat check.
 ///   2. Require `modelId` to be the model you trust (pin it; the feed can move to another model through
 ///      governance's delay, and a pinned consumer re-pins in the same delayed batch: see the demo vault).
 ///   3. Freshness, the one reference used by the oracle, the Chainlink adapter and the demo vault alike: a
 ///      signal is **valid from** `decisionMinute + 60`, the close of its input window's last candle (the first
 ///      moment all its inputs are final). Its age is `block.timestamp - (decisionMinute + 60)`. The oracle accepts
 ///      a round at most the feed's `maxDelay` after that moment, the adapter reports it as `updatedAt`, the vault
-///      acts while the age is at most its `maxAge`. The model predicts the return over the 60 minutes that follow
+///      acts while the age is at most its `maxAge`. A round stays **current** from that moment until the feed's
+///      next round, or until the round due after it is late: `heartbeat + maxDelay` seconds later ({Feed},
+///      {currentSignal}). With the default heartbeat of 60 s a round comes every minute; with a longer one the
+///      nodes transmit changes of the signal and an unchanged round `heartbeat` after the last, so silence
+///      means "unchanged" for at most that long. The model predicts the return over the 60 minutes that follow
 ///      (to the close 60 candles later, `decisionMinute + 60 + 3600`); after that horizon a signal says nothing.
 ///
 /// `decisionMinute` is the open time of the last 1-minute candle of the round's input window (the window is the
@@ -93,10 +99,15 @@ interface ISignalOracle is IERC5267 {
     /// @param modelId The model that submissions must be proven with.
     /// @param maxDelay Latest acceptable submission, in seconds after the decision candle closed.
     /// @param latestRoundId Id of the latest round (0 before the first).
+    /// @param heartbeat The longest gap between the decision minutes of consecutive rounds, seconds: a whole
+    /// number of minutes, 60 (a round every decision minute, the default) or more (the nodes transmit a round
+    /// when the signal changes, and an unchanged one `heartbeat` after the last). A round is current until the
+    /// next one is due and late: `decisionMinute + 60 + heartbeat + maxDelay` ({currentSignal}).
     struct Feed {
         bytes32 modelId;
         uint32 maxDelay;
         uint64 latestRoundId;
+        uint32 heartbeat;
     }
 
     /// @notice One published signal.
@@ -136,6 +147,9 @@ interface ISignalOracle is IERC5267 {
 
     /// @notice Emitted when a feed's submission window changes.
     event FeedMaxDelaySet(bytes32 indexed feedId, uint32 maxDelay);
+
+    /// @notice Emitted when a feed's heartbeat changes (see {Feed}).
+    event FeedHeartbeatSet(bytes32 indexed feedId, uint32 heartbeat);
 
     /// @notice Emitted for every accepted round.
     /// @param submitter The transmitter (a `SUBMITTER_ROLE` account).
@@ -194,6 +208,11 @@ interface ISignalOracle is IERC5267 {
     error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
     /// @notice The feed has published no round yet: there is no signal to read.
     error SignalOracleNoRound(bytes32 feedId);
+    /// @notice The feed's latest round `roundId` stopped being current at `validUntil` (its close plus the
+    /// feed's heartbeat and submission window): no round came since, and its signal is no longer vouched for.
+    error SignalOracleNotCurrent(bytes32 feedId, uint256 roundId, uint256 validUntil);
+    /// @notice A heartbeat must be a whole number of minutes from 60 seconds to {MAX_HEARTBEAT}.
+    error SignalOracleInvalidHeartbeat(uint32 heartbeat);
     /// @notice The verifier's code hash is `current`, not the `registered` one: its code changed after
     /// registration (a re-delegated account, a redeployed address). The round is refused.
     error SignalOracleVerifierCodeChanged(address verifier, bytes32 registered, bytes32 current);
@@ -230,6 +249,9 @@ interface ISignalOracle is IERC5267 {
     /// @notice Most members a committee can have (a round's signers are a bitmap of this many bits).
     function MAX_COMMITTEE_SIZE() external view returns (uint256);
 
+    /// @notice The longest heartbeat a feed can have, seconds.
+    function MAX_HEARTBEAT() external view returns (uint32);
+
     /// @notice EIP-712 type hash of `Report(bytes32 feedId,bytes32 modelId,uint64 decisionMinute,
     /// bytes32 inputBinding,uint32 committeeVersion)`.
     function REPORT_TYPEHASH() external view returns (bytes32);
@@ -248,6 +270,10 @@ interface ISignalOracle is IERC5267 {
 
     /// @notice Changes the submission window of feed `feedId`. Admin only.
     function setFeedMaxDelay(bytes32 feedId, uint32 maxDelay) external;
+
+    /// @notice Sets how long a round of feed `feedId` stays current without a later one (see {Feed}). Admin
+    /// only. Applies at once to the latest round too: readers compute currency with the heartbeat in force.
+    function setFeedHeartbeat(bytes32 feedId, uint32 heartbeat) external;
 
     /// @notice Sets the committee of feed `feedId`: its members and the number of them that must sign each
     /// round. Admin only. Starts a new committee version: signatures made under the previous one no longer count.
@@ -305,6 +331,16 @@ interface ISignalOracle is IERC5267 {
         external
         view
         returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId);
+
+    /// @notice The feed's current signal: its latest round while that is current, i.e. from its close
+    /// (`decisionMinute + 60`) until `validUntil = decisionMinute + 60 + heartbeat + maxDelay`, the deadline of
+    /// the round due `heartbeat` after it (the feed's heartbeat and submission window in force). Reverts with {SignalOracleUnknownFeed}, {SignalOracleNoRound} before the first round, and
+    /// {SignalOracleNotCurrent} once `block.timestamp >= validUntil`. The one notion of "current" of the oracle,
+    /// the Chainlink adapter and the demo vault.
+    function currentSignal(bytes32 feedId)
+        external
+        view
+        returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId, uint256 validUntil);
 
     /// @notice The round `roundId` of feed `feedId`. Reverts with {SignalOracleUnknownRound} if it does not exist.
     function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory);

@@ -22,7 +22,16 @@ pub enum Change {
     /// The feed's new committee: members (each signs reports) and the signatures a round needs.
     /// Members that lack the submitter role are granted it in the same operation (members
     /// transmit); members of the old committee keep theirs until revoked.
-    SetCommittee { feed: B256, members: Vec<Address>, threshold: u8 },
+    SetCommittee {
+        feed: B256,
+        members: Vec<Address>,
+        threshold: u8,
+    },
+    /// The feed's heartbeat, seconds ([`veriregime_core::publish`]).
+    SetHeartbeat {
+        feed: B256,
+        heartbeat: u32,
+    },
 }
 
 /// One call of a timelock operation, decoded for people where it is the oracle's.
@@ -67,6 +76,8 @@ pub struct AdminView {
     pub committee: Vec<Address>,
     pub threshold: u8,
     pub committee_version: u32,
+    /// The feed's heartbeat, seconds.
+    pub heartbeat_s: u32,
     /// Operations neither executed nor cancelled.
     pub pending: Vec<Operation>,
 }
@@ -95,12 +106,24 @@ async fn calls(provider: &DynProvider, dep: &Deployment, change: &Change) -> any
             }
             out
         }
+        Change::SetHeartbeat { feed, heartbeat } => {
+            veriregime_core::publish::PublishRule::new(*heartbeat as u64)?;
+            vec![(dep.oracle, ISignalOracle::setFeedHeartbeatCall { feedId: *feed, heartbeat: *heartbeat }.abi_encode())]
+        }
     })
 }
 
 /// What an oracle call does, in words; other calls by their selector.
 pub fn describe_call(dep: &Deployment, target: Address, data: &[u8], submitter_role: B256) -> String {
-    let role_name = |r: B256| if r == submitter_role { "SUBMITTER_ROLE".to_string() } else if r == B256::ZERO { "DEFAULT_ADMIN_ROLE".to_string() } else { format!("{r}") };
+    let role_name = |r: B256| {
+        if r == submitter_role {
+            "SUBMITTER_ROLE".to_string()
+        } else if r == B256::ZERO {
+            "DEFAULT_ADMIN_ROLE".to_string()
+        } else {
+            format!("{r}")
+        }
+    };
     if target == dep.oracle {
         if let Ok(c) = ISignalOracle::grantRoleCall::abi_decode(data) {
             return format!("oracle.grantRole({}, {})", role_name(c.role), c.account);
@@ -112,6 +135,10 @@ pub fn describe_call(dep: &Deployment, target: Address, data: &[u8], submitter_r
             let feed = if c.feedId == dep.feed_id { dep.symbol.clone() } else { format!("{}", c.feedId) };
             let members = c.members.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ");
             return format!("oracle.setCommittee({feed}, [{members}], {} of {})", c.threshold, c.members.len());
+        }
+        if let Ok(c) = ISignalOracle::setFeedHeartbeatCall::abi_decode(data) {
+            let feed = if c.feedId == dep.feed_id { dep.symbol.clone() } else { format!("{}", c.feedId) };
+            return format!("oracle.setFeedHeartbeat({feed}, {} s)", c.heartbeat);
         }
     }
     let selector = data.get(..4).map(hex::encode).unwrap_or_default();
@@ -286,6 +313,7 @@ pub async fn show(provider: &DynProvider, dep: &Deployment, from_block: u64) -> 
         committee: c.members,
         threshold: c.threshold,
         committee_version: c.version,
+        heartbeat_s: o.getFeed(dep.feed_id).call().await.map_err(|e| anyhow!("reading the feed {}: {}", dep.symbol, describe_revert(&e)))?.heartbeat,
         pending,
     })
 }

@@ -38,7 +38,7 @@ sol! {
             uint8 outputScale;
             Signal[3] outputClass;
         }
-        struct Feed { bytes32 modelId; uint32 maxDelay; uint64 latestRoundId; }
+        struct Feed { bytes32 modelId; uint32 maxDelay; uint64 latestRoundId; uint32 heartbeat; }
         struct Round {
             Signal signal;
             uint64 decisionMinute;
@@ -68,6 +68,8 @@ sol! {
         error SignalOracleProofRejected(address verifier);
         error SignalOracleUnknownRound(bytes32 feedId, uint256 roundId);
         error SignalOracleNoRound(bytes32 feedId);
+        error SignalOracleNotCurrent(bytes32 feedId, uint256 roundId, uint256 validUntil);
+        error SignalOracleInvalidHeartbeat(uint32 heartbeat);
         error SignalOracleVerifierCodeChanged(address verifier, bytes32 registered, bytes32 current);
         error AccessControlEnforcedDefaultAdminRules();
         error AccessControlEnforcedDefaultAdminDelay(uint48 schedule);
@@ -94,6 +96,8 @@ sol! {
         function registerModel(bytes32 modelId, Model calldata model) external;
         function createFeed(bytes32 feedId, string calldata description, bytes32 modelId, uint32 maxDelay) external;
         function setFeedModel(bytes32 feedId, bytes32 modelId) external;
+        function setFeedHeartbeat(bytes32 feedId, uint32 heartbeat) external;
+        event FeedHeartbeatSet(bytes32 indexed feedId, uint32 heartbeat);
         function submit(bytes32 feedId, bytes32 modelId, uint64 decisionMinute, bytes calldata proof, uint256[] calldata instances, address[] calldata committee, bytes calldata signatures) external returns (uint256 roundId);
         function setCommittee(bytes32 feedId, address[] calldata members, uint8 threshold) external;
         function getCommittee(bytes32 feedId) external view returns (address[] memory members, uint8 threshold, uint32 version);
@@ -103,6 +107,7 @@ sol! {
         function getFeed(bytes32 feedId) external view returns (Feed memory);
         function latestRoundId(bytes32 feedId) external view returns (uint256);
         function latestSignal(bytes32 feedId) external view returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId);
+        function currentSignal(bytes32 feedId) external view returns (Signal signal, uint64 decisionMinute, uint256 roundId, bytes32 modelId, uint256 validUntil);
         function getRound(bytes32 feedId, uint256 roundId) external view returns (Round memory);
     }
 }
@@ -133,6 +138,7 @@ sol! {
         error PairTwapNotReady();
         error PairTwapStale(uint256 span, uint256 maxSpan);
         error SignalOracleNoRound(bytes32 feedId);
+        error SignalOracleNotCurrent(bytes32 feedId, uint256 roundId, uint256 validUntil);
         function rebalance() external returns (Action action);
         function lastHandledRoundId() external view returns (uint256);
         function minLogitLeadWad() external view returns (uint256);
@@ -345,6 +351,10 @@ pub struct StackConfig {
     pub output_scale: u8,
     /// Latest accepted submission, seconds after the decision candle closed.
     pub max_delay: u32,
+    /// The feed's heartbeat, seconds ([`veriregime_core::publish`]): 60 transmits every decision
+    /// minute (what the demo vault's run rule needs); more transmits changes and a round a
+    /// heartbeat after the last.
+    pub heartbeat: u32,
     /// Oldest signal (seconds after its decision minute) the vault still acts on.
     pub vault_max_age: u64,
     /// The vault's trading rule ([`veriregime_core::policy`]): its margin and persistence go into
@@ -393,6 +403,7 @@ impl StackConfig {
             binding,
             output_scale,
             max_delay: 300,
+            heartbeat: veriregime_core::publish::EVERY_MINUTE_S as u32,
             vault_max_age: 300,
             vault_policy: veriregime_core::policy::PolicySpec::VAULT,
             price_wad: U256::from(price.max(1)) * wad,
@@ -491,6 +502,10 @@ pub async fn deploy_stack(client: &Client, root: &Path, cfg: &StackConfig) -> an
         (oracle, ISignalOracle::createFeedCall { feedId: feed, description: description.clone(), modelId: cfg.model_id, maxDelay: cfg.max_delay }.abi_encode()),
         (oracle, ISignalOracle::setCommitteeCall { feedId: feed, members: committee.clone(), threshold: cfg.threshold }.abi_encode()),
     ];
+    veriregime_core::publish::PublishRule::new(cfg.heartbeat as u64)?;
+    if cfg.heartbeat as u64 != veriregime_core::publish::EVERY_MINUTE_S {
+        setup.push((oracle, ISignalOracle::setFeedHeartbeatCall { feedId: feed, heartbeat: cfg.heartbeat }.abi_encode()));
+    }
     let transmitters: std::collections::BTreeSet<Address> = committee.iter().copied().collect();
     for member in transmitters {
         setup.push((oracle, ISignalOracle::grantRoleCall { role, account: member }.abi_encode()));

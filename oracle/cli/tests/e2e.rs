@@ -240,7 +240,7 @@ fn demo_shows_three_verified_rounds() {
         // A round writes at least two fresh slots (20,000 each) and emits its event.
         assert!(part(ops, "storage") > 40_000 && part(ops, "events") > 0, "{b}");
     }
-    assert!(rounds[2]["vault_action"].as_str().unwrap().contains("DemoVaultStaleSignal"));
+    assert!(rounds[2]["vault_action"].as_str().unwrap().contains("SignalOracleNotCurrent"), "{}", rounds[2]["vault_action"]);
     // The deployer leaves with all its shares in kind: at least 98% of its 100,000 dUSD deposit
     // (the vault pays the pair's 0.3% fee and ~0.1% impact per swap, and the price moves).
     let exit = &v["exit_in_kind"];

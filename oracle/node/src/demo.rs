@@ -223,13 +223,17 @@ impl DemoOptions {
             let gas_breakdown = veriregime_chain::gas::trace(&client.provider, sub.tx, dep.verifier).await?;
             let late = k + 1 == ends.len() && ends.len() >= 3;
             let action = if late {
-                // The last round's keeper comes ten minutes late: the vault refuses a stale signal.
+                // The last round's keeper comes ten minutes late: the vault refuses a signal no longer current.
                 set_chain_time(&client, minute / 1000 + 60 + 600).await?;
                 match vault.rebalance().call().await {
                     Ok(a) => format!("{a:?} (unexpected: stale signal accepted)"),
                     Err(e) => match e.as_decoded_interface_error::<IDemoVault::IDemoVaultErrors>() {
                         Some(IDemoVault::IDemoVaultErrors::DemoVaultStaleSignal(x)) => {
                             format!("refused 10 min late: DemoVaultStaleSignal(age {} s > maxAge {} s)", x.age, x.maxAge)
+                        }
+                        Some(IDemoVault::IDemoVaultErrors::SignalOracleNotCurrent(x)) => {
+                            let age = x.validUntil.to::<u64>().saturating_sub(minute as u64 / 1000 + 60);
+                            format!("refused 10 min late: SignalOracleNotCurrent (no round since, and the feed's heartbeat and submission window end {age} s after the signal became valid)")
                         }
                         Some(other) => format!("refused: {other:?}"),
                         None => format!("refused: {e}"),

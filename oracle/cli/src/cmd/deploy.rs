@@ -46,6 +46,11 @@ pub struct DeployArgs {
     /// Latest accepted submission, seconds after the decision candle closed.
     #[arg(long, default_value_t = 300)]
     pub max_delay: u32,
+    /// The feed's heartbeat, seconds (whole minutes): 60 transmits every decision minute, as the
+    /// vault's run rule (`persist` rounds in a row) needs; more transmits a round only when the
+    /// signal changes or the heartbeat is due (`veriregime publishing` replays the cost).
+    #[arg(long, default_value_t = 60)]
+    pub heartbeat: u32,
     /// The vault's trading rule: a policy file (`models/policy.json`, adopted for the shipped
     /// student), `vault` (every BUY buys, every SELL sells) or `margin=M,persist=P`.
     #[arg(long, default_value = "models/policy.json")]
@@ -62,6 +67,7 @@ impl DeployArgs {
             let client = Client::connect(&self.rpc, &key).await?;
             let mut cfg = StackConfig::local(&self.symbol, signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, self.price);
             cfg.max_delay = self.max_delay;
+            cfg.heartbeat = self.heartbeat;
             cfg.vault_policy = veriregime_core::policy::resolve_for(&self.policy, &signaler.card.onnx_sha256)?;
             anyhow::ensure!(self.governor != client.from, "--governor must be another account than the deployer's (it would be admin and transmitter at once)");
             cfg.governor = Some(self.governor);

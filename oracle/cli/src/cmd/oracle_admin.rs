@@ -24,6 +24,11 @@ pub enum AdminCmd {
     /// operation. Signed by the governor; `execute` it after the timelock's delay.
     /// Example: veriregime oracle admin set-committee --members 0xA..,0xB..,0xC.. --threshold 2 --rpc ... --deployments ...
     SetCommittee(CommitteeArgs),
+    /// Schedule a new heartbeat for the deployment's feed, seconds (whole minutes, 60 to 86400):
+    /// 60 transmits every decision minute, more only changes and a round each heartbeat. Signed
+    /// by the governor; `execute` it after the timelock's delay.
+    /// Example: veriregime oracle admin set-heartbeat --seconds 3600 --rpc ... --deployments ...
+    SetHeartbeat(HeartbeatArgs),
     /// Execute a scheduled operation once the timelock's delay has passed (any funded account
     /// may). Example: veriregime oracle admin execute 0x5c1e...9a0d --rpc ... --deployments ...
     Execute(ExecuteArgs),
@@ -36,6 +41,7 @@ impl AdminCmd {
             AdminCmd::GrantSubmitter(a) => a.schedule(Change::GrantSubmitter).await,
             AdminCmd::RevokeSubmitter(a) => a.schedule(Change::RevokeSubmitter).await,
             AdminCmd::SetCommittee(a) => a.run().await,
+            AdminCmd::SetHeartbeat(a) => a.run().await,
             AdminCmd::Execute(a) => a.run().await,
         }
     }
@@ -104,6 +110,11 @@ impl ShowArgs {
         println!("timelock    {} (delay {} s; governor {}{})", v.timelock, v.timelock_delay_s, v.governor, if v.governor_is_proposer { "" } else { ", NOT its proposer" });
         println!("submitters  {}", if v.submitters.is_empty() { "-".into() } else { join(&v.submitters) });
         println!("committee   {} v{}: {} of {} [{}]", dep.symbol, v.committee_version, v.threshold, v.committee.len(), join(&v.committee));
+        println!(
+            "heartbeat   {} s{}",
+            v.heartbeat_s,
+            if v.heartbeat_s == 60 { " (a round every decision minute)" } else { " (changes, and a round each heartbeat)" }
+        );
         for m in v.committee.iter().filter(|m| !v.submitters.contains(m)) {
             println!("  note: member {m} lacks the submitter role (it signs but cannot transmit)");
         }
@@ -162,6 +173,25 @@ impl CommitteeArgs {
         let (client, dep) = self.chain.client(&self.signer).await?;
         let change = Change::SetCommittee { feed: dep.feed_id, members: self.members.clone(), threshold: self.threshold };
         let op = governance::schedule(&client, &dep, &change).await?;
+        self.chain.print(&op, "scheduled")
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct HeartbeatArgs {
+    /// The heartbeat, seconds.
+    #[arg(long)]
+    pub seconds: u32,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+impl HeartbeatArgs {
+    async fn run(self) -> anyhow::Result<()> {
+        let (client, dep) = self.chain.client(&self.signer).await?;
+        let op = governance::schedule(&client, &dep, &Change::SetHeartbeat { feed: dep.feed_id, heartbeat: self.seconds }).await?;
         self.chain.print(&op, "scheduled")
     }
 }
