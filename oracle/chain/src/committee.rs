@@ -86,6 +86,26 @@ pub struct RoundRecord {
     pub signers: Vec<Address>,
 }
 
+/// What decides whether a round of `feed` is transmitted ([`veriregime_core::publish`]): the
+/// feed's heartbeat and its latest round on chain (none before the first), against `model_id`.
+pub async fn read_publishing<P: Provider>(
+    provider: &P,
+    oracle: Address,
+    feed: B256,
+    model_id: B256,
+) -> anyhow::Result<(veriregime_core::publish::PublishRule, Option<veriregime_core::publish::Published>)> {
+    let o = ISignalOracle::new(oracle, provider);
+    let f = o.getFeed(feed).call().await.map_err(|e| anyhow::anyhow!("getFeed of feed {feed}: {}", crate::describe_revert(&e)))?;
+    let rule = veriregime_core::publish::PublishRule::new(f.heartbeat as u64).with_context(|| format!("the heartbeat of feed {feed} on chain"))?;
+    if f.latestRoundId == 0 {
+        return Ok((rule, None));
+    }
+    let id = alloy::primitives::U256::from(f.latestRoundId);
+    let r = o.getRound(feed, id).call().await.map_err(|e| anyhow::anyhow!("getRound({}) of feed {feed}: {}", f.latestRoundId, crate::describe_revert(&e)))?;
+    let published = veriregime_core::publish::Published { signal: r.signal as u8, decision_minute_s: r.decisionMinute, same_model: r.modelId == model_id };
+    Ok((rule, Some(published)))
+}
+
 /// Round `round_id` of `feed` with its signers (`getRound` and `getRoundSigners`).
 pub async fn read_round<P: Provider>(provider: &P, oracle: Address, feed: B256, round_id: u64) -> anyhow::Result<RoundRecord> {
     let o = ISignalOracle::new(oracle, provider);

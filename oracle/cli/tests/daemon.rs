@@ -307,8 +307,9 @@ impl Model {
     }
 }
 
-/// `clock_ms`: the fake exchange's clock at start; `None`: a day behind real time.
-fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, clock_ms: Option<i64>, model: &Model) -> Setup {
+/// `clock_ms`: the fake exchange's clock at start; `None`: a day behind real time. `heartbeat`:
+/// the feed's, seconds (60: a round every minute).
+fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, clock_ms: Option<i64>, model: &Model, heartbeat: u32) -> Setup {
     let root = project_root();
     require_setup(&root);
 
@@ -333,6 +334,7 @@ fn setup(rt: &tokio::runtime::Runtime, dir: &Path, speed: f64, clock_ms: Option<
         let client = Client::connect(&rpc, KEY).await.unwrap();
         let mut cfg = StackConfig::local("BTCUSDT", signaler.model_id, signaler.manifest.binding, signaler.manifest.output_scale as u8, 42_000);
         cfg.max_delay = 2 * 86_400;
+        cfg.heartbeat = heartbeat;
         cfg.verifier_build = model.verifier_build.clone();
         let dep = deploy_stack(&client, &root, &cfg).await.unwrap();
         (client, dep)
@@ -384,7 +386,7 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let Setup { root, fake, node, rpc_port, proxy, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, None, &Model::shipped(&project_root()));
+    let Setup { root, fake, node, rpc_port, proxy, state, client, dep, config, db, log, metrics_port } = setup(&rt, tmp.path(), SPEED, None, &Model::shipped(&project_root()), 60);
     let node = node.unwrap();
 
     // Run 1: two rounds, then a round whose candles stay bad through transient faults.
@@ -402,7 +404,9 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
     for off in [10 * MINUTE_MS, YEAR_MS] {
         let confirmed_before = confirmed(&db);
         fake.inject("/api/v3/time", [Fault::ClockOffset(off)]);
-        wait_for(&db, &log, 120, "a round confirmed after a lying clock answer", |r| r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_before);
+        wait_for(&db, &log, 120, "a round confirmed after a lying clock answer", |r| {
+            r.iter().filter(|r| r.stage == Stage::Confirmed).count() > confirmed_before
+        });
         no_future_rows(&db, &fake);
     }
     let log_text = std::fs::read_to_string(&log).unwrap();
@@ -506,7 +510,11 @@ fn the_daemon_survives_faults_kill_9_and_a_node_restart_without_double_or_silent
         let before = rows(&db).len();
         start(&fake);
         wait_for(&db, &log, 180, what, |r| {
-            r.iter().skip(before).any(|r| r.stage == Stage::Skipped && r.reason.as_deref().unwrap_or("").contains("refused before signing") && r.reason.as_deref().unwrap_or("").contains(reason))
+            r.iter().skip(before).any(|r| {
+                r.stage == Stage::Skipped
+                    && r.reason.as_deref().unwrap_or("").contains("refused before signing")
+                    && r.reason.as_deref().unwrap_or("").contains(reason)
+            })
         });
         stop(&fake);
         let c = confirmed(&db);
@@ -606,7 +614,7 @@ fn rounds_are_not_lost_to_an_idle_chain_or_12_s_blocks() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let s = setup(&rt, tmp.path(), 1.0, Some(chrono::Utc::now().timestamp_millis()), &Model::shipped(&project_root()));
+    let s = setup(&rt, tmp.path(), 1.0, Some(chrono::Utc::now().timestamp_millis()), &Model::shipped(&project_root()), 60);
     let mut d = daemon(&s.root, &s.config, &s.log);
     let count = |r: &[RoundRow]| r.iter().filter(|r| r.stage == Stage::Confirmed).count();
     wait_for(&s.db, &s.log, 300, "2 rounds confirmed on an idle chain", |r| count(r) >= 2);
@@ -618,7 +626,62 @@ fn rounds_are_not_lost_to_an_idle_chain_or_12_s_blocks() {
     let lost: Vec<String> = rows(&s.db).iter().filter_map(|r| r.reason.clone()).filter(|r| r.contains("MinuteInFuture") || r.contains("chain's time")).collect();
     assert!(lost.is_empty(), "rounds lost to the chain's time: {lost:?}");
     let log = std::fs::read_to_string(&s.log).unwrap();
-    eprintln!("idle chain: {idle} confirmed; 12 s blocks: {} more; waits for a later block logged: {}", confirmed(&s.db) - idle, log.matches("waiting for a later block").count());
+    eprintln!(
+        "idle chain: {idle} confirmed; 12 s blocks: {} more; waits for a later block logged: {}",
+        confirmed(&s.db) - idle,
+        log.matches("waiting for a later block").count()
+    );
+}
+
+/// Publish on change and heartbeat: with a feed heartbeat of 3 minutes the node transmits the
+/// first round, every change of the signal and an unchanged round 3 minutes after the last; every
+/// other minute is recorded as unchanged with its reason. The chain holds exactly the confirmed
+/// rows, each transmission obeys the rule, and each unchanged row says what the chain says.
+#[test]
+fn a_feed_with_a_heartbeat_transmits_changes_and_heartbeats_and_records_the_rest() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    const HEARTBEAT_S: u64 = 180;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(&rt, tmp.path(), SPEED, None, &Model::shipped(&project_root()), HEARTBEAT_S as u32);
+    let mut d = daemon(&s.root, &s.config, &s.log);
+    let done = |r: &[RoundRow]| r.iter().filter(|r| r.stage.is_final()).count();
+    let unchanged = |r: &[RoundRow]| r.iter().filter(|r| r.stage == Stage::Unchanged).count();
+    wait_for(&s.db, &s.log, 600, "10 rounds decided, 2 of them unchanged", |r| done(r) >= 10 && unchanged(r) >= 2);
+    let metrics = http_get(s.metrics_port, "/metrics");
+    term(&d);
+    d.wait().unwrap();
+
+    let rows: Vec<RoundRow> = rows(&s.db).into_iter().filter(|r| r.stage.is_final()).collect();
+    let oracle = ISignalOracle::new(s.dep.oracle, &s.client.provider);
+    let latest = rt.block_on(async { oracle.latestRoundId(s.dep.feed_id).call().await }).unwrap().to::<u64>();
+    let chain: Vec<(u64, u8)> = (1..=latest)
+        .map(|id| {
+            let r = rt.block_on(async { oracle.getRound(s.dep.feed_id, U256::from(id)).call().await }).unwrap();
+            (r.decisionMinute, r.signal as u8)
+        })
+        .collect();
+    let confirmed: Vec<u64> = rows.iter().filter(|r| r.stage == Stage::Confirmed).map(|r| (r.minute / 1000) as u64).collect();
+    assert_eq!(chain.iter().map(|c| c.0).collect::<Vec<_>>(), confirmed, "the chain holds exactly the confirmed rows");
+    // Each transmission after the first is a change or a heartbeat, and no unchanged stretch
+    // outlasts the heartbeat (minutes skipped in between, if any, delay it by as many).
+    for w in chain.windows(2) {
+        let ((m0, s0), (m1, s1)) = (w[0], w[1]);
+        assert!(s1 != s0 || m1 - m0 >= HEARTBEAT_S, "round at {m1} repeats {s0} only {} s after the last", m1 - m0);
+        let skipped = rows.iter().filter(|r| r.stage == Stage::Skipped && (m0..m1).contains(&((r.minute / 1000) as u64))).count() as u64;
+        assert!(m1 - m0 <= HEARTBEAT_S + 60 * skipped, "{} s between rounds at {m0} and {m1}", m1 - m0);
+    }
+    // Each unchanged minute carries the signal of the round on chain before it, and says so.
+    for r in rows.iter().filter(|r| r.stage == Stage::Unchanged) {
+        let m = (r.minute / 1000) as u64;
+        let before = chain.iter().rev().find(|c| c.0 < m).unwrap_or_else(|| panic!("unchanged minute {m} before any round"));
+        assert_eq!(r.signal, Some(before.1), "unchanged minute {m}");
+        assert!(m - before.0 < HEARTBEAT_S, "minute {m} was due for the heartbeat");
+        assert!(r.reason.as_deref().unwrap_or("").starts_with("unchanged: "), "{:?}", r.reason);
+    }
+    assert!(metrics.contains("outcome=\"unchanged\""), "{metrics}");
+    let skipped: Vec<_> = rows.iter().filter(|r| r.stage == Stage::Skipped).map(|r| (r.minute, r.reason.clone())).collect();
+    eprintln!("{} rounds: {} transmitted, {} unchanged, skipped {skipped:?}", rows.len(), chain.len(), unchanged(&rows));
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
@@ -637,7 +700,7 @@ fn soak() {
     let tmp = tempfile::tempdir().unwrap();
     let model = Model::from_env(&project_root());
     println!("soak: model {}, circuit {}", model.dir.display(), model.circuit.display());
-    let s = setup(&rt, tmp.path(), SPEED, None, &model);
+    let s = setup(&rt, tmp.path(), SPEED, None, &model, 60);
     let mut d = daemon(&s.root, &s.config, &s.log);
     let t0 = Instant::now();
     let mut memory: Vec<(u64, u64)> = Vec::new();

@@ -36,12 +36,16 @@ struct PartState {
 
 pub struct Metrics {
     pub registry: Registry,
-    /// Rounds finished, by feed and outcome (confirmed, skipped).
+    /// Rounds finished, by feed and outcome (confirmed, skipped, unchanged).
     pub rounds: IntCounterVec,
     /// Seconds per stage (fetch, infer, prove, submit, confirm, total).
     pub stage_seconds: HistogramVec,
     /// Decision minute (unix seconds) of the latest confirmed round, per feed.
     pub last_confirmed_minute: IntGaugeVec,
+    /// Decision minute (unix seconds) of the latest round confirmed or found unchanged on chain,
+    /// per feed: the feed's signal is vouched for up to it (with a heartbeat above a minute,
+    /// confirmed rounds come only on changes and heartbeats).
+    pub last_current_minute: IntGaugeVec,
     /// The operator account's balance in ether (read at start and before each transaction).
     pub balance_eth: prometheus::Gauge,
     /// Local clock minus the exchange's, milliseconds.
@@ -91,6 +95,9 @@ impl Metrics {
         .expect("valid");
         let last_confirmed_minute =
             IntGaugeVec::new(Opts::new("last_confirmed_minute_seconds", "Decision minute of the latest confirmed round"), &["feed"]).expect("valid");
+        let last_current_minute =
+            IntGaugeVec::new(Opts::new("last_current_minute_seconds", "Decision minute of the latest round confirmed or found unchanged on chain"), &["feed"])
+                .expect("valid");
         let balance_eth = prometheus::Gauge::new("operator_balance_eth", "The operator account's balance, ether").expect("valid");
         let clock_skew_ms = IntGauge::new("clock_skew_ms", "Local clock minus the exchange's clock, ms").expect("valid");
         let errors = IntCounterVec::new(Opts::new("errors_total", "Errors by kind"), &["kind"]).expect("valid");
@@ -110,6 +117,7 @@ impl Metrics {
             Box::new(rounds.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(stage_seconds.clone()),
             Box::new(last_confirmed_minute.clone()),
+            Box::new(last_current_minute.clone()),
             Box::new(balance_eth.clone()),
             Box::new(clock_skew_ms.clone()),
             Box::new(errors.clone()),
@@ -131,6 +139,7 @@ impl Metrics {
             rounds,
             stage_seconds,
             last_confirmed_minute,
+            last_current_minute,
             balance_eth,
             clock_skew_ms,
             errors,
@@ -244,6 +253,7 @@ mod tests {
         m.rounds.with_label_values(&["BTCUSDT", "confirmed"]).inc();
         m.stage_seconds.with_label_values(&["prove"]).observe(1.0);
         m.last_confirmed_minute.with_label_values(&["BTCUSDT"]).set(1);
+        m.last_current_minute.with_label_values(&["BTCUSDT"]).set(1);
         for v in [&m.errors, &m.replacements, &m.reports_received, &m.reports_dropped, &m.disagreements, &m.failovers] {
             v.with_label_values(&["x"]).inc();
         }

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::{RoundRow, Stage, Store};
 use tokio::sync::watch;
-use veriregime_chain::committee::{read_round, Quorum, RoundRecord, SignedReport};
+use veriregime_chain::committee::{read_publishing, read_round, Quorum, RoundRecord, SignedReport};
 use veriregime_chain::Committee;
 use veriregime_chain::{describe_revert, ISignalOracle};
 use veriregime_core::data::{fmt_minute, MINUTE_MS};
@@ -76,6 +76,8 @@ pub enum Outcome {
         round_id: u64,
     },
     Skipped(String),
+    /// Computed, not transmitted: the chain's round says the same (the reason names it).
+    Unchanged(String),
     /// A transaction is out and has no receipt yet; looked at again on the next tick.
     Pending,
 }
@@ -311,7 +313,7 @@ impl Daemon {
                 };
                 self.submit(feed, row.minute, proof, instances, signatures, t).await
             }
-            Stage::Submitted | Stage::Confirmed | Stage::Skipped => Ok(Outcome::Pending),
+            Stage::Submitted | Stage::Confirmed | Stage::Skipped | Stage::Unchanged => Ok(Outcome::Pending),
         }
     }
 
@@ -344,6 +346,12 @@ impl Daemon {
                 return Err(e);
             }
             Some(Ok(Outcome::Skipped(reason))) => self.skip(feed, minute, &reason)?,
+            Some(Ok(Outcome::Unchanged(reason))) => {
+                self.store.set_unchanged(&feed.symbol, minute, &reason)?;
+                self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "unchanged"]).inc();
+                self.metrics.last_current_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
+                tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), "not transmitted: {reason}");
+            }
             Some(Ok(Outcome::Confirmed { .. })) | Some(Ok(Outcome::Pending)) => {}
         }
         Ok(())
@@ -420,6 +428,23 @@ impl Daemon {
     async fn committee_round(&self, feed: &Feed, inf: &Inference, now: i64, t0: Instant) -> anyhow::Result<Outcome> {
         let minute = inf.decision_minute;
         let minute_s = (minute / 1000) as u64;
+        // Publish on change and heartbeat: every member reads the same chain and computed the
+        // same signal from the same window, so all of them decide alike (a member whose candles
+        // differ may not: its round then finds no quorum, or is caught up from the chain).
+        let (rule, latest) = match self.rpc("getFeed", || read_publishing(&self.provider, self.oracle, feed.id, self.signaler.model_id)).await {
+            Ok(p) => p,
+            Err(e) => return Ok(Outcome::Skipped(format!("cannot read the feed's heartbeat and latest round: {e:#}"))),
+        };
+        if latest.is_some_and(|p| p.decision_minute_s >= minute_s) {
+            // Already on chain (another member was faster, or this node before a restart).
+            if let Some(o) = self.on_chain(feed, minute).await? {
+                return self.confirmed_by(feed, minute, o, Some(t0));
+            }
+        }
+        let decision = rule.decide(latest, minute_s, inf.signal);
+        if let Some(reason) = decision.unchanged_reason() {
+            return Ok(Outcome::Unchanged(reason));
+        }
         let committee = match self.rpc("getCommittee", || self.network.committee(feed.id)).await {
             Ok(c) => c,
             Err(e) => return Ok(Outcome::Skipped(format!("cannot read the feed's committee: {e:#}"))),
@@ -767,6 +792,7 @@ impl Daemon {
         }
         self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();
         self.metrics.last_confirmed_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
+        self.metrics.last_current_minute.with_label_values(&[feed.symbol.as_str()]).set(minute / 1000);
         tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id, tx = tx.map(|t| tracing::field::display(t.hash)), gas = tx.map(|t| t.gas), "confirmed");
         Ok(Outcome::Confirmed { round_id })
     }
@@ -850,8 +876,10 @@ impl Daemon {
                         tracing::info!(feed = %feed.symbol, minute = %fmt_minute(minute), round_id = id, %transmitter, "caught up: {note}");
                     }
                 }
-                Some(row) if row.stage == Stage::Skipped => {
-                    let note = format!("confirmed on chain (round {id}, sent by {transmitter}); this node had skipped it: {}", row.reason.as_deref().unwrap_or(""));
+                Some(row) if matches!(row.stage, Stage::Skipped | Stage::Unchanged) => {
+                    let had = if row.stage == Stage::Skipped { "skipped" } else { "not transmitted" };
+                    let note =
+                        format!("confirmed on chain (round {id}, sent by {transmitter}); this node had {had} it: {}", row.reason.as_deref().unwrap_or(""));
                     self.store.set_confirmed_with_note(&feed.symbol, minute, id, &note)?;
                     self.store.set_transmission(&feed.symbol, minute, transmitter, &r.signers)?;
                     self.metrics.rounds.with_label_values(&[feed.symbol.as_str(), "confirmed"]).inc();

@@ -25,6 +25,9 @@ pub enum Stage {
     Confirmed,
     /// Not published, with the reason.
     Skipped,
+    /// Computed and checked, not transmitted: the round on chain says the same and the feed's
+    /// heartbeat is not due ([`veriregime_core::publish`]); the reason names both.
+    Unchanged,
 }
 
 impl Stage {
@@ -36,6 +39,7 @@ impl Stage {
             Stage::Submitted => "submitted",
             Stage::Confirmed => "confirmed",
             Stage::Skipped => "skipped",
+            Stage::Unchanged => "unchanged",
         }
     }
 
@@ -47,12 +51,13 @@ impl Stage {
             "submitted" => Stage::Submitted,
             "confirmed" => Stage::Confirmed,
             "skipped" => Stage::Skipped,
+            "unchanged" => Stage::Unchanged,
             other => return Err(rusqlite::Error::InvalidColumnType(0, format!("stage {other}"), rusqlite::types::Type::Text)),
         })
     }
 
     pub fn is_final(self) -> bool {
-        matches!(self, Stage::Confirmed | Stage::Skipped)
+        matches!(self, Stage::Confirmed | Stage::Skipped | Stage::Unchanged)
     }
 }
 
@@ -310,9 +315,18 @@ impl Store {
     }
 
     pub fn set_skipped(&self, feed: &str, minute: i64, reason: &str) -> rusqlite::Result<()> {
+        self.set_final(feed, minute, Stage::Skipped, reason)
+    }
+
+    /// The round was computed and is not transmitted: the chain's round says the same.
+    pub fn set_unchanged(&self, feed: &str, minute: i64, reason: &str) -> rusqlite::Result<()> {
+        self.set_final(feed, minute, Stage::Unchanged, reason)
+    }
+
+    fn set_final(&self, feed: &str, minute: i64, stage: Stage, reason: &str) -> rusqlite::Result<()> {
         self.conn.execute(
-            "UPDATE rounds SET stage = 'skipped', reason = ?3, updated_ms = ?4 WHERE feed = ?1 AND minute = ?2",
-            params![feed, minute, veriregime_core::redact::scrub(reason), now_ms()],
+            "UPDATE rounds SET stage = ?3, reason = ?4, updated_ms = ?5 WHERE feed = ?1 AND minute = ?2",
+            params![feed, minute, stage.as_str(), veriregime_core::redact::scrub(reason), now_ms()],
         )?;
         Ok(())
     }
