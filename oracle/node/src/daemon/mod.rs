@@ -3,8 +3,9 @@
 //! proof, checked against tract -> preflight `eth_call` -> a signed transaction, recorded before it
 //! is broadcast -> receipt (a stuck transaction is replaced with higher fees, same nonce).
 //!
-//! Every round has a row in the round database ([`store`]) that ends `confirmed` or `skipped` with
-//! its reason: bad or missing candles, an exchange or node that stays down, a prover that keeps
+//! Every round has a row in the round database ([`store`]) that ends `confirmed`, `unchanged` (not
+//! transmitted: the feed's heartbeat is above a minute and the chain's round says the same, see
+//! [`veriregime_core::publish`]) or `skipped` with its reason: bad or missing candles, an exchange or node that stays down, a prover that keeps
 //! failing, a preflight revert, a later minute already due. Minutes that came due while the daemon
 //! was down are recorded as skipped when it starts again. A restart (even after `kill -9`) resumes:
 //! a signed transaction is looked up (receipt, mempool, the account's nonce, the oracle's rounds)
