@@ -54,17 +54,6 @@ pub enum Reason {
     Heartbeat,
 }
 
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::First => "first",
-            Reason::Model => "model",
-            Reason::Changed => "changed",
-            Reason::Heartbeat => "heartbeat",
-        }
-    }
-}
-
 /// What to do with a computed round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -80,10 +69,6 @@ pub enum Decision {
 }
 
 impl Decision {
-    pub fn transmits(&self) -> bool {
-        matches!(self, Decision::Transmit(_))
-    }
-
     /// The reason recorded for a round that is not transmitted.
     pub fn unchanged_reason(&self) -> Option<String> {
         match *self {

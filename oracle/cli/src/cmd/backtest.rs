@@ -1,7 +1,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use veriregime_core::model::ModelCard;
-use veriregime_lab::backtest::{plot::plot_report, Costs, Market, Report};
+use veriregime_lab::backtest::{plot::plot_report, Costs, Replay, Report};
 
 /// Replay a consumer policy minute by minute on real candles, with the model's signals, fees and
 /// slippage, against buy-and-hold and always-flat.
@@ -60,9 +60,7 @@ impl BacktestArgs {
             tracing::warn!("policy {} was chosen for the model with ONNX sha256 {sha}, not {} ({})", self.policy, card.onnx_sha256, self.model.display());
         }
         let (from, to) = self.range.range(&card)?;
-        let market = Market::load(&self.range.data, &self.range.symbol, from, to)?;
-        let logits = market.logits(&card, &onnx)?;
-        let replay = market.replay(&logits, from, to)?;
+        let replay = Replay::load(&self.range.data, &self.range.symbol, &card, &onnx, from, to)?;
         let report = Report::run(&card, &self.range.symbol, &replay, &self.policy, spec, &costs)?;
         if let Some(png) = &self.png {
             plot_report(&report, None, png)?;

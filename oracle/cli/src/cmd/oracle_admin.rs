@@ -69,6 +69,13 @@ impl ChainArgs {
         Ok((Client::connect_signer(&self.rpc, signer.signer()?).await?, dep))
     }
 
+    /// Schedules the change `change` makes of the deployment (signed by the governor) and prints it.
+    async fn schedule(&self, signer: &SignerArgs, change: impl FnOnce(&Deployment) -> Change) -> anyhow::Result<()> {
+        let (client, dep) = self.client(signer).await?;
+        let op = governance::schedule(&client, &dep, &change(&dep)).await?;
+        self.print(&op, "scheduled")
+    }
+
     fn print(&self, op: &Operation, done: &str) -> anyhow::Result<()> {
         if self.json {
             println!("{}", serde_json::to_string(op)?);
@@ -147,9 +154,7 @@ pub struct RoleArgs {
 
 impl RoleArgs {
     async fn schedule(self, change: impl FnOnce(Address) -> Change) -> anyhow::Result<()> {
-        let (client, dep) = self.chain.client(&self.signer).await?;
-        let op = governance::schedule(&client, &dep, &change(self.account)).await?;
-        self.chain.print(&op, "scheduled")
+        self.chain.schedule(&self.signer, |_| change(self.account)).await
     }
 }
 
@@ -170,10 +175,7 @@ pub struct CommitteeArgs {
 
 impl CommitteeArgs {
     async fn run(self) -> anyhow::Result<()> {
-        let (client, dep) = self.chain.client(&self.signer).await?;
-        let change = Change::SetCommittee { feed: dep.feed_id, members: self.members.clone(), threshold: self.threshold };
-        let op = governance::schedule(&client, &dep, &change).await?;
-        self.chain.print(&op, "scheduled")
+        self.chain.schedule(&self.signer, |dep| Change::SetCommittee { feed: dep.feed_id, members: self.members.clone(), threshold: self.threshold }).await
     }
 }
 
@@ -190,9 +192,7 @@ pub struct HeartbeatArgs {
 
 impl HeartbeatArgs {
     async fn run(self) -> anyhow::Result<()> {
-        let (client, dep) = self.chain.client(&self.signer).await?;
-        let op = governance::schedule(&client, &dep, &Change::SetHeartbeat { feed: dep.feed_id, heartbeat: self.seconds }).await?;
-        self.chain.print(&op, "scheduled")
+        self.chain.schedule(&self.signer, |dep| Change::SetHeartbeat { feed: dep.feed_id, heartbeat: self.seconds }).await
     }
 }
 

@@ -2,7 +2,7 @@ use clap::Args;
 use std::path::PathBuf;
 use veriregime_core::model::ModelCard;
 use veriregime_lab::backtest::publishing::PublishingReport;
-use veriregime_lab::backtest::Market;
+use veriregime_lab::backtest::Replay;
 
 /// One submission's gas, per transaction, at k = 2 (the demo's committee of 3): measured by
 /// `forge test` (test_gas_fullSubmissionK2; README, "Gas").
@@ -36,9 +36,7 @@ impl PublishingArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let (card, onnx) = ModelCard::load(&self.model)?;
         let (from, to) = self.range.range(&card)?;
-        let market = Market::load(&self.range.data, &self.range.symbol, from, to)?;
-        let logits = market.logits(&card, &onnx)?;
-        let replay = market.replay(&logits, from, to)?;
+        let replay = Replay::load(&self.range.data, &self.range.symbol, &card, &onnx, from, to)?;
         let report = PublishingReport::run(&card.name, &self.range.symbol, &replay, to, &self.heartbeats, self.gas_per_transmission)?;
         if self.json {
             println!("{}", serde_json::to_string(&report)?);

@@ -212,6 +212,14 @@ pub struct Outcome {
 }
 
 impl Replay {
+    /// The replay of `[from, to)` of `symbol` in the archive at `root` with the model's logits: what
+    /// `backtest` and `publishing` replay.
+    pub fn load(root: &Path, symbol: &str, card: &ModelCard, onnx: &OnnxModel, from: i64, to: i64) -> anyhow::Result<Replay> {
+        let market = Market::load(root, symbol, from, to)?;
+        let logits = market.logits(card, onnx)?;
+        market.replay(&logits, from, to)
+    }
+
     /// The orders a policy gives on this replay's rounds.
     pub fn follow(&self, spec: PolicySpec) -> anyhow::Result<Vec<Order>> {
         spec.validate()?;
